@@ -1,0 +1,26 @@
+"""The issue codes of the design, in one place: rules and supplier refusals speak the same words."""
+
+MISSING_SURNAME = "missing_surname"
+MISSING_FIRST_NAME = "missing_first_name"
+MISSING_ADDRESS = "missing_address"
+ADDRESS_TOO_LONG = "address_too_long"
+INVALID_POSTCODE = "invalid_postcode"
+MISSING_PHONE = "missing_phone"
+MISSING_SKU = "missing_sku"
+UNKNOWN_SKU = "unknown_sku"
+MASKED_DATA = "masked_data"
+OUT_OF_STOCK = "out_of_stock"
+DISCONTINUED = "discontinued"
+INSUFFICIENT_WALLET = "insufficient_wallet"
+ORDER_BELOW_MINIMUM = "order_below_minimum"
+NO_CARRIER = "no_carrier"
+PAYMENT_UNCONFIRMED = "payment_unconfirmed"
+CHANGED_AFTER_FORWARDING = "changed_after_forwarding"
+SUPPLIER_REJECTED = "supplier_rejected"
+
+ALL = (
+    MISSING_SURNAME, MISSING_FIRST_NAME, MISSING_ADDRESS, ADDRESS_TOO_LONG, INVALID_POSTCODE,
+    MISSING_PHONE, MISSING_SKU, UNKNOWN_SKU, MASKED_DATA, OUT_OF_STOCK, DISCONTINUED,
+    INSUFFICIENT_WALLET, ORDER_BELOW_MINIMUM, NO_CARRIER, PAYMENT_UNCONFIRMED,
+    CHANGED_AFTER_FORWARDING, SUPPLIER_REJECTED,
+)

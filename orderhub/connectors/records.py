@@ -1,0 +1,212 @@
+"""Canonical records: every connector turns its platform's bodies into these, and back.
+
+Money is always ``Decimal`` and serialises as a decimal string; datetimes are timezone-aware UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+PaymentStatus = Literal["pending", "authorized", "paid", "partially_refunded", "refunded", "voided", "unknown"]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def _blank_to_none(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def as_utc(value: datetime) -> datetime:
+    """Naive datetimes are taken as UTC (channels that give ``*_gmt`` fields give them naive)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+class Address(Record):
+    first_name: str | None = None
+    last_name: str | None = None
+    company: str | None = None
+    address1: str | None = None
+    address2: str | None = None
+    city: str | None = None
+    region: str | None = None
+    postcode: str | None = None
+    country_code: str | None = None  # ISO 3166-1 alpha-2, upper case
+    phone: str | None = None
+    email: str | None = None
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strip(cls, value: Any) -> Any:
+        return _blank_to_none(value)
+
+    @field_validator("country_code")
+    @classmethod
+    def _upper(cls, value: str | None) -> str | None:
+        return value.upper() if value else value
+
+
+class OrderLine(Record):
+    sku: str | None = None
+    quantity: int = Field(ge=0)
+    unit_price: Decimal
+    title: str = ""
+    external_id: str | None = None  # the channel's line id (Shopify needs it to fulfil)
+
+    @field_validator("sku", mode="before")
+    @classmethod
+    def _strip_sku(cls, value: Any) -> Any:
+        return _blank_to_none(value)
+
+
+class ChannelCustomer(Record):
+    external_id: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    addresses: list[Address] = Field(default_factory=list)
+
+    @field_validator("external_id", "email", "phone", "first_name", "last_name", mode="before")
+    @classmethod
+    def _strip(cls, value: Any) -> Any:
+        return _blank_to_none(value)
+
+
+class ChannelOrder(Record):
+    external_id: str
+    number: str
+    status: str  # the channel's own word
+    payment_status: PaymentStatus = "unknown"
+    currency: str
+    total: Decimal
+    placed_at: datetime | None = None
+    updated_at: datetime
+    shipping_address: Address | None = None
+    billing_address: Address | None = None
+    lines: list[OrderLine] = Field(default_factory=list)
+    customer: ChannelCustomer | None = None
+    cancelled: bool = False
+    test: bool = False
+    raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+
+    @field_validator("placed_at", "updated_at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return as_utc(value) if value is not None else None
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_upper(cls, value: str) -> str:
+        return value.upper()
+
+
+class RejectedBody(Record):
+    """A body from a channel that could not be read: kept for an operator, never dropped."""
+
+    body: Any
+    error: str
+    external_id: str | None = None
+
+
+class OrderPage(Record):
+    orders: list[ChannelOrder] = Field(default_factory=list)
+    rejected: list[RejectedBody] = Field(default_factory=list)
+    next_page: str | None = None  # opaque token to fetch the next page of the same query; None at the end
+
+
+# Supplier side ------------------------------------------------------------------------------
+
+
+class SupplierLine(Record):
+    supplier_sku: str
+    quantity: int = Field(gt=0)
+
+
+class SupplierAddress(Record):
+    first_name: str
+    last_name: str
+    country_code: str
+    postcode: str
+    city: str
+    address: str  # one line; BigBuy takes 70 characters at most
+    phone: str
+    email: str | None = None
+    company: str | None = None
+    comment: str | None = None
+
+
+class SupplierOrderRequest(Record):
+    internal_reference: str
+    address: SupplierAddress
+    lines: list[SupplierLine]
+    carriers: list[str] = Field(default_factory=list)  # carrier names; several let the supplier pick
+    language: str = "en"
+    payment_method: str = "moneybox"
+
+
+class SupplierOrder(Record):
+    """One order at the supplier: a channel order can become several (one per warehouse)."""
+
+    supplier_order_id: str
+    warehouse: str | None = None
+    skus: list[str] = Field(default_factory=list)
+    total: Decimal | None = None
+
+
+class SupplierRefusal(Record):
+    """A coded refusal: ``code`` is one of the issue codes of the design."""
+
+    code: str
+    message: str
+    field: str | None = None
+    skus: list[str] = Field(default_factory=list)
+    supplier_code: str | None = None  # the supplier's own code, e.g. ER003
+
+
+class SupplierSubmission(Record):
+    """What a create answered. ``orders`` and ``refusals`` can both be non-empty (partial create)."""
+
+    internal_reference: str
+    orders: list[SupplierOrder] = Field(default_factory=list)
+    refusals: list[SupplierRefusal] = Field(default_factory=list)
+    already_existed: bool = False  # the reference was used before (BigBuy ER008)
+
+
+class Quote(Record):
+    orders: list[SupplierOrder] = Field(default_factory=list)
+    total: Decimal
+    refusals: list[SupplierRefusal] = Field(default_factory=list)
+
+
+class Tracking(Record):
+    supplier_order_id: str
+    number: str
+    carrier: str | None = None
+    url: str | None = None
+    status: str | None = None
+    at: datetime | None = None
+
+    @field_validator("at")
+    @classmethod
+    def _utc(cls, value: datetime | None) -> datetime | None:
+        return as_utc(value) if value is not None else None
+
+
+class Shipment(Record):
+    """A shipment to report back to a channel: which lines went, under which tracking."""
+
+    order_external_id: str
+    tracking: Tracking
+    lines: list[OrderLine] = Field(default_factory=list)  # empty: the whole order
+    notify_customer: bool = True
