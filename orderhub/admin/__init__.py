@@ -1,0 +1,1 @@
+"""The operators' side: the ``orderhub`` command line (and, later, the web admin)."""

@@ -1,0 +1,40 @@
+"""Process settings, from the environment (``ORDERHUB_*``) or a ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ORDERHUB_", env_file=".env", extra="ignore")
+
+    #: SQLite file by default (the embedded default); PostgreSQL in production
+    database_url: str = "sqlite:///var/orderhub.sqlite3"
+    #: empty: the in-process broker (embedded default); ``redis://...`` in production
+    broker_url: str = ""
+    #: where shared rate-limit buckets live; empty means the broker's Redis, or memory when none
+    ratelimit_url: str = ""
+    #: requests per second spent on one supplier account: below BigBuy's documented 1/s
+    supplier_rate: float = 0.9
+    #: orders sitting longer than this in new/ready/forwarding are re-enqueued by the reconciler
+    stuck_after_seconds: int = 120
+    reconcile_every_seconds: int = 60
+    track_every_seconds: int = 600
+    #: how long a cached wallet balance is trusted before it is read again
+    wallet_ttl_seconds: int = 300
+    log_level: str = "INFO"
+    log_json: bool = False
+
+    def ratelimit_storage(self) -> str:
+        if self.ratelimit_url:
+            return self.ratelimit_url
+        if self.broker_url.startswith("redis"):
+            return self.broker_url
+        return "memory://"
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()

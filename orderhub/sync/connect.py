@@ -1,0 +1,62 @@
+"""Connector instances for channel and supplier rows, one per process and account, sharing the
+account's rate-limit bucket across every worker that uses the same storage."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from orderhub.connectors.base import ChannelConnector, ConnectorConfig, SupplierConnector
+from orderhub.connectors.ratelimit import TokenBucket
+from orderhub.connectors.registry import channel_class, supplier_class
+from orderhub.settings import get_settings
+from orderhub.sync.models import Channel
+
+_lock = threading.Lock()
+_cache: dict[tuple[int, str, str], Any] = {}
+#: tests and benchmarks may route connectors through their own transport
+transport_factory: Callable[[Channel], httpx.BaseTransport | None] = lambda row: None  # noqa: E731
+
+
+def config_for(row: Channel) -> ConnectorConfig:
+    return ConnectorConfig(
+        name=row.name, kind=row.kind, url=row.url,
+        credentials={k: str(v) for k, v in (row.credentials or {}).items()},  # type: ignore[misc]
+        settings=dict(row.settings or {}),
+    )
+
+
+def _key(row: Channel) -> tuple[int, str, str]:
+    return (row.id, row.url, repr(sorted((row.credentials or {}).items())))
+
+
+def channel_for(row: Channel) -> ChannelConnector:
+    with _lock:
+        key = _key(row)
+        if key not in _cache:
+            cls = channel_class(row.kind)
+            _cache[key] = cls(config_for(row), transport=transport_factory(row))
+        return _cache[key]  # type: ignore[no-any-return]
+
+
+def supplier_for(row: Channel) -> SupplierConnector:
+    with _lock:
+        key = _key(row)
+        if key not in _cache:
+            settings = get_settings()
+            rate = float((row.settings or {}).get("rate_per_second") or settings.supplier_rate)
+            pacer = TokenBucket(f"supplier:{row.kind}:{row.id}", rate, settings.ratelimit_storage())
+            cls = supplier_class(row.kind)
+            _cache[key] = cls(config_for(row), transport=transport_factory(row), pacer=pacer)
+        return _cache[key]  # type: ignore[no-any-return]
+
+
+def forget() -> None:
+    """Drop cached connectors (after credentials change, and between tests)."""
+    with _lock:
+        for connector in _cache.values():
+            connector.close()
+        _cache.clear()

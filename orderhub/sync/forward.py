@@ -1,0 +1,188 @@
+"""Forward one ready order to the supplier, exactly once.
+
+1. Claim: a conditional update moves the order ``ready -> forwarding`` (or takes over an attempt
+   that went silent), bumping ``forward_attempts`` so two takers cannot both win. The claim also
+   sets ``outcome_unknown``: from here until the answer is committed, nobody knows.
+2. If an earlier attempt's outcome is unknown, look the order up by its reference first.
+3. Send, outside any transaction. 4. Record the answer in one transaction.
+
+A crash anywhere between 3 and 4 leaves the order ``forwarding`` with ``outcome_unknown``; the
+reconciler re-enqueues it, step 2 finds what the supplier stored, and the supplier's ER008 on the
+same reference is the last guard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+import structlog
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from orderhub.connectors import codes
+from orderhub.connectors.base import SupplierConnector
+from orderhub.connectors.errors import ConnectorError, FailLoudly, OutcomeUnknown, RetryLater
+from orderhub.connectors.records import SupplierRefusal, SupplierSubmission
+from orderhub.sync import issues as issue_store
+from orderhub.sync import wallet
+from orderhub.sync.db import Database
+from orderhub.sync.models import Channel, Order, SupplierOrderRow, utcnow
+from orderhub.sync.request import build_request, remaining_lines, submission_reference
+from orderhub.sync.states import Status, transition
+from orderhub.sync.upsert import insert_ignore
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    result: str  # sent | pending_review | skipped | retry
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Claim:
+    order_id: int
+    supplier_id: int
+    reference: str
+    lookup_first: bool
+
+
+def claim(session: Session, order_id: int, *, stale_after: timedelta) -> Claim | None:
+    row = session.execute(
+        select(Order.status, Order.forward_attempts, Order.outcome_unknown, Order.status_changed_at)
+        .where(Order.id == order_id)
+    ).first()
+    if row is None:
+        return None
+    now = utcnow()
+    if row.status == Status.READY:
+        taking_over = False
+    elif row.status == Status.FORWARDING and (row.outcome_unknown or row.status_changed_at < now - stale_after):
+        taking_over = True  # an attempt went silent, or its answer was never recorded
+    else:
+        return None
+    taken = session.execute(
+        update(Order)
+        .where(Order.id == order_id, Order.status == row.status, Order.forward_attempts == row.forward_attempts)
+        .values(status=Status.FORWARDING.value, status_changed_at=now, outcome_unknown=True,
+                forward_attempts=row.forward_attempts + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if not taken:
+        return None
+    if not taking_over:
+        issue_store.close_open(session, order_id, sources=[issue_store.SUPPLIER])
+        from orderhub.sync.models import OrderEvent
+
+        session.add(OrderEvent(order_id=order_id, actor="worker", from_status="ready", to_status="forwarding",
+                               reason="sending to the supplier"))
+    supplier = wallet.supplier_row(session)
+    order = session.get(Order, order_id)
+    assert order is not None
+    return Claim(order_id, supplier.id, submission_reference(session, order), lookup_first=taking_over or row.outcome_unknown)
+
+
+def forward(db: Database, order_id: int, supplier_for: Callable[[Channel], SupplierConnector], *,
+            stale_after: timedelta = timedelta(minutes=2), wallet_ttl: timedelta = timedelta(minutes=5),
+            hook: Callable[[str], None] | None = None) -> Outcome:
+    """``hook`` is called at named points ("answered") so tests can kill the step there."""
+    with db.session() as session:
+        taken = claim(session, order_id, stale_after=stale_after)
+        if taken is None:
+            return Outcome("skipped", "not ready, or another worker has it")
+        order = session.get(Order, order_id)
+        assert order is not None
+        supplier_row = session.get(Channel, taken.supplier_id)
+        assert supplier_row is not None
+        request = build_request(session, order, taken.reference, remaining_lines(session, order))
+        supplier = supplier_for(supplier_row)
+
+    try:
+        if taken.lookup_first:
+            found = supplier.find_by_reference(taken.reference)
+            if found is not None and found.orders:
+                return _record(db, taken, found, source="lookup")
+        with db.session() as session:
+            estimate = wallet.estimate(session, request)
+            if not wallet.reserve(session, taken.supplier_id, estimate, supplier, wallet_ttl):
+                refusal = SupplierRefusal(code=codes.INSUFFICIENT_WALLET,
+                                          message=f"the supplier wallet does not cover about {estimate} for this order")
+                return _refused(session, taken, [refusal], reason="wallet too low (checked locally)")
+        try:
+            submission = supplier.create(request)
+        except BaseException:
+            with db.session() as session:
+                wallet.release(session, taken.supplier_id, estimate)
+            raise
+        if hook:
+            hook("answered")
+        if not submission.orders:
+            with db.session() as session:
+                wallet.release(session, taken.supplier_id, estimate)
+                if any(r.code == codes.INSUFFICIENT_WALLET for r in submission.refusals):
+                    wallet.mark_empty(session, taken.supplier_id)
+                return _refused(session, taken, submission.refusals, reason="refused by the supplier")
+        return _record(db, taken, submission, source="duplicate_reference" if submission.already_existed else "created")
+    except OutcomeUnknown as exc:
+        log.warning("forward.outcome_unknown", order_id=order_id, error=str(exc))
+        raise  # the order stays forwarding + outcome_unknown: the retry looks up first
+    except RetryLater as exc:
+        with db.session() as session:
+            session.execute(update(Order).where(Order.id == order_id).values(outcome_unknown=False))
+            transition(session, order_id, Status.FORWARDING, Status.READY, reason=f"will retry: {exc}")
+        raise
+    except (FailLoudly, ConnectorError) as exc:
+        log.error("forward.failed", order_id=order_id, error=str(exc))
+        with db.session() as session:
+            session.execute(update(Order).where(Order.id == order_id).values(outcome_unknown=False))
+            transition(session, order_id, Status.FORWARDING, Status.READY, reason=f"supplier call failed: {exc}")
+        raise
+
+
+def _record(db: Database, taken: Claim, submission: SupplierSubmission, *, source: str) -> Outcome:
+    with db.session() as session:
+        now = utcnow()
+        insert_ignore(session, SupplierOrderRow.__table__, [  # type: ignore[arg-type]
+            {"order_id": taken.order_id, "supplier_id": taken.supplier_id,
+             "supplier_order_id": o.supplier_order_id, "internal_reference": taken.reference,
+             "warehouse": o.warehouse, "skus": o.skus, "total": o.total, "status": "created",
+             "source": source, "created_at": now}
+            for o in submission.orders
+        ], keys=["supplier_id", "supplier_order_id"])
+        order = session.get(Order, taken.order_id)
+        assert order is not None
+        ids = ", ".join(o.supplier_order_id for o in submission.orders)
+        if submission.refusals:  # a partial create: what was made stays made, the rest waits
+            order.outcome_unknown = False
+            _open_refusals(session, taken.order_id, submission.refusals)
+            transition(session, taken.order_id, Status.FORWARDING, Status.PENDING_REVIEW,
+                       reason=f"partly created at the supplier ({ids}); the rest was refused")
+            return Outcome("pending_review", "partial")
+        order.outcome_unknown = False
+        order.sent_fingerprint = order.content_fingerprint
+        how = {"created": "created", "lookup": "found by reference", "duplicate_reference": "already existed"}[source]
+        transition(session, taken.order_id, Status.FORWARDING, Status.SENT,
+                   reason=f"supplier order {ids} ({how}, reference {taken.reference})")
+        return Outcome("sent", ids)
+
+
+def _refused(session: Session, taken: Claim, refusals: list[SupplierRefusal], *, reason: str) -> Outcome:
+    session.execute(update(Order).where(Order.id == taken.order_id).values(outcome_unknown=False))
+    if not refusals:
+        refusals = [SupplierRefusal(code=codes.SUPPLIER_REJECTED, message="the supplier created nothing and gave no reason")]
+    _open_refusals(session, taken.order_id, refusals)
+    transition(session, taken.order_id, Status.FORWARDING, Status.PENDING_REVIEW,
+               reason=f"{reason}: {', '.join(sorted({r.code for r in refusals}))}")
+    return Outcome("pending_review", ",".join(r.code for r in refusals))
+
+
+def _open_refusals(session: Session, order_id: int, refusals: list[SupplierRefusal]) -> None:
+    for r in refusals:
+        field = r.field or (f"skus:{','.join(r.skus)}" if r.skus else "")
+        message = r.message if not r.supplier_code else f"{r.message} ({r.supplier_code})"
+        issue_store.open_once(session, order_id, r.code, field, message)
+
+

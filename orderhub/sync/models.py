@@ -1,0 +1,271 @@
+"""Tables. The database is the truth: messages only say "look now"."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+Money = Numeric(14, 2)
+Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite only auto-increments INTEGER keys
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite (which keeps no zone) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Channel(Base):
+    """A sales channel account, or a supplier account (``role``)."""
+
+    __tablename__ = "channels"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    role: Mapped[str] = mapped_column(String(20), default="channel")
+    url: Mapped[str] = mapped_column(String(500))
+    credentials: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    settings: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: the newest channel updated-at stored; each pull re-reads from here minus an overlap
+    cursor: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: where an interrupted pull resumes: {"since": iso, "page": token}
+    cursor_state: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    last_sync_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    #: supplier accounts: the wallet as last read, and when
+    wallet_balance: Mapped[Decimal | None] = mapped_column(Money)
+    wallet_read_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    __table_args__ = (UniqueConstraint("channel_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    #: the channel's customer id, or ``email:<address>`` for guests
+    external_id: Mapped[str] = mapped_column(String(200))
+    first_name: Mapped[str | None] = mapped_column(String(200))
+    last_name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(50))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Order(Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "external_id"),
+        Index("ix_orders_status_changed", "status", "status_changed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    external_id: Mapped[str] = mapped_column(String(100))
+    number: Mapped[str] = mapped_column(String(100))
+    #: our state (see sync.states); the channel's own word is ``channel_status``
+    status: Mapped[str] = mapped_column(String(30), default="new")
+    status_changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    channel_status: Mapped[str] = mapped_column(String(50))
+    payment_status: Mapped[str] = mapped_column(String(30))
+    cancelled_on_channel: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_test: Mapped[bool] = mapped_column(Boolean, default=False)
+    currency: Mapped[str] = mapped_column(String(3))
+    total: Mapped[Decimal] = mapped_column(Money)
+    placed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    channel_updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    shipping_address: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    billing_address: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    #: an operator edited the delivery address: later channel updates keep the edit
+    shipping_edited: Mapped[bool] = mapped_column(Boolean, default=False)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    #: the deterministic reference the supplier knows this order by
+    internal_reference: Mapped[str] = mapped_column(String(64), unique=True)
+    #: an operator's choice of carrier (shipping method) for the supplier
+    carrier: Mapped[str | None] = mapped_column(String(100))
+    #: an attempt left for the supplier and its outcome is not known: look up before re-sending
+    outcome_unknown: Mapped[bool] = mapped_column(Boolean, default=False)
+    forward_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: fingerprint of what was sent (address + lines), to tell a real edit from a re-read
+    sent_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    content_fingerprint: Mapped[str] = mapped_column(String(64))
+    raw: Mapped[dict[str, Any]] = mapped_column(Json)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+    lines: Mapped[list[OrderLine]] = relationship(
+        back_populates="order", order_by="OrderLine.position", cascade="all, delete-orphan"
+    )
+    channel: Mapped[Channel] = relationship()
+
+
+class OrderLine(Base):
+    __tablename__ = "order_lines"
+    __table_args__ = (UniqueConstraint("order_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    sku: Mapped[str | None] = mapped_column(String(100))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(Money)
+    title: Mapped[str] = mapped_column(String(500), default="")
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+
+class OrderIssue(Base):
+    """Why an order cannot go on. Open while ``closed_at`` is null."""
+
+    __tablename__ = "order_issues"
+    __table_args__ = (Index("ix_order_issues_open", "order_id", "closed_at"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    code: Mapped[str] = mapped_column(String(50), index=True)
+    field: Mapped[str] = mapped_column(String(200), default="")
+    message: Mapped[str] = mapped_column(Text, default="")
+    #: "rules" (network-free, re-checked on every change) or "supplier" (its answer at forward time)
+    source: Mapped[str] = mapped_column(String(20), default="rules")
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class OrderEvent(Base):
+    """The order's history: every change of state, and operator actions."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))  # "worker" or "user:<name>"
+    from_status: Mapped[str | None] = mapped_column(String(30))
+    to_status: Mapped[str | None] = mapped_column(String(30))
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class SupplierOrderRow(Base):
+    """One order at the supplier; a channel order can have several (one per warehouse)."""
+
+    __tablename__ = "supplier_orders"
+    __table_args__ = (UniqueConstraint("supplier_id", "supplier_order_id"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    #: None until known (an order marked sent manually gives only its reference)
+    supplier_order_id: Mapped[str | None] = mapped_column(String(100))
+    internal_reference: Mapped[str] = mapped_column(String(64), index=True)
+    warehouse: Mapped[str | None] = mapped_column(String(50))
+    skus: Mapped[list[str]] = mapped_column(Json, default=list)
+    total: Mapped[Decimal | None] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(50), default="created")
+    #: how it came to be known: "created", "duplicate_reference", "lookup", "manual"
+    source: Mapped[str] = mapped_column(String(30), default="created")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    tracked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: the last time tracking was asked for (to spread polls fairly)
+    polled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+
+
+class Shipment(Base):
+    """A tracking number for a supplier order; pushed to the channel once."""
+
+    __tablename__ = "shipments"
+    __table_args__ = (UniqueConstraint("supplier_order_row_id", "tracking_number"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    supplier_order_row_id: Mapped[int] = mapped_column(ForeignKey("supplier_orders.id", ondelete="CASCADE"))
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    tracking_number: Mapped[str] = mapped_column(String(100))
+    carrier: Mapped[str | None] = mapped_column(String(100))
+    url: Mapped[str | None] = mapped_column(String(500))
+    status: Mapped[str | None] = mapped_column(String(200))
+    shipped_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    #: a worker took it to push; a claim older than a few minutes may be taken again
+    push_claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    pushed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    push_error: Mapped[str | None] = mapped_column(Text)
+
+
+class QuarantinedBody(Base):
+    """A body a channel sent that could not be read: kept with its error, never dropped."""
+
+    __tablename__ = "quarantined_bodies"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"), index=True)
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    error: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class CatalogueItem(Base):
+    """The channel SKU -> supplier product map that ``unknown_sku`` is checked against."""
+
+    __tablename__ = "catalogue"
+
+    sku: Mapped[str] = mapped_column(String(100), primary_key=True)
+    supplier_sku: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(500), default="")
+    #: the supplier's unit price before tax, for local wallet reservations
+    cost: Mapped[Decimal | None] = mapped_column(Money)
