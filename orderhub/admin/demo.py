@@ -11,6 +11,7 @@ from __future__ import annotations
 import tempfile
 import time
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select
@@ -26,42 +27,51 @@ from orderhub.workers.embedded import EmbeddedWorkers
 
 
 def run(*, workdir: Path | None = None, threads: int = 4, supplier_rate: float = 20.0,
-        progress: Any = None) -> dict[str, Any]:
+        progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     started = time.monotonic()
-    say = progress or (lambda msg: None)
     workdir = workdir or Path(tempfile.mkdtemp(prefix="orderhub-demo-"))
     db = Database(f"sqlite:///{workdir / 'orderhub.sqlite3'}")
     db.create_all()
-    use_database(db)
-    connect.forget()
     stack = sandbox_stack.start(bigbuy_rate=supplier_rate * 1.2)
     try:
-        ids = sandbox_stack.register(db, stack, supplier_rate=supplier_rate)
         with EmbeddedWorkers(threads=threads) as workers:
-            def sync_all(label: str) -> None:
-                say(label)
-                actors.pull_channel.send(ids["shopify"])
-                actors.pull_channel.send(ids["woocommerce"])
-                if not workers.settle(db, timeout=600):
-                    raise RuntimeError(f"the pipeline did not settle after: {label}")
-
-            sync_all("pulling both shops and forwarding what is ready")
-            stack.advance_channels(1)
-            sync_all("the shops changed: late payments and a cancellation")
-            stack.advance_channels(2)
-            sync_all("a buyer edited an order that was already sent")
-            say("the supplier ships; polling tracking and pushing it to the shops")
-            stack.bigbuy_app.advance()
-            actors.poll_tracking.send()
-            if not workers.settle(db, timeout=600):
-                raise RuntimeError("tracking did not settle")
-        summary = summarise(db, stack)
+            summary = play(db, stack, workers, supplier_rate=supplier_rate, progress=progress)
     finally:
         stack.stop()
-        connect.forget()
     summary["seconds"] = round(time.monotonic() - started, 2)
     summary["database"] = db.url
     return summary
+
+
+def play(db: Database, stack: sandbox_stack.SandboxStack, workers: EmbeddedWorkers, *,
+         supplier_rate: float, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """The story, on whatever database and broker the caller set up."""
+    say = progress or (lambda message: None)
+    use_database(db)
+    connect.forget()
+    try:
+        ids = sandbox_stack.register(db, stack, supplier_rate=supplier_rate)
+
+        def sync_all(label: str) -> None:
+            say(label)
+            actors.pull_channel.send(ids["shopify"])
+            actors.pull_channel.send(ids["woocommerce"])
+            if not workers.settle(db, timeout=600):
+                raise RuntimeError(f"the pipeline did not settle after: {label}")
+
+        sync_all("pulling both shops and forwarding what is ready")
+        stack.advance_channels(1)
+        sync_all("the shops changed: late payments and a cancellation")
+        stack.advance_channels(2)
+        sync_all("a buyer edited an order that was already sent")
+        say("the supplier ships; polling tracking and pushing it to the shops")
+        stack.bigbuy_app.advance()
+        actors.poll_tracking.send()
+        if not workers.settle(db, timeout=600):
+            raise RuntimeError("tracking did not settle")
+        return summarise(db, stack)
+    finally:
+        connect.forget()
 
 
 def summarise(db: Database, stack: sandbox_stack.SandboxStack) -> dict[str, Any]:

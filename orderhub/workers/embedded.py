@@ -1,4 +1,5 @@
-"""Workers in this process, on the in-process broker: the embedded default (demo, tests)."""
+"""Workers in this process: on the in-process broker (the embedded default) or on Redis (tests
+of the production stack). ``settle`` waits until the pipeline has nothing left to do."""
 
 from __future__ import annotations
 
@@ -13,15 +14,19 @@ from orderhub.sync.db import Database
 from orderhub.sync.models import Order, Shipment
 from orderhub.sync.states import Status
 from orderhub.workers import broker as broker_setup
+from orderhub.workers.inflight import InFlight
 
 QUEUES = ("pull", "forward", "track", "default")
 BUSY = (Status.NEW.value, Status.READY.value, Status.FORWARDING.value)
 
 
 class EmbeddedWorkers:
-    def __init__(self, threads: int = 4) -> None:
-        self.broker = broker_setup.install(broker_setup.make_broker(""))
-        assert isinstance(self.broker, StubBroker)
+    def __init__(self, threads: int = 4, broker_url: str = "") -> None:
+        self.inflight = InFlight()
+        broker = broker_setup.make_broker(broker_url)
+        if broker_url.startswith("redis"):
+            broker.client.flushdb()  # type: ignore[attr-defined]
+        self.broker = broker_setup.install(broker, [self.inflight])
         for q in QUEUES:
             self.broker.declare_queue(q)
         self.worker = dramatiq.Worker(self.broker, worker_threads=threads, worker_timeout=100)
@@ -34,23 +39,24 @@ class EmbeddedWorkers:
         self.worker.stop()
         self.broker.close()
 
-    def idle(self) -> bool:
-        stub = self.broker
-        assert isinstance(stub, StubBroker)
-        for name, queue in stub.queues.items():
-            if queue.qsize() or getattr(queue, "unfinished_tasks", 0):
-                return False
-        return True
+    def queued(self) -> int:
+        if isinstance(self.broker, StubBroker):
+            return sum(q.qsize() for q in self.broker.queues.values())
+        client = self.broker.client  # type: ignore[attr-defined]
+        total = 0
+        for q in QUEUES:
+            for name in (q, f"{q}.DQ"):
+                total += client.llen(f"dramatiq:{name}") + client.hlen(f"dramatiq:{name}.msgs")
+        return int(total)
 
     def settle(self, db: Database, *, timeout: float = 300.0) -> bool:
-        """Wait until no message is queued or running and no order is mid-way. Returns whether
-        that happened before the timeout."""
+        """Wait until no message is queued or running and no order is mid-way."""
         deadline = time.monotonic() + timeout
         quiet = 0
         while time.monotonic() < deadline:
-            if self.idle() and not busy_orders(db):
+            if self.inflight.count == 0 and not self.queued() and not busy_orders(db):
                 quiet += 1
-                if quiet >= 3:  # several quiet looks in a row: nothing in flight between them
+                if quiet >= 3:  # several quiet looks in a row: nothing slipped between them
                     return True
             else:
                 quiet = 0

@@ -71,9 +71,7 @@ class BigBuyConnector(SupplierConnector):
         base = self.config.url.rstrip("/")
         if base.endswith("/rest"):
             base = base[: -len("/rest")]
-        return http.make_client(
-            base, headers={"Authorization": f"Bearer {self._key()}"}, transport=transport
-        )
+        return http.make_client(base, headers={"Authorization": f"Bearer {self._key()}"}, transport=transport)
 
     def _key(self) -> str:
         try:
@@ -86,9 +84,7 @@ class BigBuyConnector(SupplierConnector):
     def create(self, request: SupplierOrderRequest) -> SupplierSubmission:
         """Multishipping create: one supplier order per warehouse; partial creates keep both
         the created orders and the refusals."""
-        outcome = self._send(
-            Call.CREATE, "POST", "/rest/order/create/multishipping.json", self._body(request)
-        )
+        outcome = self._send(Call.CREATE, "POST", "/rest/order/create/multishipping.json", self._body(request))
         return self._submission(Call.CREATE, request.internal_reference, outcome)
 
     def create_single(self, request: SupplierOrderRequest) -> SupplierSubmission:
@@ -143,8 +139,7 @@ class BigBuyConnector(SupplierConnector):
     def tracking(self, supplier_order_ids: list[str]) -> list[Tracking]:
         if len(supplier_order_ids) > self.tracking_batch_size:
             raise ValueError(
-                f"at most {self.tracking_batch_size} orders per tracking call, "
-                f"got {len(supplier_order_ids)}"
+                f"at most {self.tracking_batch_size} orders per tracking call, got {len(supplier_order_ids)}"
             )
         if not supplier_order_ids:
             return []
@@ -191,9 +186,7 @@ class BigBuyConnector(SupplierConnector):
         carriers = list(request.carriers) or [str(c) for c in settings.get("carriers") or []]
         return wire.order_body(request, language=language, carriers=carriers)
 
-    def _submission(
-        self, call: Call, reference: str, outcome: answers.Outcome
-    ) -> SupplierSubmission:
+    def _submission(self, call: Call, reference: str, outcome: answers.Outcome) -> SupplierSubmission:
         if isinstance(outcome, answers.Ok):
             try:
                 if call is Call.CREATE:
@@ -202,9 +195,7 @@ class BigBuyConnector(SupplierConnector):
                 order = SupplierOrder(supplier_order_id=str(outcome.payload["order_id"]))
                 return SupplierSubmission(internal_reference=reference, orders=[order])
             except _SHAPE_ERRORS:
-                raise BigBuyOutcomeUnknown(
-                    f"BigBuy {call}: the answer names no order; look the reference up"
-                ) from None
+                raise BigBuyOutcomeUnknown(f"BigBuy {call}: the answer names no order; look the reference up") from None
         if isinstance(outcome, answers.AlreadyExists):
             orders = [SupplierOrder(supplier_order_id=outcome.order_id)] if outcome.order_id else []
             if not orders:  # ER008 without its orderId: one look-up to learn the id
@@ -212,14 +203,10 @@ class BigBuyConnector(SupplierConnector):
                 orders = existing.orders if existing else []
             return SupplierSubmission(internal_reference=reference, orders=orders, already_existed=True)
         if isinstance(outcome, answers.Refused):
-            return SupplierSubmission(
-                internal_reference=reference, refusals=self._clean(outcome.refusals)
-            )
+            return SupplierSubmission(internal_reference=reference, refusals=self._clean(outcome.refusals))
         raise self._error(call, outcome)
 
-    def _send(
-        self, call: Call, method: str, path: str, body: Any = None
-    ) -> answers.Outcome:
+    def _send(self, call: Call, method: str, path: str, body: Any = None) -> answers.Outcome:
         self.pacer.wait()
         try:
             response = self.client.request(method, path, json=body)

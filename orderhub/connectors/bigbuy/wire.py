@@ -12,7 +12,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from orderhub.connectors import codes
-from orderhub.connectors.bigbuy import answers
+from orderhub.connectors.bigbuy import outcomes
+from orderhub.connectors.bigbuy import refusals as mapping
 from orderhub.connectors.records import (
     Quote,
     SupplierOrder,
@@ -48,9 +49,7 @@ def order_body(request: SupplierOrderRequest, *, language: str, carriers: list[s
             "paymentMethod": request.payment_method,
             "carriers": [{"name": name} for name in carriers],
             "shippingAddress": shipping,
-            "products": [
-                {"reference": line.supplier_sku, "quantity": line.quantity} for line in request.lines
-            ],
+            "products": [{"reference": line.supplier_sku, "quantity": line.quantity} for line in request.lines],
         }
     }
 
@@ -104,28 +103,26 @@ def refusals_from_entries(entries: Any) -> tuple[list[SupplierRefusal], list[str
             refusals.append(SupplierRefusal(code=codes.SUPPLIER_REJECTED, message=str(entry)[:300]))
             continue
         code = entry.get("code")
-        if isinstance(code, str) and answers.ER_CODE.fullmatch(code.strip()):
-            outcome = answers.coded(code.strip().upper(), entry.get("message"), entry)
-            if isinstance(outcome, answers.Refused):
+        if isinstance(code, str) and mapping.ER_CODE.fullmatch(code.strip()):
+            outcome = mapping.coded(code.strip().upper(), entry.get("message"), entry)
+            if isinstance(outcome, outcomes.Refused):
                 refusals.extend(outcome.refusals)
-            elif isinstance(outcome, answers.AlreadyExists) and outcome.order_id:
+            elif isinstance(outcome, outcomes.AlreadyExists) and outcome.order_id:
                 existing.append(outcome.order_id)
             else:  # a temporary error on one part cannot be retried alone: a person decides
                 message = getattr(outcome, "message", f"{code} error")
-                refusals.append(
-                    SupplierRefusal(code=codes.SUPPLIER_REJECTED, message=message, supplier_code=code)
-                )
+                refusals.append(SupplierRefusal(code=codes.SUPPLIER_REJECTED, message=message, supplier_code=code))
             continue
-        products = answers.product_refusals(entry.get("message"))
+        products = mapping.product_refusals(entry.get("message"))
         if products:
             refusals.extend(products)
             continue
-        message = answers.short(entry.get("message", entry))
+        message = outcomes.short(entry.get("message", entry))
         refusals.append(
             SupplierRefusal(
                 code=codes.SUPPLIER_REJECTED,
                 message=message or "refused",
-                skus=answers.strings(entry.get("productReferences")),
+                skus=outcomes.strings(entry.get("productReferences")),
             )
         )
     return refusals, existing
@@ -250,9 +247,7 @@ def trackings(payload: Any, carrier_names: Mapping[str, str]) -> list[Tracking]:
                     supplier_order_id=order_id,
                     number=str(item["trackingNumber"]).strip(),
                     carrier=(
-                        carrier_names.get(str(carrier_id))
-                        if carrier_id is not None
-                        else (str(name) if name else None)
+                        carrier_names.get(str(carrier_id)) if carrier_id is not None else (str(name) if name else None)
                     ),
                     status=str(status) if status else None,
                     at=when(item.get("statusDate")),

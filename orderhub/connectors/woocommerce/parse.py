@@ -140,6 +140,8 @@ def _line(item: Any, index: int) -> OrderLine:
     field = f"line_items[{index}]"
     item = _obj(item, field)
     quantity = _int(item.get("quantity"), f"{field}.quantity")
+    if quantity < 0:
+        raise describe(f"{field}.quantity", "is negative")
     if item.get("price") is not None:
         unit_price = _money(item["price"], f"{field}.price")
     else:

@@ -1,0 +1,568 @@
+"""A fake BigBuy speaking the real wire format (see reference/bigbuy-api.md), with its quirks.
+
+Orders are priced, split by warehouse and paid from a wallet using ``catalogue``. Faults model what
+makes "exactly once" hard: a create stored but never answered, a 5xx before storing, errors inside
+200 bodies, an empty 200 for a reference that exists, bursts of 429. ``state()["duplicates"]``
+counts orders whose content was created twice, whatever their reference: the number that must
+stay 0.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from collections import Counter, deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import unquote
+
+from orderhub.sandbox import catalogue
+from orderhub.sandbox.server import App, Faults, Request, Response, json_response, text_response
+
+ADDRESS_MAX = 70
+POSTCODES: dict[str, tuple[str, str]] = {  # country -> (pattern, the example ER004 gives)
+    "ES": (r"\d{5}", "46005"),
+    "PT": (r"\d{4}-\d{3}", "1100-148"),
+    "FR": (r"\d{5}", "69002"),
+    "DE": (r"\d{5}", "10115"),
+    "IT": (r"\d{5}", "00184"),
+    "NL": (r"\d{4} ?[A-Za-z]{2}", "3511 LX"),
+    "BE": (r"\d{4}", "9000"),
+}
+CARRIERS = {1: "Correos", 2: "Chrono", 3: "GLS", 4: "DHL"}
+WAREHOUSE_CARRIER = {1: 1, 3: 3}
+STATUSES = {1: "Processing", 2: "Shipped", 3: "Delivered", 4: "Cancelled"}
+PAYMENT_METHODS = ("moneybox", "paypal", "bankwire")
+LIMITED = re.compile(r"/rest/(order|shipping|tracking|user)/")
+FIRST_ID = 100000
+#: the client's pacer and this server read different clocks: a call this early is still let in
+_TOLERANCE = 0.05
+_PAGES = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+
+
+@dataclass
+class BigBuyFaults(Faults):
+    drop_after_store_rate: float = 0.0  # store the create, then close the socket unanswered
+    error_before_store_rate: float = 0.0  # an HTML 5xx page on a create, nothing stored
+    quirk_rate: float = 0.0  # error inside a 200, raw HTTP 500 inside a 200, empty 200 on lookups
+    burst_429: float = 0.0  # chance per call that a burst of ``burst_length`` 429s starts
+    burst_length: int = 3
+
+
+@dataclass
+class StoredOrder:
+    id: str
+    reference: str
+    warehouse: int
+    lines: list[tuple[str, int]]
+    address: dict[str, Any]
+    total: Decimal
+    created_at: datetime
+    status: str = STATUSES[1]
+    tracking_number: str | None = None
+    shipped_at: datetime | None = None
+
+    def content(self) -> tuple[Any, ...]:
+        a = self.address
+        who = tuple(
+            str(a.get(k, "")).strip().casefold() for k in ("firstName", "lastName", "address", "postcode", "country")
+        )
+        return who + (tuple(sorted(self.lines)),)
+
+
+class _Window:
+    """At most ``calls`` per sliding ``seconds``, the window ``ratelimit.TokenBucket`` uses."""
+
+    def __init__(self, rate: float) -> None:
+        window = 1
+        while rate * window != int(rate * window) and window < 60:
+            window += 1
+        self.calls, self.seconds = max(1, int(rate * window)), float(window)
+        self.hits: deque[float] = deque()
+
+    def hit(self, now: float) -> tuple[bool, dict[str, str]]:
+        while self.hits and self.hits[0] <= now - self.seconds + _TOLERANCE:
+            self.hits.popleft()
+        allowed = len(self.hits) < self.calls
+        if allowed:
+            self.hits.append(now)
+        reset = math.ceil(self.hits[0] + self.seconds) if self.hits else math.ceil(now)
+        return allowed, {
+            "X-RateLimit-Limit": str(self.calls),
+            "X-RateLimit-Remaining": str(self.calls - len(self.hits)),
+            "X-RateLimit-Reset": str(reset),
+        }
+
+
+def _er(code: str, info: str, data: Any = None, status: int = 409) -> Response:
+    return json_response({"code": code, "message": json.dumps({"info": info, "data": data})}, status)
+
+
+def _products_error(items: list[tuple[str, str]]) -> dict[str, Any]:
+    data = [{"sku": sku, "message": message} for sku, message in items]
+    return {"code": 409, "message": json.dumps({"info": "Products error.", "data": data})}
+
+
+def _too_many(reset: int, limit: str = "1") -> Response:
+    response = text_response("You exceeded the rate limit", 429)
+    response.headers.update({"X-RateLimit-Limit": limit, "X-RateLimit-Remaining": "0", "X-Ratelimit-Reset": str(reset)})
+    return response
+
+
+def _html_error(status: int) -> Response:
+    title = f"{status} {_PAGES.get(status, 'Error')}"
+    page = f"<!DOCTYPE html><html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>"
+    return text_response(page, status, "text/html")
+
+
+RAW_500 = (
+    "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n\r\n"
+    '{"code":500,"message":"Internal Server Error"}'
+)
+
+
+class BigBuySandbox(App):
+    name = "bigbuy"
+    faults: BigBuyFaults
+
+    def __init__(
+        self,
+        *,
+        api_key: str = "bb_sandbox_key",
+        wallet: Decimal = Decimal("10000.00"),
+        rate_per_second: float = 1.0,
+        out_of_stock: Iterable[str] = frozenset(),
+        faults: BigBuyFaults | None = None,
+    ) -> None:
+        super().__init__(faults or BigBuyFaults())
+        self.api_key = api_key
+        self.wallet = Decimal(wallet)
+        self.out_of_stock = set(out_of_stock)
+        self.window = _Window(rate_per_second) if rate_per_second > 0 else None
+        self.orders: dict[str, StoredOrder] = {}
+        self.orders_by_reference: dict[str, list[str]] = {}
+        self._next_id = FIRST_ID
+        self._burst_left = 0
+        routes: list[tuple[str, str, Any]] = [
+            ("POST", r"/rest/order/create/multishipping\.json", lambda r: self._create(r, split=True)),
+            ("POST", r"/rest/order/create\.json", lambda r: self._create(r, split=False)),
+            ("POST", r"/rest/order/check/multishipping\.json", lambda r: self._check(r, split=True)),
+            ("POST", r"/rest/order/check\.json", lambda r: self._check(r, split=False)),
+            (
+                "GET",
+                r"/rest/order/orderstatuses\.json",
+                lambda r: self._read(r, [{"id": k, "name": v} for k, v in STATUSES.items()]),
+            ),
+            ("GET", r"/rest/order/reference/(?P<ref>[^/]+)\.json", self._by_reference),
+            ("GET", r"/rest/order/(?P<id>\d+)\.json", self._order),
+            ("POST", r"/rest/tracking/orders\.json", self._tracking),
+            ("GET", r"/rest/tracking/order/(?P<id>\d+)\.json", self._tracking_one),
+            (
+                "GET",
+                r"/rest/tracking/carriers\.json",
+                lambda r: self._read(r, [{"id": k, "name": v} for k, v in CARRIERS.items()]),
+            ),
+            (
+                "GET",
+                r"/rest/shipping/carriers\.json",
+                lambda r: self._read(
+                    r,
+                    [
+                        {
+                            "id": k,
+                            "name": v,
+                            "shippingServices": [
+                                {"id": k * 10, "delay": "24-72h", "name": f"{v} Standard", "pod": False}
+                            ],
+                        }
+                        for k, v in CARRIERS.items()
+                    ],
+                ),
+            ),
+            ("GET", r"/rest/user/purse\.json", lambda r: self._read(r, f"{self.wallet:.2f}")),
+            (
+                "POST",
+                r"/_sandbox/advance",
+                lambda r: json_response({"shipped": self.advance(int((r.json() or {}).get("step", 1)))}),
+            ),
+            ("GET", r"/_sandbox/state", lambda r: json_response(self.state())),
+            ("POST", r"/_sandbox/wallet", self._set_wallet),
+        ]
+        for method, pattern, handler in routes:
+            self.add(method, pattern, handler)
+
+    # Controls ---------------------------------------------------------------------------------
+
+    def advance(self, step: int = 1) -> int:
+        """Ship every order not shipped yet; returns how many shipped."""
+        now = datetime.now(UTC)
+        with self.lock:
+            pending = [o for o in self.orders.values() if o.tracking_number is None]
+            for order in pending:
+                order.status, order.shipped_at = STATUSES[2], now
+                order.tracking_number = f"BB{order.id}{order.warehouse}ES"
+        return len(pending)
+
+    def set_wallet(self, amount: Decimal) -> None:
+        with self.lock:
+            self.wallet = Decimal(amount)
+
+    def state(self) -> dict[str, Any]:
+        with self.lock:
+            contents = Counter(o.content() for o in self.orders.values())
+            return {
+                "orders": len(self.orders),
+                "references": len(self.orders_by_reference),
+                "duplicates": sum(n - 1 for n in contents.values()),
+                "wallet": f"{self.wallet:.2f}",
+            }
+
+    def _set_wallet(self, request: Request) -> Response:
+        try:
+            self.set_wallet(Decimal(str((request.json() or {})["amount"])))
+        except (ValueError, KeyError, TypeError, InvalidOperation):
+            return json_response({"code": 400, "message": "amount required"}, 400)
+        return json_response(self.state())
+
+    # Gatekeeping: auth, rate limit, faults ----------------------------------------------------
+
+    def dispatch(self, request: Request) -> Response:
+        if not request.path.startswith("/rest/"):
+            return super().dispatch(request)
+        if request.headers.get("authorization", "") != f"Bearer {self.api_key}":
+            return json_response({"message": "Invalid Token"}, 401)
+        limits: dict[str, str] = {}
+        if self.window is not None and LIMITED.match(request.path):
+            with self.lock:
+                allowed, limits = self.window.hit(time.time())
+            if not allowed:
+                return _too_many(int(limits["X-RateLimit-Reset"]), limits["X-RateLimit-Limit"])
+        response = super().dispatch(request)
+        for name, value in limits.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    def injected_fault(self, request: Request) -> Response | None:
+        faults, rng = self.faults, self.faults.rng
+        with self.lock:
+            if self._burst_left > 0:
+                self._burst_left -= 1
+                return _too_many(math.ceil(time.time() + 1))
+            if faults.burst_429 and rng.random() < faults.burst_429:
+                self._burst_left = max(0, faults.burst_length - 1)
+                return _too_many(math.ceil(time.time() + 1))
+            if faults.http_429_rate and rng.random() < faults.http_429_rate:
+                return _too_many(math.ceil(time.time() + 1))
+            if faults.http_5xx_rate and rng.random() < faults.http_5xx_rate:
+                return _html_error(rng.choice(list(_PAGES)))
+        return None
+
+    def _chance(self, rate: float) -> bool:
+        with self.lock:
+            return bool(rate) and self.faults.rng.random() < rate
+
+    def _quirk(self, *kinds: str) -> str | None:
+        with self.lock:
+            if not self.faults.quirk_rate or self.faults.rng.random() >= self.faults.quirk_rate:
+                return None
+            return self.faults.rng.choice(kinds)
+
+    def _quirky(self, quirk: str | None) -> Response | None:
+        if quirk == "error200":
+            return json_response({"code": 409, "message": "Something went wrong"}, 200)
+        if quirk == "raw500":
+            return text_response(RAW_500, 200, "text/html")
+        if quirk == "empty200":
+            return Response(200, b"", {"Content-Type": "application/json"})
+        return None
+
+    def _read(self, request: Request, payload: Any) -> Response:
+        return self._quirky(self._quirk("error200", "raw500")) or json_response(payload)
+
+    # Orders -----------------------------------------------------------------------------------
+
+    def _create(self, request: Request, *, split: bool) -> Response:
+        if self._chance(self.faults.error_before_store_rate):
+            return _html_error(self.faults.rng.choice(list(_PAGES)))
+        order, invalid = _read_order(request)
+        if invalid is not None:
+            return invalid
+        quirk = self._quirk("error200", "raw500")
+        if quirk == "error200":  # an error answer, nothing stored
+            return self._quirky(quirk) or Response(500)
+        with self.lock:
+            response, stored = self._place(order, split)
+        if stored and quirk == "raw500":  # stored, but the answer is garbage
+            return self._quirky(quirk) or Response(500)
+        if stored and self._chance(self.faults.drop_after_store_rate):
+            return Response(drop=True)
+        return response
+
+    def _place(self, order: dict[str, Any], split: bool) -> tuple[Response, bool]:
+        reference = str(order["internalReference"])
+        if reference in self.orders_by_reference:
+            first = self.orders_by_reference[reference][0]
+            return _er("ER008", "Duplicated internal reference.", {"orderId": int(first)}), False
+        groups, errors, refusal = _evaluate(order, split, self.out_of_stock)
+        if refusal is not None:
+            return refusal, False
+        total = sum((g["total"] for g in groups), Decimal("0"))
+        if order.get("paymentMethod", "moneybox") == "moneybox":
+            if self.wallet < total:
+                data = {"moneyBoxAmount": float(self.wallet), "totalOrder": float(total)}
+                return _er("ER005", "Insufficient money in the purse.", data), False
+            self.wallet -= total
+        made = []
+        for group in groups:
+            order_id = str(self._next_id)
+            self._next_id += 1
+            self.orders[order_id] = StoredOrder(
+                order_id,
+                reference,
+                group["warehouse"],
+                group["lines"],
+                dict(order["shippingAddress"]),
+                group["total"],
+                datetime.now(UTC),
+            )
+            self.orders_by_reference.setdefault(reference, []).append(order_id)
+            made.append(
+                {
+                    "productReferences": [s for s, _ in group["lines"]],
+                    "id": order_id,
+                    "warehouse": group["warehouse"],
+                    "url": f"/rest/order/{order_id}",
+                }
+            )
+        if not split:
+            return Response(201, b"", {"Location": f"/rest/order/{made[0]['id']}"}), True
+        return json_response({"orders": made, "errors": errors}), True
+
+    def _check(self, request: Request, *, split: bool) -> Response:
+        order, invalid = _read_order(request)
+        if invalid is not None:
+            return invalid
+        quirky = self._quirky(self._quirk("error200", "raw500"))
+        if quirky is not None:
+            return quirky
+        groups, errors, refusal = _evaluate(order, split, self.out_of_stock)
+        if refusal is not None:
+            return refusal
+        priced = [
+            {
+                "productReferences": [s for s, _ in g["lines"]],
+                "totalWithoutTaxesAndWithoutShippingCost": float(g["net"]),
+                "totalWithoutTaxes": float(g["net"] + catalogue.SHIPPING_PER_WAREHOUSE),
+                "total": float(g["total"]),
+                "warehouse": g["warehouse"],
+            }
+            for g in groups
+        ]
+        if split:
+            return json_response({"orders": priced, "errors": errors})
+        keys = ("totalWithoutTaxesAndWithoutShippingCost", "totalWithoutTaxes", "total")
+        return json_response({k: round(sum(p[k] for p in priced), 2) for k in keys})
+
+    def _by_reference(self, request: Request) -> Response:
+        quirky = self._quirky(self._quirk("error200", "raw500", "empty200"))
+        if quirky is not None:
+            return quirky
+        reference = unquote(request.params["ref"])
+        with self.lock:
+            ids = self.orders_by_reference.get(reference)
+            first = self.orders[ids[0]] if ids else None
+        if first is None:
+            return json_response({"code": 404, "message": f"No order found with refOrder: {reference}"}, 404)
+        return json_response({"id": first.id, "totalPaidTaxIncl": f"{first.total:.2f}"})
+
+    def _order(self, request: Request) -> Response:
+        with self.lock:
+            o = self.orders.get(request.params["id"])
+        if o is None:
+            return json_response({"code": 404, "message": "Order not found"}, 404)
+        shipping = catalogue.SHIPPING_PER_WAREHOUSE
+        carrier = WAREHOUSE_CARRIER.get(o.warehouse, 1)
+        products = [
+            {
+                "id": int(sku.lstrip("S") or 0),
+                "reference": sku,
+                "quantity": qty,
+                "name": catalogue.BY_SKU[sku].title,
+                "priceTaxIncl": float(catalogue.BY_SKU[sku].price * (1 + catalogue.TAX_RATE)),
+                "priceTaxExcl": float(catalogue.BY_SKU[sku].price),
+            }
+            for sku, qty in o.lines
+        ]
+        return self._read(
+            request,
+            {
+                "id": o.id,
+                "internalReference": o.reference,
+                "dateAdd": o.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+                "totalPaidTaxIncl": float(o.total),
+                "totalPaidTaxExcl": float((o.total / (1 + catalogue.TAX_RATE)).quantize(Decimal("0.01"))),
+                "totalShippingTaxIncl": float(shipping * (1 + catalogue.TAX_RATE)),
+                "totalShippingTaxExcl": float(shipping),
+                "status": o.status,
+                "carriers": [{"id": carrier, "name": CARRIERS[carrier], "price": float(shipping)}],
+                "shippingAddress": o.address,
+                "products": products,
+            },
+        )
+
+    # Tracking ---------------------------------------------------------------------------------
+
+    def _tracking(self, request: Request) -> Response:
+        try:
+            ids = [str(o["id"]) for o in request.json()["track"]["orders"]]
+        except (ValueError, KeyError, TypeError):
+            return json_response({"code": 400, "message": "Invalid track body"}, 400)
+        with self.lock:
+            shipped = [
+                _tracking_json(self.orders[i]) for i in ids if i in self.orders and self.orders[i].tracking_number
+            ]
+        return self._read(request, shipped)
+
+    def _tracking_one(self, request: Request) -> Response:
+        with self.lock:
+            o = self.orders.get(request.params["id"])
+        if o is None or o.tracking_number is None:
+            return json_response({"code": 404, "message": "Tracking not found"}, 404)
+        return self._read(request, _tracking_json(o))
+
+
+def _tracking_json(order: StoredOrder) -> dict[str, Any]:
+    at = order.shipped_at or order.created_at
+    return {
+        "id": order.id,
+        "reference": order.reference,
+        "trackings": [
+            {
+                "trackingNumber": order.tracking_number,
+                "statusDescription": order.status,
+                "statusDate": at.isoformat(timespec="seconds"),
+                "carrier": {"id": WAREHOUSE_CARRIER.get(order.warehouse, 1)},
+                "descriptionTranslated": order.status,
+            }
+        ],
+    }
+
+
+def _read_order(request: Request) -> tuple[dict[str, Any], Response | None]:
+    """The order body, or the 400 form-validation answer BigBuy gives for a bad one."""
+    try:
+        body = request.json()
+    except ValueError:
+        return {}, json_response({"code": 400, "message": "Invalid JSON"}, 400)
+    order = body.get("order") if isinstance(body, dict) else None
+    if not isinstance(order, dict):
+        return {}, json_response(
+            {"code": 400, "message": "Validation Failed", "errors": {"errors": ["order is required"], "children": {}}},
+            400,
+        )
+    given = order.get("shippingAddress")
+    address: dict[str, Any] = given if isinstance(given, dict) else {}
+    fields: dict[str, Any] = {}
+    for name in ("firstName", "lastName", "country", "postcode", "town", "address", "phone"):
+        if not str(address.get(name) or "").strip():
+            fields[name] = {"errors": ["This value should not be blank."]}
+    if len(str(address.get("address") or "")) > ADDRESS_MAX:
+        fields["address"] = {"errors": [f"This value is too long. It should have {ADDRESS_MAX} characters or less."]}
+    children: dict[str, Any] = {"shippingAddress": {"children": fields}} if fields else {}
+    products = order.get("products")
+    if not isinstance(products, list) or not products:
+        children["products"] = {"errors": ["This collection should contain 1 element or more."]}
+    else:
+        bad = {}
+        for i, p in enumerate(products):
+            p = p if isinstance(p, dict) else {}
+            if not str(p.get("reference") or "").strip():
+                bad[str(i)] = {"children": {"reference": {"errors": ["This value should not be blank."]}}}
+            elif not isinstance(p.get("quantity"), int) or p["quantity"] < 1:
+                bad[str(i)] = {"children": {"quantity": {"errors": ["This value should be positive."]}}}
+        if bad:
+            children["products"] = {"children": bad}
+    if not str(order.get("internalReference") or "").strip():
+        children["internalReference"] = {"errors": ["This value should not be blank."]}
+    if children:
+        errors = {"errors": [], "children": children}
+        return {}, json_response({"code": 400, "message": "Validation Failed", "errors": errors}, 400)
+    order["shippingAddress"] = address
+    return order, None
+
+
+def _evaluate(
+    order: dict[str, Any], split: bool, out_of_stock: set[str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], Response | None]:
+    """Price and split a valid order: (groups to create, errors of refused groups, or a whole
+    refusal when nothing can be created)."""
+    payment = order.get("paymentMethod", "moneybox")
+    if payment not in PAYMENT_METHODS:
+        return [], [], _er("ER011", "Invalid payment method.")
+    wanted = {str(c.get("name", "")).lower() for c in order.get("carriers") or [] if isinstance(c, dict)}
+    if wanted and not wanted & {n.lower() for n in CARRIERS.values()}:
+        return [], [], _er("ER010", "No carrier available for this order.")
+    address = order["shippingAddress"]
+    country = str(address.get("country", "")).upper()
+    if country in POSTCODES and not re.fullmatch(POSTCODES[country][0], str(address["postcode"]).strip()):
+        return [], [], _er("ER004", "Wrong postcode format.", {"zipExample": POSTCODES[country][1]})
+    lines: dict[str, int] = {}
+    for p in order["products"]:
+        lines[str(p["reference"])] = lines.get(str(p["reference"]), 0) + int(p["quantity"])
+    unknown = [sku for sku in lines if sku not in catalogue.BY_SKU]
+    if unknown:
+        return [], [], _er("ER001", "Product not found.", {"skus": unknown})
+    by_warehouse: dict[int, list[tuple[str, int]]] = {}
+    for sku, qty in lines.items():
+        warehouse = catalogue.BY_SKU[sku].warehouse if split else 0
+        by_warehouse.setdefault(warehouse, []).append((sku, qty))
+    groups: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    inactive: list[str] = []
+    empty: list[str] = []
+    for warehouse, group in sorted(by_warehouse.items()):
+        products = [catalogue.BY_SKU[sku] for sku, _ in group]
+        off = [p.sku for p in products if not p.active]
+        dry = [
+            p.sku
+            for p, (_, q) in zip(products, group, strict=True)
+            if p.active and (p.stock < q or p.sku in out_of_stock)
+        ]
+        if off:
+            errors.append(
+                {
+                    **_products_error([(s, "Inactive product.") for s in off]),
+                    "productReferences": off,
+                    "warehouse": warehouse,
+                }
+            )
+        if dry:
+            errors.append(
+                {
+                    "code": "ER003",
+                    "message": json.dumps({"info": "No stock.", "data": {"skus": dry}}),
+                    "productReferences": dry,
+                    "warehouse": warehouse,
+                }
+            )
+        inactive, empty = inactive + off, empty + dry
+        if not off and not dry:
+            net = sum((catalogue.BY_SKU[s].price * q for s, q in group), Decimal("0"))
+            groups.append(
+                {
+                    "warehouse": warehouse or min(p.warehouse for p in products),
+                    "lines": group,
+                    "net": net,
+                    "total": catalogue.supplier_total(group),
+                }
+            )
+    if groups:
+        return groups, errors, None
+    if inactive:
+        return [], [], json_response(_products_error([(s, "Inactive product.") for s in inactive]), 409)
+    return [], [], _er("ER003", "No stock.", {"skus": empty})

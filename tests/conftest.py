@@ -1,0 +1,84 @@
+"""Shared fixtures. SQLite and the stub broker always; PostgreSQL and Redis as well when
+ORDERHUB_TEST_DATABASE_URL and ORDERHUB_TEST_REDIS_URL are set (set but unreachable fails)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from orderhub.sync import connect
+from orderhub.sync.db import Database, use_database
+from orderhub.sync.models import Base
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+PAYLOADS = SHARED / "reference" / "payloads"
+
+PG_URL = os.environ.get("ORDERHUB_TEST_DATABASE_URL", "")
+REDIS_URL = os.environ.get("ORDERHUB_TEST_REDIS_URL", "")
+
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def _reset_postgres(db: Database) -> None:
+    names = ", ".join(t.name for t in reversed(Base.metadata.sorted_tables))
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+_pg_ready = False
+
+
+def _postgres() -> Database:
+    global _pg_ready
+    db = Database(PG_URL, pool_size=20)
+    if not _pg_ready:  # one schema per test session, built by the migrations themselves
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        from orderhub.sync.migrate import upgrade
+
+        upgrade(db)
+        _pg_ready = True
+    _reset_postgres(db)
+    return db
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    if request.param == "sqlite":
+        database = Database(f"sqlite:///{tmp_path / 'test.sqlite3'}")
+        database.create_all()
+    else:
+        database = _postgres()
+    use_database(database)
+    connect.forget()
+    yield database
+    connect.forget()
+    use_database(None)
+    database.dispose()
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path) -> Iterator[Database]:
+    database = Database(f"sqlite:///{tmp_path / 'test.sqlite3'}")
+    database.create_all()
+    use_database(database)
+    yield database
+    use_database(None)
+    database.dispose()
+
+
+def broker_urls() -> list[str]:
+    return [""] + ([REDIS_URL] if REDIS_URL else [])
+
+
+def payload(*parts: str) -> Path:
+    path = PAYLOADS.joinpath(*parts)
+    if not PAYLOADS.exists():
+        pytest.skip("the shared reference payloads are not beside this checkout")
+    return path
