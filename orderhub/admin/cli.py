@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from orderhub.admin import commands
+from orderhub.logs import configure
+from orderhub.settings import get_settings
 
 
 class UsageError(Exception):
@@ -88,6 +90,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        settings = get_settings()
+        quiet = args.command in ("demo", "inspect") and getattr(args, "json", False) or args.command == "inspect"
+        configure("WARNING" if quiet else settings.log_level, json=settings.log_json)
         return commands.dispatch(args)
     except UsageError as exc:
         print(str(exc).splitlines()[0], file=sys.stderr)

@@ -3,7 +3,7 @@ channel and supplier rows that point at them. Used by ``demo``, ``sandbox`` and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +24,7 @@ class SandboxStack:
     bigbuy: Running
     scenario: seeding.Scenario
     wallet: Decimal
-    servers: list[Running] = field(default_factory=list)
+    seeded: int = 0
 
     @property
     def shopify_app(self) -> ShopifySandbox:
@@ -50,7 +50,7 @@ class SandboxStack:
         self.woocommerce_app.advance(step)
 
     def orders_on_channels(self) -> int:
-        return len(self.shopify_app.specs) + len(self.woocommerce_app.specs)
+        return self.seeded
 
     def stop(self) -> None:
         for s in (self.shopify, self.woocommerce, self.bigbuy):
@@ -73,12 +73,12 @@ def start(
 ) -> SandboxStack:
     scenario = scenario or seeding.Scenario()
     wallet = wallet if wallet is not None else seeding.wallet_for(covered)
-    shop = ShopifySandbox(shopify_orders if shopify_orders is not None
-                          else seeding.generate("shopify", scenario, seed=seed, first_id=450_789_001),
-                          faults=channel_faults)
-    woo = WooCommerceSandbox(woocommerce_orders if woocommerce_orders is not None
-                             else seeding.generate("woocommerce", scenario, seed=seed, first_id=701),
-                             faults=channel_faults)
+    if shopify_orders is None:
+        shopify_orders = seeding.generate("shopify", scenario, seed=seed, first_id=450_789_001)
+    if woocommerce_orders is None:
+        woocommerce_orders = seeding.generate("woocommerce", scenario, seed=seed, first_id=701)
+    shop = ShopifySandbox(shopify_orders, faults=channel_faults)
+    woo = WooCommerceSandbox(woocommerce_orders, faults=channel_faults)
     bb = BigBuySandbox(wallet=wallet, rate_per_second=bigbuy_rate, faults=bigbuy_faults)
     stack = SandboxStack(
         Running(shop, host, ports[0]).start(),
@@ -86,6 +86,7 @@ def start(
         Running(bb, host, ports[2]).start(),
         scenario,
         wallet,
+        seeded=len(shopify_orders) + len(woocommerce_orders),
     )
     return stack
 

@@ -26,12 +26,8 @@ from orderhub.sandbox.server import App, Faults, Request, Response, json_respons
 
 ADDRESS_MAX = 70
 POSTCODES: dict[str, tuple[str, str]] = {  # country -> (pattern, the example ER004 gives)
-    "ES": (r"\d{5}", "46005"),
-    "PT": (r"\d{4}-\d{3}", "1100-148"),
-    "FR": (r"\d{5}", "69002"),
-    "DE": (r"\d{5}", "10115"),
-    "IT": (r"\d{5}", "00184"),
-    "NL": (r"\d{4} ?[A-Za-z]{2}", "3511 LX"),
+    "ES": (r"\d{5}", "46005"), "PT": (r"\d{4}-\d{3}", "1100-148"), "FR": (r"\d{5}", "69002"),
+    "DE": (r"\d{5}", "10115"), "IT": (r"\d{5}", "00184"), "NL": (r"\d{4} ?[A-Za-z]{2}", "3511 LX"),
     "BE": (r"\d{4}", "9000"),
 }
 CARRIERS = {1: "Correos", 2: "Chrono", 3: "GLS", 4: "DHL"}
@@ -69,9 +65,8 @@ class StoredOrder:
 
     def content(self) -> tuple[Any, ...]:
         a = self.address
-        who = tuple(
-            str(a.get(k, "")).strip().casefold() for k in ("firstName", "lastName", "address", "postcode", "country")
-        )
+        keys = ("firstName", "lastName", "address", "postcode", "country")
+        who = tuple(str(a.get(k, "")).strip().casefold() for k in keys)
         return who + (tuple(sorted(self.lines)),)
 
 
@@ -92,20 +87,21 @@ class _Window:
         if allowed:
             self.hits.append(now)
         reset = math.ceil(self.hits[0] + self.seconds) if self.hits else math.ceil(now)
-        return allowed, {
-            "X-RateLimit-Limit": str(self.calls),
-            "X-RateLimit-Remaining": str(self.calls - len(self.hits)),
-            "X-RateLimit-Reset": str(reset),
-        }
+        return allowed, {"X-RateLimit-Limit": str(self.calls), "X-RateLimit-Reset": str(reset),
+                         "X-RateLimit-Remaining": str(self.calls - len(self.hits))}
+
+
+def _info(info: str, data: Any = None) -> str:
+    return json.dumps({"info": info, "data": data})  # BigBuy's message is JSON inside a string
 
 
 def _er(code: str, info: str, data: Any = None, status: int = 409) -> Response:
-    return json_response({"code": code, "message": json.dumps({"info": info, "data": data})}, status)
+    return json_response({"code": code, "message": _info(info, data)}, status)
 
 
-def _products_error(items: list[tuple[str, str]]) -> dict[str, Any]:
-    data = [{"sku": sku, "message": message} for sku, message in items]
-    return {"code": 409, "message": json.dumps({"info": "Products error.", "data": data})}
+def _products_error(inactive: list[str]) -> dict[str, Any]:
+    data = [{"sku": sku, "message": "Inactive product."} for sku in inactive]
+    return {"code": 409, "message": _info("Products error.", data)}
 
 
 def _too_many(reset: int, limit: str = "1") -> Response:
@@ -120,25 +116,21 @@ def _html_error(status: int) -> Response:
     return text_response(page, status, "text/html")
 
 
-RAW_500 = (
-    "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n\r\n"
-    '{"code":500,"message":"Internal Server Error"}'
-)
+STATUS_LIST = [{"id": k, "name": v} for k, v in STATUSES.items()]
+CARRIER_LIST = [{"id": k, "name": v} for k, v in CARRIERS.items()]
+SHIPPING_CARRIERS = [{**c, "shippingServices": [{"id": c["id"], "delay": "24-72h", "pod": False,
+                                                  "name": f"{c['name']} Standard"}]} for c in CARRIER_LIST]
+RAW_500 = ("HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n\r\n"
+           '{"code":500,"message":"Internal Server Error"}')
 
 
 class BigBuySandbox(App):
     name = "bigbuy"
     faults: BigBuyFaults
 
-    def __init__(
-        self,
-        *,
-        api_key: str = "bb_sandbox_key",
-        wallet: Decimal = Decimal("10000.00"),
-        rate_per_second: float = 1.0,
-        out_of_stock: Iterable[str] = frozenset(),
-        faults: BigBuyFaults | None = None,
-    ) -> None:
+    def __init__(self, *, api_key: str = "bb_sandbox_key", wallet: Decimal = Decimal("10000.00"),
+                 rate_per_second: float = 1.0, out_of_stock: Iterable[str] = frozenset(),
+                 faults: BigBuyFaults | None = None) -> None:
         super().__init__(faults or BigBuyFaults())
         self.api_key = api_key
         self.wallet = Decimal(wallet)
@@ -153,43 +145,15 @@ class BigBuySandbox(App):
             ("POST", r"/rest/order/create\.json", lambda r: self._create(r, split=False)),
             ("POST", r"/rest/order/check/multishipping\.json", lambda r: self._check(r, split=True)),
             ("POST", r"/rest/order/check\.json", lambda r: self._check(r, split=False)),
-            (
-                "GET",
-                r"/rest/order/orderstatuses\.json",
-                lambda r: self._read(r, [{"id": k, "name": v} for k, v in STATUSES.items()]),
-            ),
+            ("GET", r"/rest/order/orderstatuses\.json", lambda r: self._read(r, STATUS_LIST)),
             ("GET", r"/rest/order/reference/(?P<ref>[^/]+)\.json", self._by_reference),
             ("GET", r"/rest/order/(?P<id>\d+)\.json", self._order),
             ("POST", r"/rest/tracking/orders\.json", self._tracking),
             ("GET", r"/rest/tracking/order/(?P<id>\d+)\.json", self._tracking_one),
-            (
-                "GET",
-                r"/rest/tracking/carriers\.json",
-                lambda r: self._read(r, [{"id": k, "name": v} for k, v in CARRIERS.items()]),
-            ),
-            (
-                "GET",
-                r"/rest/shipping/carriers\.json",
-                lambda r: self._read(
-                    r,
-                    [
-                        {
-                            "id": k,
-                            "name": v,
-                            "shippingServices": [
-                                {"id": k * 10, "delay": "24-72h", "name": f"{v} Standard", "pod": False}
-                            ],
-                        }
-                        for k, v in CARRIERS.items()
-                    ],
-                ),
-            ),
+            ("GET", r"/rest/tracking/carriers\.json", lambda r: self._read(r, CARRIER_LIST)),
+            ("GET", r"/rest/shipping/carriers\.json", lambda r: self._read(r, SHIPPING_CARRIERS)),
             ("GET", r"/rest/user/purse\.json", lambda r: self._read(r, f"{self.wallet:.2f}")),
-            (
-                "POST",
-                r"/_sandbox/advance",
-                lambda r: json_response({"shipped": self.advance(int((r.json() or {}).get("step", 1)))}),
-            ),
+            ("POST", r"/_sandbox/advance", self._advance),
             ("GET", r"/_sandbox/state", lambda r: json_response(self.state())),
             ("POST", r"/_sandbox/wallet", self._set_wallet),
         ]
@@ -215,12 +179,13 @@ class BigBuySandbox(App):
     def state(self) -> dict[str, Any]:
         with self.lock:
             contents = Counter(o.content() for o in self.orders.values())
-            return {
-                "orders": len(self.orders),
-                "references": len(self.orders_by_reference),
-                "duplicates": sum(n - 1 for n in contents.values()),
-                "wallet": f"{self.wallet:.2f}",
-            }
+            return {"orders": len(self.orders), "references": len(self.orders_by_reference),
+                    "duplicates": sum(n - 1 for n in contents.values()), "wallet": f"{self.wallet:.2f}"}
+
+    def _advance(self, request: Request) -> Response:
+        body = request.json() if request.body else None
+        step = body.get("step", 1) if isinstance(body, dict) else 1
+        return json_response({"shipped": self.advance(int(step))})
 
     def _set_wallet(self, request: Request) -> Response:
         try:
@@ -311,7 +276,7 @@ class BigBuySandbox(App):
         groups, errors, refusal = _evaluate(order, split, self.out_of_stock)
         if refusal is not None:
             return refusal, False
-        total = sum((g["total"] for g in groups), Decimal("0"))
+        total = sum((g.total for g in groups), Decimal("0"))
         if order.get("paymentMethod", "moneybox") == "moneybox":
             if self.wallet < total:
                 data = {"moneyBoxAmount": float(self.wallet), "totalOrder": float(total)}
@@ -319,26 +284,14 @@ class BigBuySandbox(App):
             self.wallet -= total
         made = []
         for group in groups:
-            order_id = str(self._next_id)
-            self._next_id += 1
-            self.orders[order_id] = StoredOrder(
-                order_id,
-                reference,
-                group["warehouse"],
-                group["lines"],
-                dict(order["shippingAddress"]),
-                group["total"],
-                datetime.now(UTC),
-            )
+            order_id, self._next_id = str(self._next_id), self._next_id + 1
+            address = dict(order["shippingAddress"])
+            now = datetime.now(UTC)
+            self.orders[order_id] = StoredOrder(order_id, reference, group.warehouse, group.lines, address,
+                                                group.total, now)
             self.orders_by_reference.setdefault(reference, []).append(order_id)
-            made.append(
-                {
-                    "productReferences": [s for s, _ in group["lines"]],
-                    "id": order_id,
-                    "warehouse": group["warehouse"],
-                    "url": f"/rest/order/{order_id}",
-                }
-            )
+            made.append({"productReferences": group.skus, "id": order_id, "warehouse": group.warehouse,
+                         "url": f"/rest/order/{order_id}"})
         if not split:
             return Response(201, b"", {"Location": f"/rest/order/{made[0]['id']}"}), True
         return json_response({"orders": made, "errors": errors}), True
@@ -353,16 +306,7 @@ class BigBuySandbox(App):
         groups, errors, refusal = _evaluate(order, split, self.out_of_stock)
         if refusal is not None:
             return refusal
-        priced = [
-            {
-                "productReferences": [s for s, _ in g["lines"]],
-                "totalWithoutTaxesAndWithoutShippingCost": float(g["net"]),
-                "totalWithoutTaxes": float(g["net"] + catalogue.SHIPPING_PER_WAREHOUSE),
-                "total": float(g["total"]),
-                "warehouse": g["warehouse"],
-            }
-            for g in groups
-        ]
+        priced = [g.priced() for g in groups]
         if split:
             return json_response({"orders": priced, "errors": errors})
         keys = ("totalWithoutTaxesAndWithoutShippingCost", "totalWithoutTaxes", "total")
@@ -385,35 +329,7 @@ class BigBuySandbox(App):
             o = self.orders.get(request.params["id"])
         if o is None:
             return json_response({"code": 404, "message": "Order not found"}, 404)
-        shipping = catalogue.SHIPPING_PER_WAREHOUSE
-        carrier = WAREHOUSE_CARRIER.get(o.warehouse, 1)
-        products = [
-            {
-                "id": int(sku.lstrip("S") or 0),
-                "reference": sku,
-                "quantity": qty,
-                "name": catalogue.BY_SKU[sku].title,
-                "priceTaxIncl": float(catalogue.BY_SKU[sku].price * (1 + catalogue.TAX_RATE)),
-                "priceTaxExcl": float(catalogue.BY_SKU[sku].price),
-            }
-            for sku, qty in o.lines
-        ]
-        return self._read(
-            request,
-            {
-                "id": o.id,
-                "internalReference": o.reference,
-                "dateAdd": o.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-                "totalPaidTaxIncl": float(o.total),
-                "totalPaidTaxExcl": float((o.total / (1 + catalogue.TAX_RATE)).quantize(Decimal("0.01"))),
-                "totalShippingTaxIncl": float(shipping * (1 + catalogue.TAX_RATE)),
-                "totalShippingTaxExcl": float(shipping),
-                "status": o.status,
-                "carriers": [{"id": carrier, "name": CARRIERS[carrier], "price": float(shipping)}],
-                "shippingAddress": o.address,
-                "products": products,
-            },
-        )
+        return self._read(request, _order_json(o))
 
     # Tracking ---------------------------------------------------------------------------------
 
@@ -423,9 +339,8 @@ class BigBuySandbox(App):
         except (ValueError, KeyError, TypeError):
             return json_response({"code": 400, "message": "Invalid track body"}, 400)
         with self.lock:
-            shipped = [
-                _tracking_json(self.orders[i]) for i in ids if i in self.orders and self.orders[i].tracking_number
-            ]
+            shipped = [_tracking_json(self.orders[i]) for i in ids
+                       if i in self.orders and self.orders[i].tracking_number]
         return self._read(request, shipped)
 
     def _tracking_one(self, request: Request) -> Response:
@@ -436,21 +351,25 @@ class BigBuySandbox(App):
         return self._read(request, _tracking_json(o))
 
 
+def _order_json(o: StoredOrder) -> dict[str, Any]:
+    shipping, tax = catalogue.SHIPPING_PER_WAREHOUSE, 1 + catalogue.TAX_RATE
+    carrier = WAREHOUSE_CARRIER.get(o.warehouse, 1)
+    products = [{"id": int(sku[1:]), "reference": sku, "quantity": qty, "name": p.title,
+                 "priceTaxIncl": float(p.price * tax), "priceTaxExcl": float(p.price)}
+                for sku, qty in o.lines for p in [catalogue.BY_SKU[sku]]]
+    return {"id": o.id, "internalReference": o.reference, "dateAdd": f"{o.created_at:%Y-%m-%d %H:%M:%S}",
+            "totalPaidTaxIncl": float(o.total), "totalPaidTaxExcl": float(round(o.total / tax, 2)),
+            "totalShippingTaxIncl": float(shipping * tax), "totalShippingTaxExcl": float(shipping),
+            "status": o.status, "shippingAddress": o.address, "products": products,
+            "carriers": [{"id": carrier, "name": CARRIERS[carrier], "price": float(shipping)}]}
+
+
 def _tracking_json(order: StoredOrder) -> dict[str, Any]:
     at = order.shipped_at or order.created_at
-    return {
-        "id": order.id,
-        "reference": order.reference,
-        "trackings": [
-            {
-                "trackingNumber": order.tracking_number,
-                "statusDescription": order.status,
-                "statusDate": at.isoformat(timespec="seconds"),
-                "carrier": {"id": WAREHOUSE_CARRIER.get(order.warehouse, 1)},
-                "descriptionTranslated": order.status,
-            }
-        ],
-    }
+    tracking = {"trackingNumber": order.tracking_number, "statusDescription": order.status,
+                "statusDate": at.isoformat(timespec="seconds"), "descriptionTranslated": order.status,
+                "carrier": {"id": WAREHOUSE_CARRIER.get(order.warehouse, 1)}}
+    return {"id": order.id, "reference": order.reference, "trackings": [tracking]}
 
 
 def _read_order(request: Request) -> tuple[dict[str, Any], Response | None]:
@@ -461,10 +380,8 @@ def _read_order(request: Request) -> tuple[dict[str, Any], Response | None]:
         return {}, json_response({"code": 400, "message": "Invalid JSON"}, 400)
     order = body.get("order") if isinstance(body, dict) else None
     if not isinstance(order, dict):
-        return {}, json_response(
-            {"code": 400, "message": "Validation Failed", "errors": {"errors": ["order is required"], "children": {}}},
-            400,
-        )
+        errors = {"errors": ["This value should not be null."], "children": {}}
+        return {}, json_response({"code": 400, "message": "Validation Failed", "errors": errors}, 400)
     given = order.get("shippingAddress")
     address: dict[str, Any] = given if isinstance(given, dict) else {}
     fields: dict[str, Any] = {}
@@ -496,20 +413,41 @@ def _read_order(request: Request) -> tuple[dict[str, Any], Response | None]:
     return order, None
 
 
+@dataclass
+class _Group:
+    """The products of one order that ship from one warehouse: one supplier order."""
+
+    warehouse: int
+    lines: list[tuple[str, int]]
+
+    @property
+    def skus(self) -> list[str]:
+        return [sku for sku, _ in self.lines]
+
+    @property
+    def total(self) -> Decimal:
+        return catalogue.supplier_total(self.lines)
+
+    def priced(self) -> dict[str, Any]:
+        net = sum((catalogue.BY_SKU[s].price * q for s, q in self.lines), Decimal("0"))
+        return {"productReferences": self.skus, "totalWithoutTaxesAndWithoutShippingCost": float(net),
+                "totalWithoutTaxes": float(net + catalogue.SHIPPING_PER_WAREHOUSE),
+                "total": float(self.total), "warehouse": self.warehouse}
+
+
 def _evaluate(
     order: dict[str, Any], split: bool, out_of_stock: set[str]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], Response | None]:
+) -> tuple[list[_Group], list[dict[str, Any]], Response | None]:
     """Price and split a valid order: (groups to create, errors of refused groups, or a whole
     refusal when nothing can be created)."""
-    payment = order.get("paymentMethod", "moneybox")
-    if payment not in PAYMENT_METHODS:
+    if order.get("paymentMethod", "moneybox") not in PAYMENT_METHODS:
         return [], [], _er("ER011", "Invalid payment method.")
     wanted = {str(c.get("name", "")).lower() for c in order.get("carriers") or [] if isinstance(c, dict)}
     if wanted and not wanted & {n.lower() for n in CARRIERS.values()}:
         return [], [], _er("ER010", "No carrier available for this order.")
-    address = order["shippingAddress"]
-    country = str(address.get("country", "")).upper()
-    if country in POSTCODES and not re.fullmatch(POSTCODES[country][0], str(address["postcode"]).strip()):
+    country = str(order["shippingAddress"].get("country", "")).upper()
+    postcode = str(order["shippingAddress"]["postcode"]).strip()
+    if country in POSTCODES and not re.fullmatch(POSTCODES[country][0], postcode):
         return [], [], _er("ER004", "Wrong postcode format.", {"zipExample": POSTCODES[country][1]})
     lines: dict[str, int] = {}
     for p in order["products"]:
@@ -519,50 +457,24 @@ def _evaluate(
         return [], [], _er("ER001", "Product not found.", {"skus": unknown})
     by_warehouse: dict[int, list[tuple[str, int]]] = {}
     for sku, qty in lines.items():
-        warehouse = catalogue.BY_SKU[sku].warehouse if split else 0
-        by_warehouse.setdefault(warehouse, []).append((sku, qty))
-    groups: list[dict[str, Any]] = []
+        by_warehouse.setdefault(catalogue.BY_SKU[sku].warehouse if split else 0, []).append((sku, qty))
+    groups: list[_Group] = []
     errors: list[dict[str, Any]] = []
     inactive: list[str] = []
     empty: list[str] = []
     for warehouse, group in sorted(by_warehouse.items()):
-        products = [catalogue.BY_SKU[sku] for sku, _ in group]
-        off = [p.sku for p in products if not p.active]
-        dry = [
-            p.sku
-            for p, (_, q) in zip(products, group, strict=True)
-            if p.active and (p.stock < q or p.sku in out_of_stock)
-        ]
+        off = [s for s, _ in group if not catalogue.BY_SKU[s].active]
+        dry = [s for s, q in group if s not in off and (catalogue.BY_SKU[s].stock < q or s in out_of_stock)]
+        where = {"productReferences": off + dry, "warehouse": warehouse}
         if off:
-            errors.append(
-                {
-                    **_products_error([(s, "Inactive product.") for s in off]),
-                    "productReferences": off,
-                    "warehouse": warehouse,
-                }
-            )
+            errors.append({**_products_error(off), **where})
         if dry:
-            errors.append(
-                {
-                    "code": "ER003",
-                    "message": json.dumps({"info": "No stock.", "data": {"skus": dry}}),
-                    "productReferences": dry,
-                    "warehouse": warehouse,
-                }
-            )
+            errors.append({"code": "ER003", "message": _info("No stock.", {"skus": dry}), **where})
         inactive, empty = inactive + off, empty + dry
         if not off and not dry:
-            net = sum((catalogue.BY_SKU[s].price * q for s, q in group), Decimal("0"))
-            groups.append(
-                {
-                    "warehouse": warehouse or min(p.warehouse for p in products),
-                    "lines": group,
-                    "net": net,
-                    "total": catalogue.supplier_total(group),
-                }
-            )
+            groups.append(_Group(warehouse or min(catalogue.BY_SKU[s].warehouse for s, _ in group), group))
     if groups:
         return groups, errors, None
     if inactive:
-        return [], [], json_response(_products_error([(s, "Inactive product.") for s in inactive]), 409)
+        return [], [], json_response(_products_error(inactive), 409)
     return [], [], _er("ER003", "No stock.", {"skus": empty})

@@ -54,6 +54,16 @@ def _invalid(param: str, why: str) -> Response:
     return _error("rest_invalid_param", f"Invalid parameter(s): {param}", 400, params={param: why})
 
 
+def _json_object(request: Request) -> dict[str, Any] | Response:
+    try:
+        data = request.json() or {}
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        return data
+    return _error("rest_invalid_json", "Invalid JSON body passed.", 400)
+
+
 def _gmt(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
@@ -104,11 +114,16 @@ class WooCommerceSandbox(server.App):
         self._next_note = 1001
         self.add_orders(orders)
 
-        self.add("GET", API + r"/orders", self._list)
-        self.add("GET", API + r"/orders/(?P<id>\d+)", self._get)
-        self.add("PUT", API + r"/orders/(?P<id>\d+)", self._update)
-        self.add("GET", API + r"/orders/(?P<id>\d+)/notes", self._list_notes)
-        self.add("POST", API + r"/orders/(?P<id>\d+)/notes", self._create_note)
+        order, notes = API + r"/orders/(?P<id>\d+)", API + r"/orders/(?P<id>\d+)/notes"
+        listing = ("cannot_view", "Sorry, you cannot list resources.")
+        self.add("GET", API + r"/orders", self._guard(self._list, *listing))
+        self.add("GET", order, self._guard(self._get, "cannot_view",
+                                           "Sorry, you cannot view this resource."))
+        self.add("PUT", order, self._guard(self._update, "cannot_edit",
+                                           "Sorry, you are not allowed to edit this resource."))
+        self.add("GET", notes, self._guard(self._list_notes, *listing))
+        self.add("POST", notes, self._guard(self._create_note, "cannot_create",
+                                            "Sorry, you are not allowed to create resources."))
         for method in ("GET", "POST", "PUT", "DELETE", "PATCH"):
             self.add(method, r"/wp-json/.*", lambda r: _error(
                 "rest_no_route", "No route was found matching the URL and request method.", 404))
@@ -197,10 +212,13 @@ class WooCommerceSandbox(server.App):
         key_ok = hmac.compare_digest(key.encode(), self.consumer_key.encode())
         return hmac.compare_digest(secret.encode(), self.consumer_secret.encode()) and key_ok
 
-    def _denied(self, request: Request, what: str, message: str) -> Response | None:
-        if self._authorized(request):
-            return None
-        return _error(f"woocommerce_rest_{what}", message, 401)
+    def _guard(self, handler: server.Handler, what: str, message: str) -> server.Handler:
+        """WooCommerce answers 401 with a per-route ``woocommerce_rest_cannot_*`` code."""
+        def guarded(request: Request) -> Response:
+            if self._authorized(request):
+                return handler(request)
+            return _error(f"woocommerce_rest_{what}", message, 401)
+        return guarded
 
     # Rendering --------------------------------------------------------------------------
 
@@ -274,9 +292,6 @@ class WooCommerceSandbox(server.App):
     # Routes -----------------------------------------------------------------------------
 
     def _list(self, request: Request) -> Response:
-        denied = self._denied(request, "cannot_view", "Sorry, you cannot list resources.")
-        if denied:
-            return denied
         query = _Query.read(request)
         if isinstance(query, Response):
             return query
@@ -293,9 +308,6 @@ class WooCommerceSandbox(server.App):
         return json_response(body, headers=headers)
 
     def _get(self, request: Request) -> Response:
-        denied = self._denied(request, "cannot_view", "Sorry, you cannot view this resource.")
-        if denied:
-            return denied
         order_id = int(request.params["id"])
         with self.lock:
             spec = self._find(order_id)
@@ -307,16 +319,9 @@ class WooCommerceSandbox(server.App):
         return _error("woocommerce_rest_shop_order_invalid_id", "Invalid ID.", 404)
 
     def _update(self, request: Request) -> Response:
-        denied = self._denied(request, "cannot_edit",
-                              "Sorry, you are not allowed to edit this resource.")
-        if denied:
-            return denied
-        try:
-            data = request.json() or {}
-        except ValueError:
-            return _error("rest_invalid_json", "Invalid JSON body passed.", 400)
-        if not isinstance(data, dict):
-            return _error("rest_invalid_json", "Invalid JSON body passed.", 400)
+        data = _json_object(request)
+        if isinstance(data, Response):
+            return data
         status = data.get("status")
         if status is not None and status not in STATUSES:
             return _invalid("status", f"status is not one of {', '.join(STATUSES)}.")
@@ -338,9 +343,6 @@ class WooCommerceSandbox(server.App):
             return json_response(self.render(spec))
 
     def _list_notes(self, request: Request) -> Response:
-        denied = self._denied(request, "cannot_view", "Sorry, you cannot list resources.")
-        if denied:
-            return denied
         order_id = int(request.params["id"])
         with self.lock:
             if self._find(order_id) is None:
@@ -351,15 +353,10 @@ class WooCommerceSandbox(server.App):
             return json_response(list(reversed(notes)))  # newest first, as WooCommerce lists them
 
     def _create_note(self, request: Request) -> Response:
-        denied = self._denied(request, "cannot_create",
-                              "Sorry, you are not allowed to create resources.")
-        if denied:
-            return denied
-        try:
-            data = request.json() or {}
-        except ValueError:
-            return _error("rest_invalid_json", "Invalid JSON body passed.", 400)
-        note = data.get("note") if isinstance(data, dict) else None
+        data = _json_object(request)
+        if isinstance(data, Response):
+            return data
+        note = data.get("note")
         if not isinstance(note, str) or not note:
             return _error("rest_missing_callback_param", "Missing parameter(s): note", 400,
                           params=["note"])

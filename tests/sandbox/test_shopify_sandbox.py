@@ -150,7 +150,7 @@ def test_fulfilling_a_closed_fulfillment_order_is_refused(running: server.Runnin
         assert http.post(f"{API}/fulfillments.json", json=body).status_code == 201
         again = http.post(f"{API}/fulfillments.json", json=body)
         assert again.status_code == 422 and "errors" in again.json()
-        bad = {"fulfillment": {"line_items_by_fulfillment_order": []}}
+        bad: dict[str, Any] = {"fulfillment": {"line_items_by_fulfillment_order": []}}
         assert http.post(f"{API}/fulfillments.json", json=bad).status_code == 400
 
 
@@ -183,10 +183,8 @@ def test_wrong_token_is_401_and_auth_error(running: server.Running) -> None:
 
 
 def test_malformed_raw_order_is_rejected_and_the_rest_parsed(sandbox: ShopifySandbox, running: server.Running) -> None:
-    body = ShopifyConnector.parse_order  # keep a real shape: take a rendered order and break it
-    with raw_client(running) as http:
+    with raw_client(running) as http:  # a real shape with one broken field
         good = http.get(f"{API}/orders/1001.json").json()["order"]
-    assert body(good)
     sandbox.add_raw(good | {"id": 4242, "total_price": "abc", "updated_at": "2026-11-02T10:00:00+01:00"})
     orders, pages = pull(connect(running))
     assert len(orders) == 30
@@ -194,15 +192,22 @@ def test_malformed_raw_order_is_rejected_and_the_rest_parsed(sandbox: ShopifySan
     assert [r.external_id for r in rejected] == ["4242"] and "total_price" in rejected[0].error
 
 
-def test_leaky_bucket_429_is_retried_by_the_connector() -> None:
-    sandbox = ShopifySandbox(seeding.generate("shopify"), bucket_size=2, leak_rate=0.5)
+def test_leaky_bucket_throttles_bursts_and_the_connector_slows_down() -> None:
+    sandbox = ShopifySandbox(seeding.generate("shopify"), bucket_size=3, leak_rate=0.5)
     with server.Running(sandbox) as run:
+        with raw_client(run) as http:
+            answers = [http.get(f"{API}/orders.json", params={"limit": 1}) for _ in range(4)]
+        assert [a.status_code for a in answers] == [200, 200, 200, 429]
+        assert answers[2].headers["X-Shopify-Shop-Api-Call-Limit"] == "3/3"
+        assert float(answers[3].headers["Retry-After"]) > 0
+        sandbox.bucket.level = 0.0
         connector = connect(run, cls=SmallPages)
         waits: list[float] = []
         connector.sleep = waits.append
-        orders, _ = pull(connector)
-    assert len(orders) == 30
-    assert any(w >= 1.0 for w in waits)  # Retry-After or the near-full pause was honoured
+        connector.fetch_orders(None)
+        connector.fetch_orders(None)
+    assert connector.last_call_limit == (2, 3)
+    assert waits == [ShopifyConnector.near_limit_pause]
 
 
 def test_fault_injection_is_survived() -> None:

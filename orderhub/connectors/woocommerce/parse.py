@@ -215,11 +215,9 @@ def _parse(body: Any) -> ChannelOrder:
     # checkouts rarely ask a shipping phone; the carrier still needs one, and it is the buyer's
     phone = shipping_phone if shipping_phone and shipping_phone.strip() else billing_phone
     billing_address = _address(billing, "billing", phone=billing_phone, email=email)
-    if _blank(shipping):
-        # virtual-product checkouts and "ship to billing" stores leave the block empty
-        shipping_address = billing_address
-    else:
-        shipping_address = _address(shipping, "shipping", phone=phone, email=email)
+    # virtual-product checkouts and "ship to billing" stores leave the shipping block empty
+    shipping_address = billing_address if _blank(shipping) else _address(
+        shipping, "shipping", phone=phone, email=email)
 
     items = body.get("line_items")
     if items is not None and not isinstance(items, list):
