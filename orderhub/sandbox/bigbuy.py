@@ -46,8 +46,8 @@ class BigBuyFaults(Faults):
     drop_after_store_rate: float = 0.0  # store the create, then close the socket unanswered
     error_before_store_rate: float = 0.0  # an HTML 5xx page on a create, nothing stored
     quirk_rate: float = 0.0  # error inside a 200, raw HTTP 500 inside a 200, empty 200 on lookups
-    burst_429: float = 0.0  # chance per call that a burst of ``burst_length`` 429s starts
-    burst_length: int = 3
+    burst_429: int = 0  # answer 429 to this many calls in a row, once every ``burst_every`` calls
+    burst_every: int = 25
 
 
 @dataclass
@@ -139,7 +139,7 @@ class BigBuySandbox(App):
         self.orders: dict[str, StoredOrder] = {}
         self.orders_by_reference: dict[str, list[str]] = {}
         self._next_id = FIRST_ID
-        self._burst_left = 0
+        self._burst_left = self._calls = 0
         routes: list[tuple[str, str, Any]] = [
             ("POST", r"/rest/order/create/multishipping\.json", lambda r: self._create(r, split=True)),
             ("POST", r"/rest/order/create\.json", lambda r: self._create(r, split=False)),
@@ -215,11 +215,9 @@ class BigBuySandbox(App):
     def injected_fault(self, request: Request) -> Response | None:
         faults, rng = self.faults, self.faults.rng
         with self.lock:
-            if self._burst_left > 0:
-                self._burst_left -= 1
-                return _too_many(math.ceil(time.time() + 1))
-            if faults.burst_429 and rng.random() < faults.burst_429:
-                self._burst_left = max(0, faults.burst_length - 1)
+            self._calls += 1
+            if self._burst_left > 0 or (faults.burst_429 > 0 and self._calls % max(1, faults.burst_every) == 0):
+                self._burst_left = (self._burst_left or faults.burst_429) - 1
                 return _too_many(math.ceil(time.time() + 1))
             if faults.http_429_rate and rng.random() < faults.http_429_rate:
                 return _too_many(math.ceil(time.time() + 1))

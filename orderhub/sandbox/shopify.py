@@ -34,6 +34,23 @@ THROTTLED = "Exceeded 2 calls per second for api client. Reduce request rates to
 _VERSION = r"/admin/api/(?P<version>[0-9]{4}-[0-9]{2}|unstable)"
 _FILTERS = ("status", "updated_at_min", "updated_at_max", "created_at_min", "created_at_max",
             "since_id", "ids", "order", "financial_status")
+# fields every rendered body carries with the same value in this shop
+_LINE_STATIC: dict[str, Any] = {
+    "fulfillment_service": "manual", "gift_card": False, "grams": 500, "product_exists": True, "properties": [],
+    "requires_shipping": True, "taxable": True, "total_discount": "0.00", "variant_inventory_management": "shopify",
+    "variant_title": None, "vendor": "OrderHub Sandbox", "tax_lines": [], "discount_allocations": []}
+_ORDER_STATIC: dict[str, Any] = {
+    "phone": None, "closed_at": None, "confirmed": True, "total_tax": "0.00", "total_discounts": "0.00",
+    "taxes_included": True, "source_name": "web", "gateway": "shopify_payments", "tags": "", "note": None,
+    "payment_gateway_names": ["shopify_payments"], "buyer_accepts_marketing": False, "customer_locale": "es",
+    "discount_codes": [], "note_attributes": [], "tax_lines": [], "refunds": []}
+_CUSTOMER_STATIC: dict[str, Any] = {
+    "accepts_marketing": False, "orders_count": 1, "state": "disabled", "note": None, "verified_email": True,
+    "multipass_identifier": None, "tax_exempt": False, "tags": ""}
+_FO_STATIC: dict[str, Any] = {
+    "shop_id": SHOP_ID, "request_status": "unsubmitted", "destination": None, "fulfill_at": None,
+    "fulfill_by": None, "international_duties": None, "fulfillment_holds": [], "merchant_requests": []}
+_ACTIONS = ["create_fulfillment", "hold", "move"]
 _COUNTRIES = {"ES": "Spain", "PT": "Portugal", "FR": "France", "DE": "Germany", "IT": "Italy",
               "NL": "Netherlands", "BE": "Belgium"}
 
@@ -51,6 +68,11 @@ def _iso(moment: datetime) -> str:
 
 def _money(amount: Decimal) -> str:
     return f"{amount:.2f}"
+
+
+def _money_set(amount: str, currency: str) -> dict[str, Any]:
+    return {"shop_money": {"amount": amount, "currency_code": currency},
+            "presentment_money": {"amount": amount, "currency_code": currency}}
 
 
 def _stable_id(text: str, base: int) -> int:
@@ -275,27 +297,23 @@ class ShopifySandbox(App):
                 status = "in_progress" if done else "open"
             location = LOCATIONS.get(warehouse, LOCATIONS[1])
             result.append({
-                "id": fo_id, "shop_id": SHOP_ID, "order_id": spec.order_id,
-                "assigned_location_id": location, "request_status": "unsubmitted", "status": status,
-                "supported_actions": ["create_fulfillment", "hold", "move"]
-                if status in ("open", "in_progress") else [],
-                "destination": None, "line_items": items, "fulfill_at": None, "fulfill_by": None,
-                "international_duties": None, "fulfillment_holds": [],
-                "delivery_method": {"id": fo_id, "method_type": "shipping"},
+                "id": fo_id, "order_id": spec.order_id, "assigned_location_id": location, "status": status,
+                "supported_actions": _ACTIONS if status in ("open", "in_progress") else [],
+                "line_items": items, "delivery_method": {"id": fo_id, "method_type": "shipping"},
                 "created_at": _iso(spec.created_at), "updated_at": _iso(spec.updated_at),
-                "assigned_location": {"location_id": location, "name": f"Warehouse {warehouse}",
-                                      "country_code": "ES"},
-                "merchant_requests": [],
+                "assigned_location": {"location_id": location, "name": f"Warehouse {warehouse}", "country_code": "ES"},
+                **_FO_STATIC,
             })
         return result
 
     def _get_fulfillment_orders(self, request: Request) -> Response:
-        spec = self._specs.get(int(request.params["id"]))
-        if spec is None:
-            known = any(r.id == int(request.params["id"]) for r in self._rows())
-            return json_response({"fulfillment_orders": []} if known else {"errors": "Not Found"},
-                                 200 if known else 404)
-        return json_response({"fulfillment_orders": self._fulfillment_orders(spec)})
+        order_id = int(request.params["id"])
+        spec = self._specs.get(order_id)
+        if spec is not None:
+            return json_response({"fulfillment_orders": self._fulfillment_orders(spec)})
+        if any(r.id == order_id for r in self._rows()):  # a raw body: nothing to fulfil
+            return json_response({"fulfillment_orders": []})
+        return json_response({"errors": "Not Found"}, 404)
 
     def _create_fulfillment(self, request: Request) -> Response:
         missing = {"fulfillment": "Required parameter missing or invalid"}
@@ -347,7 +365,7 @@ class ShopifySandbox(App):
             "tracking_numbers": [number] if number else [], "tracking_url": tracking.get("url"),
             "tracking_urls": [tracking["url"]] if tracking.get("url") else [],
             "shipment_status": None, "notify_customer": notify, "origin_address": None, "receipt": {},
-            "line_items": [{**self._line(lines[lid]), "quantity": q} for lid, q in take.items()],
+            "line_items": [{**self._line(lines[lid], spec.currency), "quantity": q} for lid, q in take.items()],
             "admin_graphql_api_id": f"gid://shopify/Fulfillment/{fulfillment_id}",
         }
         own.append(record)
@@ -371,21 +389,16 @@ class ShopifySandbox(App):
         assert row.spec is not None
         return self._render_spec(row.spec)
 
-    def _line(self, line: seeding.LineSpec) -> dict[str, Any]:
+    def _line(self, line: seeding.LineSpec, currency: str) -> dict[str, Any]:
         done = self._fulfilled.get(line.line_id, 0)
         price = _money(line.unit_price)
         return {
             "id": line.line_id, "admin_graphql_api_id": f"gid://shopify/LineItem/{line.line_id}",
-            "fulfillable_quantity": max(0, line.quantity - done), "fulfillment_service": "manual",
+            "fulfillable_quantity": max(0, line.quantity - done),
             "fulfillment_status": None if not done else ("fulfilled" if done >= line.quantity else "partial"),
-            "gift_card": False, "grams": 500, "name": line.title, "price": price,
-            "price_set": {"shop_money": {"amount": price, "currency_code": "EUR"},
-                          "presentment_money": {"amount": price, "currency_code": "EUR"}},
-            "product_exists": True, "product_id": _stable_id(line.sku, 30_000_000_000),
-            "properties": [], "quantity": line.quantity, "requires_shipping": True, "sku": line.sku,
-            "taxable": True, "title": line.title, "total_discount": "0.00",
-            "variant_id": _stable_id(line.sku, 40_000_000_000), "variant_inventory_management": "shopify",
-            "variant_title": None, "vendor": "OrderHub Sandbox", "tax_lines": [], "discount_allocations": [],
+            "name": line.title, "title": line.title, "price": price, "price_set": _money_set(price, currency),
+            "product_id": _stable_id(line.sku, 30_000_000_000), "quantity": line.quantity, "sku": line.sku,
+            "variant_id": _stable_id(line.sku, 40_000_000_000), **_LINE_STATIC,
         }
 
     def _render_spec(self, spec: seeding.OrderSpec) -> dict[str, Any]:
@@ -398,7 +411,7 @@ class ShopifySandbox(App):
             "name": f"{spec.first_name} {spec.last_name}".strip(),
             "country_code": spec.country_code, "province_code": spec.region,
         }
-        lines = [self._line(ln) for ln in spec.lines]
+        lines = [self._line(ln, spec.currency) for ln in spec.lines]
         subtotal = sum((ln.unit_price * ln.quantity for ln in spec.lines), Decimal("0"))
         shipped = sum(self._fulfilled.get(ln.line_id, 0) for ln in spec.lines)
         wanted = sum(ln.quantity for ln in spec.lines)
@@ -406,37 +419,28 @@ class ShopifySandbox(App):
         customer = None
         if spec.customer_id is not None:
             customer = {
-                "id": spec.customer_id, "email": spec.email, "accepts_marketing": False,
-                "created_at": _iso(spec.created_at), "updated_at": _iso(spec.created_at),
-                "first_name": spec.first_name or None, "last_name": spec.last_name or None,
-                "orders_count": 1, "state": "disabled", "total_spent": total,
-                "last_order_id": spec.order_id, "note": None, "verified_email": True,
-                "multipass_identifier": None, "tax_exempt": False, "phone": spec.phone or None,
-                "tags": "", "last_order_name": f"#{spec.number}", "currency": spec.currency,
+                "id": spec.customer_id, "email": spec.email, "created_at": _iso(spec.created_at),
+                "updated_at": _iso(spec.created_at), "first_name": spec.first_name or None,
+                "last_name": spec.last_name or None, "total_spent": total, "last_order_id": spec.order_id,
+                "phone": spec.phone or None, "last_order_name": f"#{spec.number}", "currency": spec.currency,
+                **_CUSTOMER_STATIC,
                 "admin_graphql_api_id": f"gid://shopify/Customer/{spec.customer_id}",
                 "default_address": {**address, "id": spec.customer_id * 7, "customer_id": spec.customer_id,
                                     "country_name": address["country"], "default": True},
             }
-        money_set = {"shop_money": {"amount": total, "currency_code": spec.currency},
-                     "presentment_money": {"amount": total, "currency_code": spec.currency}}
         return {
             "id": spec.order_id, "admin_graphql_api_id": f"gid://shopify/Order/{spec.order_id}",
             "name": f"#{spec.number}", "number": spec.number - 1000, "order_number": spec.number,
-            "email": spec.email, "contact_email": spec.email, "phone": None,
-            "created_at": _iso(spec.created_at), "updated_at": _iso(spec.updated_at),
-            "processed_at": _iso(spec.created_at), "closed_at": None,
+            "email": spec.email, "contact_email": spec.email, "created_at": _iso(spec.created_at),
+            "updated_at": _iso(spec.updated_at), "processed_at": _iso(spec.created_at),
             "cancelled_at": _iso(spec.updated_at) if spec.cancelled else None,
             "cancel_reason": "customer" if spec.cancelled else None,
             "financial_status": "paid" if spec.paid else "pending",
             "fulfillment_status": None if not shipped else ("fulfilled" if shipped >= wanted else "partial"),
-            "confirmed": True, "test": spec.test, "currency": spec.currency,
-            "presentment_currency": spec.currency, "total_price": total, "total_price_set": money_set,
+            "test": spec.test, "currency": spec.currency, "presentment_currency": spec.currency,
+            "total_price": total, "total_price_set": _money_set(total, spec.currency),
             "subtotal_price": _money(subtotal), "total_line_items_price": _money(subtotal),
-            "total_tax": "0.00", "total_discounts": "0.00", "taxes_included": True,
-            "total_weight": 500 * wanted, "source_name": "web", "gateway": "shopify_payments",
-            "payment_gateway_names": ["shopify_payments"], "tags": "", "note": None,
-            "buyer_accepts_marketing": False, "customer_locale": "es", "discount_codes": [],
-            "note_attributes": [], "tax_lines": [], "refunds": [], "line_items": lines,
+            "total_weight": 500 * wanted, "line_items": lines, **_ORDER_STATIC,
             "shipping_lines": [{"id": spec.order_id * 3, "code": "Standard", "price": "4.95",
                                 "title": "Standard shipping", "source": "shopify"}],
             "shipping_address": address, "billing_address": dict(address), "customer": customer,
@@ -448,13 +452,17 @@ class ShopifySandbox(App):
 
 
 def _limit(raw: str | None) -> int:
-    try:
-        limit = int(raw or "50")
-    except ValueError:
-        raise _BadRequest({"limit": "expected an integer"}) from None
+    limit = _integer(raw or "50", "limit")
     if not 1 <= limit <= 250:
         raise _BadRequest({"limit": "must be between 1 and 250"})
     return limit
+
+
+def _integer(raw: str, name: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise _BadRequest({name: "expected an integer"}) from None
 
 
 def _ordering(raw: str | None) -> tuple[str, bool]:
@@ -504,7 +512,7 @@ def _matches(row: _Row, query: dict[str, str]) -> bool:
             bound, value = _parse_time(query[name], name), getattr(row, attr)
             if (value > bound) if below else (value < bound):
                 return False
-    if "since_id" in query and row.id <= int(query["since_id"]):
+    if "since_id" in query and row.id <= _integer(query["since_id"], "since_id"):
         return False
     if "ids" in query and str(row.id) not in query["ids"].split(","):
         return False

@@ -64,16 +64,13 @@ def _json_object(request: Request) -> dict[str, Any] | Response:
     return _error("rest_invalid_json", "Invalid JSON body passed.", 400)
 
 
-def _gmt(at: datetime) -> str:
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def _local(at: datetime) -> str:
-    return (at.astimezone(UTC) + SITE_OFFSET).strftime("%Y-%m-%dT%H:%M:%S")
-
-
 def _dates(prefix: str, at: datetime | None) -> dict[str, str | None]:
-    return {prefix: _local(at) if at else None, f"{prefix}_gmt": _gmt(at) if at else None}
+    """``prefix`` in the shop's local time and ``prefix_gmt`` in UTC, both without an offset."""
+    if at is None:
+        return {prefix: None, f"{prefix}_gmt": None}
+    utc = at.astimezone(UTC).replace(tzinfo=None)
+    return {prefix: (utc + SITE_OFFSET).isoformat(timespec="seconds"),
+            f"{prefix}_gmt": utc.isoformat(timespec="seconds")}
 
 
 def _money(amount: Decimal) -> str:
@@ -152,7 +149,7 @@ class WooCommerceSandbox(server.App):
     def advance(self, step: int, at: datetime | None = None) -> list[int]:
         """Apply the seeded changes due at ``step``; returns the ids of the orders changed."""
         with self.lock:
-            when = at if at is not None else self._tick(60)
+            when = self._tick(60) if at is None else at if at.tzinfo else at.replace(tzinfo=UTC)
             changed = seeding.advance(self.specs, step, when)
             for spec in changed:
                 if spec.cancelled:

@@ -484,3 +484,27 @@ def test_push_tracking_429_on_the_write_is_retried() -> None:
 def test_push_tracking_refuses_a_non_shopify_order_id() -> None:
     with pytest.raises(errors.FailLoudly):
         make().push_tracking(shipment().model_copy(update={"order_external_id": "../shop.json"}))
+
+
+@respx.mock
+def test_push_tracking_on_hold_is_retry_later_not_done() -> None:
+    held = fulfillment_orders()
+    held["fulfillment_orders"][1] |= {"status": "on_hold", "supported_actions": ["release_hold"]}
+    respx.get(FO_URL).mock(return_value=httpx.Response(200, json=held))
+    post = respx.post(FULFILL_URL)
+    with pytest.raises(errors.RetryLater):
+        make().push_tracking(shipment())
+    assert not post.called
+
+
+@respx.mock
+def test_push_tracking_groups_fulfillment_orders_by_location() -> None:
+    two = fulfillment_orders()
+    other = copy.deepcopy(two["fulfillment_orders"][1]) | {"id": 1046000003, "assigned_location_id": 99}
+    other["line_items"] = [other["line_items"][0] | {"id": 1025578009, "line_item_id": 466157049}]
+    two["fulfillment_orders"].append(other)
+    respx.get(FO_URL).mock(return_value=httpx.Response(200, json=two))
+    post = respx.post(FULFILL_URL).mock(return_value=httpx.Response(201, json={"fulfillment": {"id": 1}}))
+    make().push_tracking(shipment())
+    sent = [json.loads(c.request.content)["fulfillment"]["line_items_by_fulfillment_order"] for c in post.calls]
+    assert [[g["fulfillment_order_id"] for g in groups] for groups in sent] == [[1046000002], [1046000003]]

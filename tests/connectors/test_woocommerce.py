@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from pydantic import SecretStr
 
 from orderhub.connectors import errors
-from orderhub.connectors.base import ConnectorConfig
+from orderhub.connectors.base import ConnectorConfig, parse_bodies
 from orderhub.connectors.records import OrderLine, Shipment, Tracking
 from orderhub.connectors.woocommerce import (
     WooAuthError,
@@ -95,7 +95,7 @@ def listing(bodies: list[Any], total_pages: int | None = None) -> httpx.Response
 def test_every_official_order_body_parses(name: str) -> None:
     body = payload(name)
     bodies = WooCommerceConnector.order_bodies(body)
-    page = WooCommerceConnector.parse_page(make(), body)
+    page = parse_bodies(WooCommerceConnector, bodies)
     assert page.rejected == []
     assert len(page.orders) == len(bodies) >= 1
     for order in page.orders:
@@ -343,9 +343,8 @@ def test_refused_credentials_raise_auth_error_without_the_secret(
 
 
 def test_query_string_auth_keeps_the_secret_out_of_errors(api: respx.MockRouter) -> None:
-    woo = make(query_string_auth=True)
     route = api.get(ORDERS).mock(side_effect=httpx.ConnectError("refused"))
-    with pytest.raises(WooUnavailable) as caught:
+    with make(query_string_auth=True) as woo, pytest.raises(WooUnavailable) as caught:
         woo.fetch_orders(None)
     request = route.calls.last.request
     assert request.url.params["consumer_secret"] == SECRET

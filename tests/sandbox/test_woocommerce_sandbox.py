@@ -130,15 +130,14 @@ def test_malformed_order_is_rejected_among_the_others(
     running: server.Running, app: WooCommerceSandbox
 ) -> None:
     app.add_raw({"id": 4242, "status": "processing", "total": "oops", "line_items": "none"})
-    woo = connect(running, app, cls=WooCommerceConnector)
-    page = woo.fetch_orders(None)
+    with connect(running, app, cls=WooCommerceConnector) as woo:
+        page = woo.fetch_orders(None)
     assert len(page.orders) == 30 and page.next_page is None
     assert [r.external_id for r in page.rejected] == ["4242"]
 
 
 def test_wrong_secret_is_refused(running: server.Running, app: WooCommerceSandbox) -> None:
-    woo = connect(running, app, secret="cs_wrong")
-    with pytest.raises(WooAuthError) as caught:
+    with connect(running, app, secret="cs_wrong") as woo, pytest.raises(WooAuthError) as caught:
         woo.fetch_orders(None)
     assert "cs_wrong" not in str(caught.value)
     answer = httpx.get(running.url + ORDERS)
@@ -183,8 +182,7 @@ def test_modified_after_is_exclusive_and_reads_local_time_without_dates_are_gmt(
 
 def test_faults_are_ridden_out_by_retries(app: WooCommerceSandbox) -> None:
     app.faults = server.Faults(http_429_rate=0.15, http_5xx_rate=0.15, seed=3)
-    with server.Running(app) as running:
-        woo = connect(running, app)
+    with server.Running(app) as running, connect(running, app) as woo:
         orders, _ = pull(woo)
         raw = [httpx.get(running.url + ORDERS, params=app.credentials()) for _ in range(20)]
     assert len({o.external_id for o in orders}) == 30

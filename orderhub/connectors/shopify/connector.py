@@ -126,6 +126,9 @@ class ShopifyConnector(ChannelConnector):
         open_orders = body.get("fulfillment_orders") if isinstance(body, dict) else None
         groups = fulfil.plan(open_orders, wanted)
         if not groups:
+            if fulfil.plan(open_orders, wanted, fulfil.WAITING_STATUSES):
+                # reporting "done" would drop the tracking for good
+                raise ShopifyUnavailable("the lines to fulfil are on hold or scheduled at Shopify")
             log.info("shopify order %s: nothing left to fulfil", order_id)
         for group in groups:
             self._post(self._path("fulfillments.json"), fulfil.request_body(group, shipment))

@@ -14,6 +14,8 @@ from orderhub.connectors.shopify.errors import ShopifyParseError, ShopifyRequest
 from orderhub.connectors.shopify.parse import count, ident, text
 
 OPEN_STATUSES = frozenset({"open", "in_progress"})
+#: lines in these will be fulfillable later (a hold is released, a schedule comes due)
+WAITING_STATUSES = frozenset({"on_hold", "scheduled"})
 
 Group = list[dict[str, Any]]
 
@@ -35,7 +37,8 @@ def wanted_quantities(lines: list[OrderLine], order_line_items: Any = None) -> d
     return wanted
 
 
-def plan(fulfillment_orders: Any, wanted: dict[str, int] | None) -> list[Group]:
+def plan(fulfillment_orders: Any, wanted: dict[str, int] | None,
+         statuses: frozenset[str] = OPEN_STATUSES) -> list[Group]:
     """One ``line_items_by_fulfillment_order`` list per location. ``wanted`` None: everything
     still fulfillable. An empty result means there is nothing left to fulfil."""
     if not isinstance(fulfillment_orders, list):
@@ -46,10 +49,11 @@ def plan(fulfillment_orders: Any, wanted: dict[str, int] | None) -> list[Group]:
         path = f"fulfillment_orders[{i}]"
         if not isinstance(fo, dict):
             raise ShopifyParseError(f"{path} is not an object")
-        if text(fo.get("status"), f"{path}.status") not in OPEN_STATUSES:
+        if text(fo.get("status"), f"{path}.status") not in statuses:
             continue
         actions = fo.get("supported_actions")
-        if isinstance(actions, list) and actions and "create_fulfillment" not in actions:
+        if statuses is OPEN_STATUSES and isinstance(actions, list) and actions \
+                and "create_fulfillment" not in actions:
             continue  # e.g. held, or owned by a fulfillment service that is not us
         items = _items(fo.get("line_items"), path, left)
         if items:

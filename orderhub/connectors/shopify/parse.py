@@ -81,11 +81,8 @@ def describe(exc: ValidationError) -> str:
 
 def _order(body: dict[str, Any]) -> ChannelOrder:
     external_id = ident(_required(body, "id", "id"), "id")
-    name = text(body.get("name"), "name")
-    if name and name.strip():
-        number = name.strip()
-    else:
-        number = ident(_required(body, "order_number", "name"), "order_number")
+    name = (text(body.get("name"), "name") or "").strip()
+    number = name or ident(_required(body, "order_number", "name"), "order_number")
     cancelled_at = moment(body.get("cancelled_at"), "cancelled_at")
     fulfillment_status = text(body.get("fulfillment_status"), "fulfillment_status")
     financial = text(body.get("financial_status"), "financial_status")

@@ -8,7 +8,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import httpx
 
@@ -115,6 +115,9 @@ class WooCommerceConnector(ChannelConnector):
             auth_params = {"consumer_key": key, "consumer_secret": secret}
         self.api = WooClient(self.client, self.pacer, auth_params=auth_params,
                              sleep=lambda seconds: self.retry_sleep(seconds))
+
+    def __enter__(self) -> Self:  # the base's returns ``Connector``, hiding our methods
+        return self
 
     def _query_auth(self) -> bool:
         return bool(self.config.settings.get("query_string_auth", False))
