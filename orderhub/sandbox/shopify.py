@@ -167,9 +167,13 @@ class ShopifySandbox(App):
             return changed
 
     def _control_advance(self, request: Request) -> Response:
-        payload = request.json() or {}
-        at = datetime.fromisoformat(payload["at"]) if payload.get("at") else None
-        changed = self.advance(int(payload.get("step", 1)), at)
+        try:
+            payload = request.json() or {}
+            at = datetime.fromisoformat(payload["at"]) if payload.get("at") else None
+            step = int(payload.get("step", 1))
+        except (ValueError, TypeError, AttributeError, UnicodeDecodeError):
+            return json_response({"errors": "expected {\"step\": n, \"at\": optional ISO 8601}"}, 400)
+        changed = self.advance(step, at)
         return json_response({"changed": [spec.order_id for spec in changed]})
 
     def _control_state(self, request: Request) -> Response:
@@ -244,8 +248,7 @@ class ShopifySandbox(App):
                       key=lambda r: (_sort_value(r, field), r.id), reverse=descending)
         start, end = 0, min(limit, len(rows))
         if cursor is not None:
-            mark = (_parse_time(cursor["last_value"], "page_info") if field != "id"
-                    else int(cursor["last_value"]), int(cursor["last_id"]))
+            mark = _mark(cursor, field)
             keys = [_key(r, field) for r in rows]
             if cursor["direction"] == "next":  # keyset paging: stable while rows change
                 start = sum(1 for k in keys if not _precedes(mark, k, descending))
@@ -495,6 +498,13 @@ def _key(row: _Row, field: str) -> tuple[Any, int]:
     return _sort_value(row, field), row.id
 
 
+def _mark(cursor: dict[str, Any], field: str) -> tuple[Any, int]:
+    value = cursor["last_value"]
+    if isinstance(value, int) == (field == "id"):
+        return (value if field == "id" else _parse_time(value, "page_info")), cursor["last_id"]
+    raise _BadRequest({"page_info": "Invalid value."})
+
+
 def _precedes(a: tuple[Any, int], b: tuple[Any, int], descending: bool) -> bool:
     return a > b if descending else a < b
 
@@ -530,7 +540,10 @@ def _encode(direction: str, row: _Row, field: str, query: dict[str, str]) -> str
 def _decode(token: str) -> dict[str, Any]:
     try:
         data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        if data["direction"] in ("next", "prev") and isinstance(data["query"], dict):
+        query = data["query"]
+        if (data["direction"] in ("next", "prev") and isinstance(data["last_id"], int)
+                and isinstance(data["last_value"], str | int) and isinstance(query, dict)
+                and all(isinstance(v, str) for v in query.values())):
             return dict(data)
     except (ValueError, KeyError, TypeError, binascii.Error):
         pass

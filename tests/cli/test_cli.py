@@ -1,0 +1,169 @@
+"""The command line as a user runs it: real processes, exit codes, one clear line on misuse."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import PAYLOADS, REPO
+
+ORDER_FIELDS = {"external_id", "number", "currency", "total", "payment_status", "shipping_address", "lines", "customer"}
+ADDRESS_FIELDS = {"first_name", "last_name", "address1", "address2", "city", "region", "postcode", "country_code",
+                  "phone", "email", "company"}
+
+
+def orderhub(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "orderhub.admin.cli", *args], capture_output=True, text=True,
+                          cwd=REPO, env={**os.environ, **(env or {})}, timeout=timeout)
+
+
+def _order_files(channel: str) -> list[Path]:
+    folder = PAYLOADS / channel
+    if not folder.exists():
+        return []
+    files = []
+    for path in sorted(folder.glob("*.json")):
+        body = json.loads(path.read_text())
+        holds_orders = (channel == "shopify" and isinstance(body, dict) and ("order" in body or "orders" in body)) or (
+            channel == "woocommerce" and path.name.startswith("orders__"))
+        if holds_orders:
+            files.append(path)
+    return files
+
+
+@pytest.mark.skipif(not PAYLOADS.exists(), reason="the shared reference payloads are not beside this checkout")
+@pytest.mark.parametrize("channel", ["shopify", "woocommerce"])
+def test_every_real_payload_that_holds_orders_goes_through_inspect(channel: str) -> None:
+    files = _order_files(channel)
+    assert files, f"no {channel} order payloads found"
+    for path in files:
+        done = orderhub("inspect", channel, str(path))
+        assert done.returncode == 0, f"{path.name}: {done.stderr or done.stdout}"
+        out = json.loads(done.stdout)
+        assert out["orders"], path.name
+        for item in out["orders"]:
+            assert ORDER_FIELDS <= set(item["order"]), path.name
+            if item["order"]["shipping_address"] is not None:
+                assert ADDRESS_FIELDS <= set(item["order"]["shipping_address"])
+            for issue in item["issues"]:
+                assert set(issue) == {"code", "field", "message"}
+            assert isinstance(item["order"]["total"], str)  # money as a decimal string
+
+
+def test_inspect_flags_what_the_rules_find(tmp_path: Path) -> None:
+    body = {"order": {"id": 1, "name": "#1", "email": "a@example.com", "currency": "EUR", "total_price": "10.00",
+                      "financial_status": "paid", "created_at": "2026-11-01T10:00:00+01:00",
+                      "updated_at": "2026-11-01T10:00:00+01:00", "line_items": [
+                          {"id": 2, "sku": "", "quantity": 1, "price": "10.00", "title": "Lamp"}],
+                      "shipping_address": {"first_name": "Ana", "last_name": "", "address1": "Calle 1",
+                                           "city": "Madrid", "zip": "ABC", "country_code": "ES",
+                                           "phone": "+34600000000"}}}
+    path = tmp_path / "order.json"
+    path.write_text(json.dumps(body))
+    done = orderhub("inspect", "shopify", str(path))
+    assert done.returncode == 0, done.stderr
+    codes = {i["code"] for i in json.loads(done.stdout)["orders"][0]["issues"]}
+    assert codes == {"missing_surname", "invalid_postcode", "missing_sku"}
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["inspect", "ebay", "x.json"], "unknown connector"),
+    (["inspect", "shopify", "/nonexistent/file.json"], "no such file"),
+    (["orders", "list", "--status", "lost"], "unknown status"),
+    (["orders", "resubmit"], "required"),
+    (["orders", "mark-sent", "1"], "--reference"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_misuse_exits_2_with_one_clear_line(args: list[str], needle: str, tmp_path: Path) -> None:
+    done = orderhub(*args, env={"ORDERHUB_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"})
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and needle in lines[0], done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_unreadable_json_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{"orders": [')
+    done = orderhub("inspect", "woocommerce", str(path))
+    assert done.returncode == 2
+    assert len(done.stderr.strip().splitlines()) == 1 and "not JSON" in done.stderr
+
+
+def test_sandbox_prints_its_urls_first_and_they_answer_like_the_platforms() -> None:
+    import httpx
+
+    proc = subprocess.Popen([sys.executable, "-m", "orderhub.admin.cli", "sandbox", "--rate-per-second", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        assert proc.stdout is not None
+        first = json.loads(proc.stdout.readline())
+        assert set(first) >= {"shopify", "woocommerce", "bigbuy"}
+        bb = first["bigbuy"]
+        r = httpx.post(f"{bb['url']}/rest/order/check.json", headers={"Authorization": f"Bearer {bb['api_key']}"},
+                       json={"order": {"internalReference": "x", "language": "en", "paymentMethod": "moneybox",
+                                       "carriers": [{"name": "gls"}],
+                                       "shippingAddress": {"firstName": "A", "lastName": "B", "country": "ES",
+                                                           "postcode": "46005", "town": "Valencia",
+                                                           "address": "Calle 1", "phone": "600000000",
+                                                           "email": "a@example.com"},
+                                       "products": [{"reference": "S0001000", "quantity": 1}]}})
+        assert r.status_code == 200 and "total" in r.json()
+        sh = first["shopify"]
+        r = httpx.get(f"{sh['url']}/admin/api/2024-10/orders.json", params={"status": "any"},
+                      headers={"X-Shopify-Access-Token": sh["access_token"]})
+        assert r.status_code == 200 and len(r.json()["orders"]) > 0
+        wc = first["woocommerce"]
+        r = httpx.get(f"{wc['url']}/wp-json/wc/v3/orders", auth=(wc["consumer_key"], wc["consumer_secret"]))
+        assert r.status_code == 200 and isinstance(r.json(), list)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_orders_list_json_after_a_channel_sync(tmp_path: Path) -> None:
+    from orderhub.admin import stack as sandbox_stack
+
+    stack = sandbox_stack.start(bigbuy_rate=0)
+    env = {"ORDERHUB_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}", "ORDERHUB_SUPPLIER_RATE": "50"}
+    try:
+        assert orderhub("db", "upgrade", env=env).returncode == 0
+        described = stack.describe()
+        sh = described["shopify"]
+        bb = described["bigbuy"]
+        assert orderhub("channels", "add", "shop", "--kind", "shopify", "--url", sh["url"],
+                        "--credential", f"access_token={sh['access_token']}", env=env).returncode == 0
+        assert orderhub("channels", "add", "bigbuy", "--kind", "bigbuy", "--url", bb["url"],
+                        "--credential", f"api_key={bb['api_key']}", env=env).returncode == 0
+        dup = orderhub("channels", "add", "shop", "--kind", "shopify", "--url", sh["url"], env=env)
+        assert dup.returncode == 2 and "exists" in dup.stderr
+        # the catalogue is what unknown_sku is checked against
+        from orderhub.sync.db import Database
+
+        db = Database(env["ORDERHUB_DATABASE_URL"])
+        with db.session() as s:
+            sandbox_stack.load_catalogue(s)
+        db.dispose()
+        synced = orderhub("channels", "sync", "shop", env=env, timeout=120)
+        assert synced.returncode == 0, synced.stderr
+        assert json.loads(synced.stdout.splitlines()[-1])["inserted"] == 30
+        listed = orderhub("orders", "list", "--status", "pending_review", "--json", env=env)
+        items = json.loads(listed.stdout)
+        assert items and all({"id", "channel", "external_id", "status", "issues"} <= set(i) for i in items)
+        assert all(i["status"] == "pending_review" and i["issues"] for i in items)
+        flagged = items[0]["id"]
+        shown = json.loads(orderhub("orders", "show", str(flagged), "--json", env=env).stdout)
+        assert shown["history"] and shown["issues"]
+        sent = orderhub("orders", "mark-sent", str(flagged), "--reference", "BY-HAND-1", env=env)
+        assert sent.returncode == 0, sent.stderr
+        again = orderhub("orders", "mark-sent", str(flagged), "--reference", "BY-HAND-2", env=env)
+        assert again.returncode == 2 and "pending review" in again.stderr
+        wallet = orderhub("orders", "list", "--issue", "insufficient_wallet", "--json", env=env)
+        assert wallet.returncode == 0
+    finally:
+        stack.stop()

@@ -1,0 +1,51 @@
+"""A worker process is killed between the supplier's answer and the commit: the order is not sent
+twice. Real process, real SIGKILL, real HTTP to the sandbox supplier."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from orderhub.admin import stack as sandbox_stack
+from orderhub.sync import connect, pull
+from orderhub.sync.forward import forward
+from orderhub.sync.models import Order, SupplierOrderRow
+
+from conftest import REPO
+
+HERE = Path(__file__).parent
+
+
+def test_a_worker_killed_after_the_supplier_answered_does_not_cause_a_second_order(db) -> None:
+    stack = sandbox_stack.start(bigbuy_rate=0)
+    try:
+        ids = sandbox_stack.register(db, stack, supplier_rate=100)
+        ready = pull.pull_channel(db, ids["shopify"], connect.channel_for).ready
+        victims = ready[:3]
+        for order_id in victims:
+            child = subprocess.run([sys.executable, str(HERE / "forward_then_die.py"), db.url, str(order_id)],
+                                   cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True,
+                                   text=True, timeout=60)
+            assert child.returncode == -signal.SIGKILL, child.stderr
+        held = stack.bigbuy_app.state()["orders"]
+        assert held >= len(victims)  # the supplier stored them; we never heard back
+        with db.session() as s:
+            assert set(s.scalars(select(Order.status).where(Order.id.in_(victims)))) == {"forwarding"}
+            assert all(s.scalars(select(Order.outcome_unknown).where(Order.id.in_(victims))))
+        # what the reconciler does later: the same forward step, taking over the silent attempt
+        for order_id in victims:
+            assert forward(db, order_id, connect.supplier_for, stale_after=timedelta(0)).result == "sent"
+        state = stack.bigbuy_app.state()
+        assert state["orders"] == held  # nothing new was created
+        assert state["duplicates"] == 0
+        with db.session() as s:
+            sources = set(s.scalars(select(SupplierOrderRow.source).where(SupplierOrderRow.order_id.in_(victims))))
+            assert sources == {"lookup"}
+    finally:
+        stack.stop()
