@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 
+from orderhub import metrics
 from orderhub.connectors.base import ChannelConnector, ConnectorConfig, SupplierConnector
 from orderhub.connectors.ratelimit import TokenBucket
 from orderhub.connectors.registry import channel_class, supplier_class
@@ -19,6 +20,33 @@ _lock = threading.Lock()
 _cache: dict[tuple[int, str, str], Any] = {}
 #: tests and benchmarks may route connectors through their own transport
 transport_factory: Callable[[Channel], httpx.BaseTransport | None] = lambda row: None  # noqa: E731
+
+
+class MeteredTransport(httpx.BaseTransport):
+    """Counts every call by account, endpoint and status, whatever the connector does with it."""
+
+    def __init__(self, account: str, inner: httpx.BaseTransport | None = None) -> None:
+        self.account = account
+        self.inner = inner or httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        endpoint = metrics.endpoint_label(request.url.path)
+        try:
+            response = self.inner.handle_request(request)
+        except httpx.TransportError as exc:
+            metrics.CALLS.labels(self.account, endpoint, exc.__class__.__name__).inc()
+            raise
+        metrics.CALLS.labels(self.account, endpoint, str(response.status_code)).inc()
+        if response.status_code == 429:
+            metrics.THROTTLED.labels(self.account).inc()
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def _transport(row: Channel) -> httpx.BaseTransport:
+    return MeteredTransport(row.name, transport_factory(row))
 
 
 def config_for(row: Channel) -> ConnectorConfig:
@@ -38,7 +66,7 @@ def channel_for(row: Channel) -> ChannelConnector:
         key = _key(row)
         if key not in _cache:
             cls = channel_class(row.kind)
-            _cache[key] = cls(config_for(row), transport=transport_factory(row))
+            _cache[key] = cls(config_for(row), transport=_transport(row))
         return _cache[key]  # type: ignore[no-any-return]
 
 
@@ -50,7 +78,7 @@ def supplier_for(row: Channel) -> SupplierConnector:
             rate = float((row.settings or {}).get("rate_per_second") or settings.supplier_rate)
             pacer = TokenBucket(f"supplier:{row.kind}:{row.id}", rate, settings.ratelimit_storage())
             cls = supplier_class(row.kind)
-            _cache[key] = cls(config_for(row), transport=transport_factory(row), pacer=pacer)
+            _cache[key] = cls(config_for(row), transport=_transport(row), pacer=pacer)
         return _cache[key]  # type: ignore[no-any-return]
 
 
