@@ -183,4 +183,4 @@ def show_order(order_id: int) -> dict[str, Any] | None:
 
 def count_by_status() -> dict[str, int]:
     with get_database().session() as session:
-        return dict(session.execute(select(Order.status, func.count()).group_by(Order.status)).all())  # type: ignore[arg-type]
+        return dict(session.execute(select(Order.status, func.count()).group_by(Order.status)).all())  # type: ignore[arg-type,unused-ignore]

@@ -9,7 +9,7 @@ time so every worker sharing the bucket pauses, not just the one that was refuse
 from __future__ import annotations
 
 import time
-from typing import Protocol
+from typing import Protocol, cast
 
 from limits import RateLimitItemPerSecond, storage, strategies
 
@@ -66,9 +66,10 @@ class TokenBucket:
 
     def _held_until(self) -> float:
         # the hold is stored as a counter whose expiry is the hold's end
-        expiry = self._storage.get_expiry(self._hold_key())
-        if self._storage.get(self._hold_key()) > 0:
-            return float(expiry)
+        # limits' storages are typed for sync and async use alike; these are the sync ones
+        count = cast(int, self._storage.get(self._hold_key()))
+        if count > 0:
+            return float(cast(float, self._storage.get_expiry(self._hold_key())))
         return 0.0
 
     def hold_until(self, epoch_seconds: float) -> None:

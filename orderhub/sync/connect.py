@@ -67,7 +67,7 @@ def channel_for(row: Channel) -> ChannelConnector:
         if key not in _cache:
             cls = channel_class(row.kind)
             _cache[key] = cls(config_for(row), transport=_transport(row))
-        return _cache[key]  # type: ignore[no-any-return]
+        return _cache[key]  # type: ignore[no-any-return,unused-ignore]
 
 
 def supplier_for(row: Channel) -> SupplierConnector:
@@ -79,7 +79,7 @@ def supplier_for(row: Channel) -> SupplierConnector:
             pacer = TokenBucket(f"supplier:{row.kind}:{row.id}", rate, settings.ratelimit_storage())
             cls = supplier_class(row.kind)
             _cache[key] = cls(config_for(row), transport=_transport(row), pacer=pacer)
-        return _cache[key]  # type: ignore[no-any-return]
+        return _cache[key]  # type: ignore[no-any-return,unused-ignore]
 
 
 def forget() -> None:
