@@ -45,12 +45,15 @@ def make_client(
     )
 
 
+_BACKOFF = wait_exponential_jitter(multiplier=0.5, max=10.0)
+
+
 def _wait_for(state: RetryCallState) -> float:
     """Honour the platform's own ``retry_after`` when it gave one, else back off with jitter."""
     exc = state.outcome.exception() if state.outcome else None
     if isinstance(exc, RetryLater) and exc.retry_after is not None:
         return min(max(exc.retry_after, 0.0), 60.0)
-    return float(wait_exponential_jitter(initial=0.5, max=10.0)(state))
+    return float(_BACKOFF(state))
 
 
 def with_retries(

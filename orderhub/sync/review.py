@@ -130,3 +130,14 @@ def judge_stored(session: Session, order_id: int) -> bool:
     issue_store.open_rule_issues(session, {order_id: verdict.issues}, utcnow(), replace=True)
     transition(session, order_id, Status.NEW, verdict.status, reason=verdict.reason)
     return verdict.status is Status.READY
+
+
+def acknowledge(session: Session, order_id: int, code: str, *, actor: str, note_text: str = "") -> int:
+    """Close an open issue the operator has dealt with outside the engine (for an order changed
+    after it was sent: the supplier was told, or the change was refused). Returns how many closed."""
+    _order(session, order_id)
+    closed = issue_store.close_open(session, order_id, codes=[code])
+    if not closed:
+        raise ReviewError(f"order {order_id} has no open {code} issue", field="code")
+    note(session, order_id, f"{code} acknowledged" + (f": {note_text}" if note_text else ""), actor=actor)
+    return closed
