@@ -2,14 +2,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from helpers import T0, add_accounts, order
 from sqlalchemy import func, select
 
 from orderhub.connectors.records import OrderPage, RejectedBody
 from orderhub.sync.ingest import store_page
 from orderhub.sync.issues import open_codes
 from orderhub.sync.models import Channel, Customer, Order, OrderLine, QuarantinedBody
-
-from helpers import T0, add_accounts, order
 
 
 def _status(db, external_id: str) -> str:
@@ -102,14 +101,15 @@ def test_a_change_after_forwarding_is_flagged_and_never_resent(db) -> None:
     with db.session() as s:
         assert open_codes(s, s.scalar(select(Order.id))) == ["changed_after_forwarding"]
     with db.session() as s:  # the same change seen again: flagged once
-        result = store_page(s, channel_id, OrderPage(orders=[order("1", updated=4, address2="Puerta 2", cancelled=True)]))
+        again = order("1", updated=4, address2="Puerta 2", cancelled=True)
+        result = store_page(s, channel_id, OrderPage(orders=[again]))
     assert result.changed_after_forwarding == 0
 
 
 def test_a_rejected_body_is_quarantined_and_the_rest_of_the_page_goes_on(db) -> None:
     channel_id, _ = add_accounts(db)
-    page = OrderPage(orders=[order("1")], rejected=[RejectedBody(body={"id": 9, "total_price": "abc"},
-                                                                    error="total_price: not a number", external_id="9")])
+    bad = RejectedBody(body={"id": 9, "total_price": "abc"}, error="total_price: not a number", external_id="9")
+    page = OrderPage(orders=[order("1")], rejected=[bad])
     with db.session() as s:
         result = store_page(s, channel_id, page)
     assert result.inserted == 1 and result.quarantined == 1

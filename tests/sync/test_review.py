@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from helpers import FakeSupplier, add_accounts, order
 from sqlalchemy import select
 
 from orderhub.connectors.records import OrderPage
@@ -9,8 +10,6 @@ from orderhub.sync.ingest import store_page
 from orderhub.sync.issues import open_codes
 from orderhub.sync.models import Order, OrderEvent
 from orderhub.sync.review import ReviewError, acknowledge, edit_address, resubmit, set_carrier
-
-from helpers import FakeSupplier, add_accounts, order
 
 
 def _flagged(db, **kwargs) -> int:
@@ -92,7 +91,7 @@ def test_a_change_after_forwarding_is_closed_only_by_an_operator(db) -> None:
         store_page(s, channel_id, OrderPage(orders=[order("1", updated=9, cancelled=True)]))
     with db.session() as s:
         assert open_codes(s, oid) == ["changed_after_forwarding"]
-        acknowledge(s, oid, "changed_after_forwarding", actor="user:ana", note_text="cancelled at the supplier by phone")
+        acknowledge(s, oid, "changed_after_forwarding", actor="user:ana", note_text="cancelled by phone")
     with db.session() as s:
         assert open_codes(s, oid) == []
         with pytest.raises(ReviewError):
