@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 import structlog
 from sqlalchemy import select, update
@@ -82,7 +83,8 @@ def claim(session: Session, order_id: int, *, stale_after: timedelta) -> Claim |
     supplier = wallet.supplier_row(session)
     order = session.get(Order, order_id)
     assert order is not None
-    return Claim(order_id, supplier.id, submission_reference(session, order), lookup_first=taking_over or row.outcome_unknown)
+    reference = submission_reference(session, order)
+    return Claim(order_id, supplier.id, reference, lookup_first=taking_over or row.outcome_unknown)
 
 
 def forward(db: Database, order_id: int, supplier_for: Callable[[Channel], SupplierConnector], *,
@@ -108,9 +110,15 @@ def forward(db: Database, order_id: int, supplier_for: Callable[[Channel], Suppl
         with db.session() as session:
             estimate = wallet.estimate(session, request)
             if not wallet.reserve(session, taken.supplier_id, estimate, supplier, wallet_ttl):
-                refusal = SupplierRefusal(code=codes.INSUFFICIENT_WALLET,
-                                          message=f"the supplier wallet does not cover about {estimate} for this order")
-                return _refused(session, taken, [refusal], reason="wallet too low (checked locally)")
+                if taken.lookup_first:
+                    # An earlier attempt may have been stored although the lookup said nothing (BigBuy
+                    # can answer an empty 200): only the create's duplicate-reference answer can tell,
+                    # so ask it rather than park an order that may already be at the supplier.
+                    estimate = Decimal("0")
+                else:
+                    message = f"the supplier wallet does not cover about {estimate} for this order"
+                    refusal = SupplierRefusal(code=codes.INSUFFICIENT_WALLET, message=message)
+                    return _refused(session, taken, [refusal], reason="wallet too low (checked locally)")
         try:
             submission = supplier.create(request)
         except BaseException:
@@ -172,7 +180,8 @@ def _record(db: Database, taken: Claim, submission: SupplierSubmission, *, sourc
 def _refused(session: Session, taken: Claim, refusals: list[SupplierRefusal], *, reason: str) -> Outcome:
     session.execute(update(Order).where(Order.id == taken.order_id).values(outcome_unknown=False))
     if not refusals:
-        refusals = [SupplierRefusal(code=codes.SUPPLIER_REJECTED, message="the supplier created nothing and gave no reason")]
+        message = "the supplier created nothing and gave no reason"
+        refusals = [SupplierRefusal(code=codes.SUPPLIER_REJECTED, message=message)]
     _open_refusals(session, taken.order_id, refusals)
     transition(session, taken.order_id, Status.FORWARDING, Status.PENDING_REVIEW,
                reason=f"{reason}: {', '.join(sorted({r.code for r in refusals}))}")
