@@ -163,7 +163,9 @@ class BigBuySandbox(App):
     # Controls ---------------------------------------------------------------------------------
 
     def advance(self, step: int = 1) -> int:
-        """Ship every order not shipped yet; returns how many shipped."""
+        """Ship every order not shipped yet (a tracking number each, the carrier of its warehouse);
+        returns how many shipped. ``step`` mirrors the channel sandboxes' ``advance``: BigBuy has
+        one story only, so every step ships what is pending."""
         now = datetime.now(UTC)
         with self.lock:
             pending = [o for o in self.orders.values() if o.tracking_number is None]

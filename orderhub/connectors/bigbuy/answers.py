@@ -97,6 +97,8 @@ def _error_body(call: Call, status: int, data: dict[Any, Any]) -> Outcome | None
     code = data.get("code")
     if isinstance(code, str) and ER_CODE.fullmatch(code.strip()):
         return coded(code.strip().upper(), data.get("message"), data)
+    if "orders" in data:
+        return None  # a multishipping answer: its errors are parsed beside the orders it made
     errors = data.get("errors")
     if isinstance(errors, dict):
         refusals = form_refusals(errors, short(data.get("message")))

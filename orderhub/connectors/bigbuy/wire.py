@@ -94,6 +94,8 @@ def refusals_from_entries(entries: Any) -> tuple[list[SupplierRefusal], list[str
     """
     if entries is None:
         return [], []
+    if isinstance(entries, Mapping):  # a form-validation tree where a list was expected
+        return mapping.form_refusals(entries, ""), []
     if not isinstance(entries, list):
         raise ValueError("errors is not a list")
     refusals: list[SupplierRefusal] = []
