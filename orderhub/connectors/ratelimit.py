@@ -1,17 +1,23 @@
-"""Pacing outgoing calls: one bucket per account, shared by every worker that holds the same
-storage (``memory://`` in one process, ``redis://`` across machines).
+"""Pacing outgoing calls: one bucket per account, shared by every worker that uses the same
+storage (``memory://`` within one process, ``redis://`` across processes and machines).
 
 A connector is handed a ``Pacer`` (``Connector(config, pacer=...)``) and calls ``wait()`` before
 each request to a limited endpoint; on a 429 it calls ``hold_until()`` with the platform's reset
 time so every worker sharing the bucket pauses, not just the one that was refused.
+
+The bucket is pyrate-limiter's GCRA (a leaky bucket kept as one timestamp, updated atomically in
+Redis by a Lua script) with no burst: calls are spaced evenly, which is what an API that counts
+"1 request per second" needs; a bucket that allowed bursts would be refused at the burst.
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from typing import Protocol, cast
+from collections.abc import Callable
+from typing import Any, Protocol
 
-from limits import RateLimitItemPerSecond, storage, strategies
+from pyrate_limiter import GCRA, InMemoryStateStore, Limiter, Rate, RedisStateStore, StateBucket, WallClock
 
 
 class Pacer(Protocol):
@@ -30,12 +36,36 @@ class Unpaced:
         return None
 
 
-class TokenBucket:
-    """``rate`` calls per second for ``key``, kept in a ``limits`` storage.
+class _LocalHold:
+    def __init__(self) -> None:
+        self._until = 0.0
+        self._lock = threading.Lock()
 
-    Paced below the documented limit by the caller's choice of ``rate``; the hold set after a
-    429 lives in the same storage, so it is shared too.
-    """
+    def get(self) -> float:
+        with self._lock:
+            return self._until
+
+    def set(self, until: float) -> None:
+        with self._lock:
+            self._until = max(self._until, until)
+
+
+class _RedisHold:
+    def __init__(self, client: Any, key: str) -> None:
+        self._client = client
+        self._key = key
+
+    def get(self) -> float:
+        value = self._client.get(self._key)
+        return float(value) if value else 0.0
+
+    def set(self, until: float) -> None:
+        ttl_ms = int(max(1.0, until - time.time()) * 1000) + 1000
+        self._client.set(self._key, repr(until), px=ttl_ms)
+
+
+class TokenBucket:
+    """``rate`` calls per second for ``key``, evenly spaced, shared through ``storage_uri``."""
 
     def __init__(
         self,
@@ -43,53 +73,41 @@ class TokenBucket:
         rate: float,
         storage_uri: str = "memory://",
         *,
-        sleep: object = time.sleep,
-        clock: object = time.time,
+        sleep: Callable[[float], Any] = time.sleep,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.key = key
         self.rate = rate
-        self._storage = storage.storage_from_string(storage_uri)
-        self._limiter = strategies.MovingWindowRateLimiter(self._storage)
-        # limits counts whole calls per whole seconds: express fractional rates over a longer window
-        window = 1
-        while rate * window != int(rate * window) and window < 60:
-            window += 1
-        self._item = RateLimitItemPerSecond(max(1, int(rate * window)), window)
+        # Rate takes whole units per whole milliseconds: scale up so fractional rates stay exact
+        spec = Rate(max(1, round(rate * 1000)), 1_000_000, burst=1)
+        if storage_uri.startswith(("redis://", "rediss://", "unix://")):
+            import redis
+
+            client = redis.Redis.from_url(storage_uri)
+            store: Any = RedisStateStore(client, key=f"orderhub:pace:{key}")
+            self._hold: _LocalHold | _RedisHold = _RedisHold(client, f"orderhub:hold:{key}")
+        elif storage_uri.startswith("memory://"):
+            store = InMemoryStateStore()
+            self._hold = _LocalHold()
+        else:
+            raise ValueError(f"unsupported rate-limit storage: {storage_uri.split(':', 1)[0]}")
+        # wall-clock time, so processes on several machines agree on the bucket's timestamp
+        bucket = StateBucket([spec], algorithm=GCRA(), store=store, clock=WallClock())
+        self._limiter = Limiter(bucket, buffer_ms=5)
         self._sleep = sleep
         self._clock = clock
         self.waited = 0.0
 
-    def _hold_key(self) -> str:
-        return f"orderhub-hold/{self.key}"
-
-    def _held_until(self) -> float:
-        # the hold is stored as a counter whose expiry is the hold's end
-        # limits' storages are typed for sync and async use alike; these are the sync ones
-        count = cast(int, self._storage.get(self._hold_key()))
-        if count > 0:
-            return float(cast(float, self._storage.get_expiry(self._hold_key())))
-        return 0.0
-
     def hold_until(self, epoch_seconds: float) -> None:
-        now = self._clock()  # type: ignore[operator]
-        seconds = int(max(1, round(epoch_seconds - now + 0.5)))
-        self._storage.clear(self._hold_key())
-        self._storage.incr(self._hold_key(), seconds)
+        self._hold.set(epoch_seconds)
 
     def wait(self, cost: int = 1) -> float:
-        waited = 0.0
-        while True:
-            held = self._held_until() - self._clock()  # type: ignore[operator]
-            if held > 0:
-                self._sleep(min(held, 5.0))  # type: ignore[operator]
-                waited += min(held, 5.0)
-                continue
-            if self._limiter.hit(self._item, self.key, cost=cost):
-                self.waited += waited
-                return waited
-            stats = self._limiter.get_window_stats(self._item, self.key)
-            pause = max(0.01, min(stats.reset_time - self._clock(), 1.0 / self.rate))  # type: ignore[operator]
-            self._sleep(pause)  # type: ignore[operator]
-            waited += pause
+        started = time.monotonic()
+        while (held := self._hold.get() - self._clock()) > 0:
+            self._sleep(min(held, 5.0))
+        self._limiter.try_acquire(self.key, weight=cost, blocking=True)
+        waited = time.monotonic() - started
+        self.waited += waited
+        return waited
