@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from conftest import PAYLOADS, REPO
 
 ORDER_FIELDS = {"external_id", "number", "currency", "total", "payment_status", "shipping_address", "lines", "customer"}

@@ -10,13 +10,14 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from conftest import REPO
 from sqlalchemy import select
 
 from orderhub.admin import stack as sandbox_stack
 from orderhub.sync import connect, pull
 from orderhub.sync.forward import forward
 from orderhub.sync.models import Order, SupplierOrderRow
+
+from conftest import REPO
 
 HERE = Path(__file__).parent
 

@@ -4,13 +4,14 @@ broker, and on PostgreSQL with Redis when those are configured."""
 from __future__ import annotations
 
 import pytest
-from conftest import REDIS_URL
 from sqlalchemy import func, select
 
 from orderhub.admin import demo
 from orderhub.admin import stack as sandbox_stack
 from orderhub.sync.models import Order, OrderEvent, Shipment
 from orderhub.workers.embedded import EmbeddedWorkers
+
+from conftest import REDIS_URL
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from helpers import FakeSupplier, add_accounts, order
 from sqlalchemy import func, select
 
 from orderhub.connectors.errors import OutcomeUnknown
@@ -15,6 +14,8 @@ from orderhub.sync.ingest import store_page
 from orderhub.sync.issues import open_codes
 from orderhub.sync.models import Order, SupplierOrderRow
 from orderhub.sync.review import mark_sent_manually, resubmit
+
+from helpers import FakeSupplier, add_accounts, order
 
 
 class Killed(BaseException):

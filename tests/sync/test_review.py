@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-from helpers import FakeSupplier, add_accounts, order
 from sqlalchemy import select
 
 from orderhub.connectors.records import OrderPage
@@ -10,6 +9,8 @@ from orderhub.sync.ingest import store_page
 from orderhub.sync.issues import open_codes
 from orderhub.sync.models import Order, OrderEvent
 from orderhub.sync.review import ReviewError, acknowledge, edit_address, resubmit, set_carrier
+
+from helpers import FakeSupplier, add_accounts, order
 
 
 def _flagged(db, **kwargs) -> int:

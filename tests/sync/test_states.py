@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import pytest
-from helpers import add_accounts, order
 
 from orderhub.connectors.records import OrderPage
 from orderhub.sync.ingest import store_page
 from orderhub.sync.models import Order, OrderEvent
 from orderhub.sync.states import ALLOWED, AT_SUPPLIER, IllegalTransition, Status, check, transition
+
+from helpers import add_accounts, order
 
 
 def test_sent_orders_can_only_move_on_to_shipped() -> None:

@@ -1,0 +1,60 @@
+"""The shared bucket spaces calls evenly, across every holder of the same key."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+
+import pytest
+
+from orderhub.connectors.ratelimit import TokenBucket
+
+from conftest import REDIS_URL
+
+STORES = ["memory"] + (["redis"] if REDIS_URL else [])
+
+
+def _calls(buckets: list[TokenBucket], per_bucket: int) -> list[float]:
+    stamps: list[float] = []
+    lock = threading.Lock()
+
+    def work(bucket: TokenBucket) -> None:
+        for _ in range(per_bucket):
+            bucket.wait()
+            with lock:
+                stamps.append(time.monotonic())
+
+    threads = [threading.Thread(target=work, args=(b,)) for b in buckets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(stamps)
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_workers_sharing_an_account_never_burst_past_its_rate(store: str) -> None:
+    key = f"test-{uuid.uuid4()}"
+    rate = 20.0
+    if store == "redis":  # two workers, as two processes would: separate clients, one key
+        buckets = [TokenBucket(key, rate, REDIS_URL), TokenBucket(key, rate, REDIS_URL)]
+    else:
+        shared = TokenBucket(key, rate)
+        buckets = [shared, shared]
+    stamps = _calls(buckets, 6)
+    gaps = [b - a for a, b in zip(stamps, stamps[1:], strict=False)]
+    # each call waits for its slot; scheduling can only make gaps longer, never shorter
+    assert min(gaps) >= 0.8 / rate
+
+
+@pytest.mark.parametrize("store", STORES)
+def test_a_hold_after_a_429_pauses_every_holder(store: str) -> None:
+    key = f"test-{uuid.uuid4()}"
+    uri = REDIS_URL if store == "redis" else "memory://"
+    first = TokenBucket(key, 50.0, uri)
+    other = TokenBucket(key, 50.0, uri) if store == "redis" else first
+    first.hold_until(time.time() + 0.6)
+    started = time.monotonic()
+    other.wait()
+    assert time.monotonic() - started >= 0.5
