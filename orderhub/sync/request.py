@@ -66,7 +66,8 @@ def build_request(session: Session, order: Order, reference: str, lines: list[Or
             email=delivery_email(record),
             company=addr.company,
         ),
-        lines=[SupplierLine(supplier_sku=mapping.get(ln.sku or "", ln.sku or ""), quantity=ln.quantity) for ln in lines],
+        lines=[SupplierLine(supplier_sku=mapping.get(ln.sku or "", ln.sku or ""), quantity=ln.quantity)
+               for ln in lines],
         carriers=carriers,
         language=str(supplier_settings.get("language") or "en"),
     )

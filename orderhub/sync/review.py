@@ -47,8 +47,9 @@ def resubmit(session: Session, order_id: int, *, actor: str) -> Resubmitted:
     """
     order = _order(session, order_id)
     if order.status != Status.PENDING_REVIEW:
-        raise ReviewError(f"order {order_id} is {order.status}, not pending_review: only flagged orders are resubmitted")
-    if order.sent_fingerprint is not None and issue_store.open_codes(session, order_id).count("changed_after_forwarding"):
+        raise ReviewError(
+            f"order {order_id} is {order.status}, not pending_review: only flagged orders are resubmitted")
+    if order.sent_fingerprint is not None and "changed_after_forwarding" in issue_store.open_codes(session, order_id):
         raise ReviewError(f"order {order_id} was changed after it was sent: resubmitting would send it twice")
     issue_store.close_open(session, order_id, sources=[issue_store.SUPPLIER])
     record = to_channel_order(order)
@@ -58,7 +59,8 @@ def resubmit(session: Session, order_id: int, *, actor: str) -> Resubmitted:
     order.content_fingerprint = order_fingerprint(record)
     target = verdict.status
     if target != Status.PENDING_REVIEW:
-        transition(session, order_id, Status.PENDING_REVIEW, target, actor=actor, reason=f"resubmitted: {verdict.reason}")
+        transition(session, order_id, Status.PENDING_REVIEW, target, actor=actor,
+                   reason=f"resubmitted: {verdict.reason}")
     else:
         note(session, order_id, f"resubmitted, still flagged: {verdict.reason}", actor=actor)
     session.flush()
@@ -73,7 +75,8 @@ def mark_sent_manually(session: Session, order_id: int, reference: str, *, actor
         raise ReviewError("a supplier reference is needed to mark an order sent", field="reference")
     order = _order(session, order_id)
     if order.status != Status.PENDING_REVIEW:
-        raise ReviewError(f"order {order_id} is {order.status}: only orders pending review can be marked sent by hand")
+        raise ReviewError(
+            f"order {order_id} is {order.status}: only orders pending review can be marked sent by hand")
     taken = session.scalar(select(SupplierOrderRow.order_id).where(SupplierOrderRow.internal_reference == reference))
     if taken is not None and taken != order_id:
         raise ReviewError(f"reference {reference} already belongs to order {taken}", field="reference")
