@@ -45,7 +45,13 @@ def build_parser() -> Parser:
     worker = sub.add_parser("worker", help="run workers on the configured broker until interrupted")
     worker.add_argument("--threads", type=int, default=4)
     worker.add_argument("--queues", nargs="*", help="only these queues (pull, forward, track, default)")
+    worker.add_argument("--metrics-port", type=int, default=None, metavar="N",
+                        help="serve this process's Prometheus metrics on port N (one port per worker process)")
+    worker.add_argument("--metrics-host", default="0.0.0.0", help="the address the metrics port listens on")
     sub.add_parser("scheduler", help="send the periodic jobs (pulls, tracking, reconciler)")
+    health = sub.add_parser("health", help="check the database, the broker and every enabled account "
+                                           "(exit 1 if any check fails)")
+    health.add_argument("--json", action="store_true", help="print one JSON object")
 
     ch = sub.add_parser("channels", help="sales channels and supplier accounts")
     ch_sub = ch.add_subparsers(dest="channels_command", required=True, parser_class=Parser)

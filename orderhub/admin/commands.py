@@ -22,6 +22,7 @@ def dispatch(args: argparse.Namespace) -> int:
     handler = {
         "demo": cmd_demo, "db": cmd_db, "worker": cmd_worker, "scheduler": cmd_scheduler,
         "channels": cmd_channels, "orders": cmd_orders, "inspect": cmd_inspect, "sandbox": cmd_sandbox,
+        "health": cmd_health,
     }[args.command]
     return handler(args)
 
@@ -97,24 +98,55 @@ def _wait_for_signal() -> threading.Event:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    """Workers on the configured broker. ``--metrics-port N`` serves this process's metrics (the
+    pipeline's and dramatiq's queue metrics) on N; several worker processes on one machine each
+    take their own port (see ``orderhub.workers.exposition``)."""
     import dramatiq
 
+    from orderhub.settings import get_settings
     from orderhub.workers import broker as broker_setup
     from orderhub.workers.embedded import QUEUES
 
-    broker = broker_setup.install_from_settings()
     queues = set(args.queues) if args.queues else set(QUEUES)
     unknown = queues - set(QUEUES)
     if unknown:
         raise InputError(f"unknown queue: {sorted(unknown)[0]} (queues: {', '.join(QUEUES)})")
+    middleware = []
+    if args.metrics_port is not None:
+        from orderhub.workers import exposition
+
+        if not 0 < args.metrics_port < 65536:
+            raise InputError(f"--metrics-port must be a port number, got {args.metrics_port}")
+        middleware.append(exposition.queue_metrics())
+        try:
+            exposition.serve(args.metrics_port, args.metrics_host)
+        except OSError as exc:
+            where = f"{args.metrics_host}:{args.metrics_port}"
+            raise InputError(f"cannot serve metrics on {where}: {exc.strerror}") from None
+    broker = broker_setup.install(broker_setup.make_broker(get_settings().broker_url), middleware)
     worker = dramatiq.Worker(broker, queues=queues, worker_threads=args.threads)
     stop = _wait_for_signal()
     worker.start()
-    print(f"worker running ({args.threads} threads, queues: {', '.join(sorted(queues))})", file=sys.stderr, flush=True)
+    where = f", metrics on :{args.metrics_port}" if args.metrics_port is not None else ""
+    print(f"worker running ({args.threads} threads, queues: {', '.join(sorted(queues))}{where})",
+          file=sys.stderr, flush=True)
     stop.wait()
     worker.stop()
     broker.close()
     return 0
+
+
+def cmd_health(args: argparse.Namespace) -> int:
+    from orderhub import health
+
+    report = health.run()
+    if args.json:
+        emit(report)
+    else:
+        for name, check in report["checks"].items():
+            print(f"{'ok  ' if check['ok'] else 'FAIL'}  {name}: {check['detail']}")
+        print("healthy" if report["ok"] else "unhealthy")
+    return 0 if report["ok"] else 1
 
 
 def cmd_scheduler(args: argparse.Namespace) -> int:
@@ -152,7 +184,8 @@ def add_sandbox_flags(p: argparse.ArgumentParser) -> None:
                    help="share of supplier creates answered with an HTML 5xx page before storing")
     p.add_argument("--quirk-rate", type=float, default=0.0,
                    help="share of supplier calls answered with a known BigBuy quirk (errors in a 200, ...)")
-    p.add_argument("--burst-429", type=int, default=0, help="supplier answers 429 to this many calls in a row, now and then")
+    p.add_argument("--burst-429", type=int, default=0,
+                   help="supplier answers 429 to this many calls in a row, now and then")
     p.add_argument("--empty-wallet", action="store_true", help="the supplier wallet starts at 0.00")
     p.add_argument("--wallet", default=None, help="the supplier wallet balance (default: covers 36 orders)")
     p.add_argument("--out-of-stock", nargs="*", default=[], metavar="SKU")

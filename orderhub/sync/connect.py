@@ -45,6 +45,27 @@ class MeteredTransport(httpx.BaseTransport):
         self.inner.close()
 
 
+class MeteredPacer:
+    """The account's shared bucket, observing each wait: ``TokenBucket.waited`` is a running total
+    shared by every thread of the process, so per-call waits are taken from ``wait()`` itself."""
+
+    def __init__(self, account: str, inner: TokenBucket) -> None:
+        self.account = account
+        self.inner = inner
+
+    @property
+    def waited(self) -> float:
+        return self.inner.waited
+
+    def wait(self, cost: int = 1) -> float:
+        seconds = self.inner.wait(cost)
+        metrics.RATE_WAIT.labels(self.account).observe(seconds)
+        return seconds
+
+    def hold_until(self, epoch_seconds: float) -> None:
+        self.inner.hold_until(epoch_seconds)
+
+
 def _transport(row: Channel) -> httpx.BaseTransport:
     return MeteredTransport(row.name, transport_factory(row))
 
@@ -76,7 +97,8 @@ def supplier_for(row: Channel) -> SupplierConnector:
         if key not in _cache:
             settings = get_settings()
             rate = float((row.settings or {}).get("rate_per_second") or settings.supplier_rate)
-            pacer = TokenBucket(f"supplier:{row.kind}:{row.id}", rate, settings.ratelimit_storage())
+            bucket = TokenBucket(f"supplier:{row.kind}:{row.id}", rate, settings.ratelimit_storage())
+            pacer = MeteredPacer(row.name, bucket)
             cls = supplier_class(row.kind)
             _cache[key] = cls(config_for(row), transport=_transport(row), pacer=pacer)
         return _cache[key]  # type: ignore[no-any-return,unused-ignore]

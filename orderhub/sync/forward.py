@@ -9,6 +9,13 @@
 A crash anywhere between 3 and 4 leaves the order ``forwarding`` with ``outcome_unknown``; the
 reconciler re-enqueues it, step 2 finds what the supplier stored, and the supplier's ER008 on the
 same reference is the last guard.
+
+Taking over a ``forwarding`` order needs it to be silent for ``stale_after``: ``outcome_unknown``
+alone is no sign that the attempt is over, since every attempt carries it while it runs, and a
+second message for the same order (a channel re-read, a redelivery) must not start a second send
+beside a live one. An attempt that ends knowing its outcome is unknown (a dropped connection, a 5xx
+after the request left) says so by releasing the order: its ``status_changed_at`` is set back by
+``stale_after``, so the retry takes over at once.
 """
 
 from __future__ import annotations
@@ -22,14 +29,15 @@ import structlog
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from orderhub import metrics
 from orderhub.connectors import codes
 from orderhub.connectors.base import SupplierConnector
-from orderhub.connectors.errors import ConnectorError, FailLoudly, OutcomeUnknown, RetryLater
+from orderhub.connectors.errors import ConnectorError, OutcomeUnknown, RetryLater
 from orderhub.connectors.records import SupplierRefusal, SupplierSubmission
 from orderhub.sync import issues as issue_store
 from orderhub.sync import wallet
 from orderhub.sync.db import Database
-from orderhub.sync.models import Channel, Order, SupplierOrderRow, utcnow
+from orderhub.sync.models import Channel, Order, OrderEvent, SupplierOrderRow, utcnow
 from orderhub.sync.request import build_request, remaining_lines, submission_reference
 from orderhub.sync.states import Status, transition
 from orderhub.sync.upsert import insert_ignore
@@ -49,6 +57,7 @@ class Claim:
     supplier_id: int
     reference: str
     lookup_first: bool
+    attempt: int = 0  # forward_attempts as this claim set it: only this attempt may release it
 
 
 def claim(session: Session, order_id: int, *, stale_after: timedelta) -> Claim | None:
@@ -61,8 +70,8 @@ def claim(session: Session, order_id: int, *, stale_after: timedelta) -> Claim |
     now = utcnow()
     if row.status == Status.READY:
         taking_over = False
-    elif row.status == Status.FORWARDING and (row.outcome_unknown or row.status_changed_at < now - stale_after):
-        taking_over = True  # an attempt went silent, or its answer was never recorded
+    elif row.status == Status.FORWARDING and row.status_changed_at < now - stale_after:
+        taking_over = True  # an attempt went silent (a crash), or ended without knowing (released)
     else:
         return None
     taken = session.execute(
@@ -76,15 +85,14 @@ def claim(session: Session, order_id: int, *, stale_after: timedelta) -> Claim |
         return None
     if not taking_over:
         issue_store.close_open(session, order_id, sources=[issue_store.SUPPLIER])
-        from orderhub.sync.models import OrderEvent
-
         session.add(OrderEvent(order_id=order_id, actor="worker", from_status="ready", to_status="forwarding",
                                reason="sending to the supplier"))
     supplier = wallet.supplier_row(session)
     order = session.get(Order, order_id)
     assert order is not None
     reference = submission_reference(session, order)
-    return Claim(order_id, supplier.id, reference, lookup_first=taking_over or row.outcome_unknown)
+    return Claim(order_id, supplier.id, reference, lookup_first=taking_over or row.outcome_unknown,
+                 attempt=row.forward_attempts + 1)
 
 
 def forward(db: Database, order_id: int, supplier_for: Callable[[Channel], SupplierConnector], *,
@@ -109,6 +117,7 @@ def forward(db: Database, order_id: int, supplier_for: Callable[[Channel], Suppl
                 return _record(db, taken, found, source="lookup")
         with db.session() as session:
             estimate = wallet.estimate(session, request)
+            short: list[SupplierRefusal] = []
             if not wallet.reserve(session, taken.supplier_id, estimate, supplier, wallet_ttl):
                 if taken.lookup_first:
                     # An earlier attempt may have been stored although the lookup said nothing (BigBuy
@@ -117,8 +126,11 @@ def forward(db: Database, order_id: int, supplier_for: Callable[[Channel], Suppl
                     estimate = Decimal("0")
                 else:
                     message = f"the supplier wallet does not cover about {estimate} for this order"
-                    refusal = SupplierRefusal(code=codes.INSUFFICIENT_WALLET, message=message)
-                    return _refused(session, taken, [refusal], reason="wallet too low (checked locally)")
+                    short = [SupplierRefusal(code=codes.INSUFFICIENT_WALLET, message=message)]
+                    outcome = _refused(session, taken, short, reason="wallet too low (checked locally)")
+        if short:
+            _count_refused(short)
+            return outcome
         try:
             submission = supplier.create(request)
         except BaseException:
@@ -132,22 +144,48 @@ def forward(db: Database, order_id: int, supplier_for: Callable[[Channel], Suppl
                 wallet.release(session, taken.supplier_id, estimate)
                 if any(r.code == codes.INSUFFICIENT_WALLET for r in submission.refusals):
                     wallet.mark_empty(session, taken.supplier_id)
-                return _refused(session, taken, submission.refusals, reason="refused by the supplier")
+                outcome = _refused(session, taken, submission.refusals, reason="refused by the supplier")
+            _count_refused(submission.refusals)
+            return outcome
         return _record(db, taken, submission, source="duplicate_reference" if submission.already_existed else "created")
     except OutcomeUnknown as exc:
         log.warning("forward.outcome_unknown", order_id=order_id, error=str(exc))
+        _release(db, taken, stale_after)
         raise  # the order stays forwarding + outcome_unknown: the retry looks up first
-    except RetryLater as exc:
+    except ConnectorError as exc:
+        if taken.lookup_first:
+            # An earlier attempt is still unaccounted for (a look-up that found nothing is no proof:
+            # BigBuy can answer an empty 200). Going back to ready with the flag cleared would let
+            # the next attempt create without looking first; so stay forwarding + outcome_unknown,
+            # and the retry takes over and looks up again.
+            log.warning("forward.still_unknown", order_id=order_id, error=str(exc))
+            _release(db, taken, stale_after)
+            raise
+        if isinstance(exc, RetryLater):
+            reason = f"will retry: {exc}"
+        else:
+            log.error("forward.failed", order_id=order_id, error=str(exc))
+            reason = f"supplier call failed: {exc}"
         with db.session() as session:
             session.execute(update(Order).where(Order.id == order_id).values(outcome_unknown=False))
-            transition(session, order_id, Status.FORWARDING, Status.READY, reason=f"will retry: {exc}")
+            transition(session, order_id, Status.FORWARDING, Status.READY, reason=reason)
         raise
-    except (FailLoudly, ConnectorError) as exc:
-        log.error("forward.failed", order_id=order_id, error=str(exc))
+
+
+def _release(db: Database, taken: Claim, stale_after: timedelta) -> None:
+    """This attempt is over and its outcome unknown: let the next one take over without waiting
+    for it to look silent. Only while the order is still this attempt's."""
+    try:
         with db.session() as session:
-            session.execute(update(Order).where(Order.id == order_id).values(outcome_unknown=False))
-            transition(session, order_id, Status.FORWARDING, Status.READY, reason=f"supplier call failed: {exc}")
-        raise
+            session.execute(
+                update(Order)
+                .where(Order.id == taken.order_id, Order.status == Status.FORWARDING.value,
+                       Order.forward_attempts == taken.attempt)
+                .values(status_changed_at=utcnow() - stale_after - timedelta(seconds=1), outcome_unknown=True)
+                .execution_options(synchronize_session=False)
+            )
+    except Exception as exc:  # the database is away: the attempt simply looks silent later
+        log.warning("forward.release_failed", order_id=taken.order_id, error=repr(exc))
 
 
 def _record(db: Database, taken: Claim, submission: SupplierSubmission, *, source: str) -> Outcome:
@@ -166,15 +204,26 @@ def _record(db: Database, taken: Claim, submission: SupplierSubmission, *, sourc
         if submission.refusals:  # a partial create: what was made stays made, the rest waits
             order.outcome_unknown = False
             _open_refusals(session, taken.order_id, submission.refusals)
-            transition(session, taken.order_id, Status.FORWARDING, Status.PENDING_REVIEW,
-                       reason=f"partly created at the supplier ({ids}); the rest was refused")
-            return Outcome("pending_review", "partial")
-        order.outcome_unknown = False
-        order.sent_fingerprint = order.content_fingerprint
-        how = {"created": "created", "lookup": "found by reference", "duplicate_reference": "already existed"}[source]
-        transition(session, taken.order_id, Status.FORWARDING, Status.SENT,
-                   reason=f"supplier order {ids} ({how}, reference {taken.reference})")
-        return Outcome("sent", ids)
+            moved = transition(session, taken.order_id, Status.FORWARDING, Status.PENDING_REVIEW,
+                               reason=f"partly created at the supplier ({ids}); the rest was refused")
+            outcome = Outcome("pending_review", "partial")
+        else:
+            order.outcome_unknown = False
+            order.sent_fingerprint = order.content_fingerprint
+            how = {"created": "created", "lookup": "found by reference",
+                   "duplicate_reference": "already existed"}[source]
+            moved = transition(session, taken.order_id, Status.FORWARDING, Status.SENT,
+                               reason=f"supplier order {ids} ({how}, reference {taken.reference})")
+            outcome = Outcome("sent", ids)
+        waited = (now - order.created_at).total_seconds()
+    # counted once committed, and only by the attempt that moved the order
+    if moved and outcome.result == "sent":
+        metrics.ORDERS_SETTLED.labels(outcome.result).inc()
+        metrics.ORDERS_FORWARDED.labels(source).inc()
+        metrics.INGEST_TO_SENT.observe(max(0.0, waited))
+    elif moved:
+        _count_refused(submission.refusals)
+    return outcome
 
 
 def _refused(session: Session, taken: Claim, refusals: list[SupplierRefusal], *, reason: str) -> Outcome:
@@ -186,6 +235,15 @@ def _refused(session: Session, taken: Claim, refusals: list[SupplierRefusal], *,
     transition(session, taken.order_id, Status.FORWARDING, Status.PENDING_REVIEW,
                reason=f"{reason}: {', '.join(sorted({r.code for r in refusals}))}")
     return Outcome("pending_review", ",".join(r.code for r in refusals))
+
+
+def _count_refused(refusals: list[SupplierRefusal]) -> None:
+    """Metrics for an order the supplier (or the local wallet check) sent to pending review."""
+    metrics.ORDERS_SETTLED.labels(Status.PENDING_REVIEW.value).inc()
+    if not refusals:
+        refusals = [SupplierRefusal(code=codes.SUPPLIER_REJECTED, message="")]
+    for code in {r.code for r in refusals}:
+        metrics.ORDERS_FLAGGED.labels(code).inc()
 
 
 def _open_refusals(session: Session, order_id: int, refusals: list[SupplierRefusal]) -> None:

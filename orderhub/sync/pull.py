@@ -9,12 +9,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from orderhub import metrics
 from orderhub.connectors.base import ChannelConnector
 from orderhub.connectors.errors import ParseError
+from orderhub.connectors.records import OrderPage
 from orderhub.sync.db import Database
 from orderhub.sync.ingest import PageResult, store_page
-from orderhub.sync.models import Channel, QuarantinedBody
+from orderhub.sync.models import Channel, Order, OrderIssue, QuarantinedBody, utcnow
+from orderhub.sync.states import SETTLED
 
 log = structlog.get_logger(__name__)
 
@@ -53,6 +58,7 @@ def pull_channel(
         if channel is None:
             raise LookupError(f"no channel {channel_id}")
         connector = connector_for(channel)
+        name = channel.name
         state: dict[str, Any] = dict(channel.cursor_state or {})
         if state.get("since") is not None or state.get("page"):
             since = datetime.fromisoformat(state["since"]) if state.get("since") else None
@@ -72,10 +78,14 @@ def pull_channel(
                 channel = session.get(Channel, channel_id)
                 assert channel is not None
                 channel.last_error = f"page unreadable: {exc}"
+            metrics.QUARANTINED.labels(name).inc()
             raise
         next_state = {"since": since.isoformat() if since else None, "page": page.next_page} if page.next_page else {}
+        started = utcnow()
         with db.session() as session:
             stored = store_page(session, channel_id, page, cursor_state=next_state)
+            flagged = _flagged(session, channel_id, page, since=started)
+        _count(name, stored, flagged)  # after the commit: a rolled-back page counts nothing
         result.add(stored)
         if after_commit:
             after_commit(stored)
@@ -85,3 +95,34 @@ def pull_channel(
     log.info("pull.done", channel_id=channel_id, pages=result.pages, inserted=result.inserted,
              updated=result.updated, quarantined=result.quarantined)
     return result
+
+
+def _flagged(session: Session, channel_id: int, page: OrderPage, *, since: datetime) -> dict[str, int]:
+    """Issues this page's store opened, by code. PageResult carries no codes, so they are read back
+    in the page's own transaction: issues on the page's orders opened since the store began."""
+    ids = [o.external_id for o in page.orders]
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(OrderIssue.code, func.count())
+        .join(Order, Order.id == OrderIssue.order_id)
+        .where(Order.channel_id == channel_id, Order.external_id.in_(ids), OrderIssue.opened_at >= since,
+               OrderIssue.closed_at.is_(None))
+        .group_by(OrderIssue.code)
+    ).all()
+    return {code: int(n) for code, n in rows}
+
+
+def _count(channel: str, page: PageResult, flagged: dict[str, int]) -> None:
+    if page.inserted:
+        metrics.ORDERS_INGESTED.labels(channel, "inserted").inc(page.inserted)
+    if page.updated:
+        metrics.ORDERS_INGESTED.labels(channel, "updated").inc(page.updated)
+    if page.quarantined:
+        metrics.QUARANTINED.labels(channel).inc(page.quarantined)
+    for code, n in flagged.items():
+        metrics.ORDERS_FLAGGED.labels(code).inc(n)
+    for status, n in page.statuses.items():
+        # ready goes on to the supplier; the settled verdicts (flagged, cancelled...) end here
+        if status in SETTLED and n:
+            metrics.ORDERS_SETTLED.labels(status).inc(n)

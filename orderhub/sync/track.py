@@ -10,6 +10,7 @@ from datetime import timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from orderhub import metrics
 from orderhub.connectors.base import ChannelConnector, SupplierConnector
 from orderhub.connectors.records import OrderLine as LineRecord
 from orderhub.connectors.records import Shipment as ShipmentRecord
@@ -41,7 +42,8 @@ def untracked(session: Session, supplier_id: int, limit: int) -> list[SupplierOr
     ))
 
 
-def sweep(db: Database, supplier_for: Callable[[Channel], SupplierConnector], *, max_orders: int = 100_000) -> SweepResult:
+def sweep(db: Database, supplier_for: Callable[[Channel], SupplierConnector], *,
+          max_orders: int = 100_000) -> SweepResult:
     """One pass over every untracked supplier order, ``tracking_batch_size`` orders per call."""
     result = SweepResult()
     with db.session() as session:
@@ -60,8 +62,11 @@ def sweep(db: Database, supplier_for: Callable[[Channel], SupplierConnector], *,
         trackings = supplier.tracking([sid for _, sid in batch])
         result.calls += 1
         result.asked += len(batch)
+        shipped_before = result.shipped_orders
         with db.session() as session:
             _store(session, supplier_id, [rid for rid, _ in batch], trackings, result)
+        if result.shipped_orders > shipped_before:  # counted once the batch is committed
+            metrics.ORDERS_SETTLED.labels(Status.SHIPPED.value).inc(result.shipped_orders - shipped_before)
     return result
 
 
@@ -81,7 +86,8 @@ def _resolve_manual(db: Database, supplier: SupplierConnector, pending: list[tup
             pending[n] = (rid, found.orders[0].supplier_order_id, ref)
 
 
-def _store(session: Session, supplier_id: int, row_ids: list[int], trackings: list[Tracking], result: SweepResult) -> None:
+def _store(session: Session, supplier_id: int, row_ids: list[int], trackings: list[Tracking],
+           result: SweepResult) -> None:
     now = utcnow()
     session.execute(update(SupplierOrderRow).where(SupplierOrderRow.id.in_(row_ids)).values(polled_at=now))
     rows = {r.supplier_order_id: r for r in session.scalars(

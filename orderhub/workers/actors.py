@@ -4,14 +4,17 @@ so a lost or repeated message costs time, never an order."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import dramatiq
 import structlog
 
+from orderhub import metrics
 from orderhub.settings import get_settings
 from orderhub.sync import connect, forward, pull, reconcile, track
 from orderhub.sync.db import get_database
 from orderhub.sync.ingest import PageResult
+from orderhub.workers import reconciler
 from orderhub.workers.broker import ensure_broker
 
 # Actors bind to the global broker when declared: make sure one exists that costs no connection.
@@ -19,7 +22,7 @@ ensure_broker()
 
 log = structlog.get_logger(__name__)
 
-RETRY = {"max_retries": 12, "min_backoff": 500, "max_backoff": 120_000}
+RETRY: dict[str, Any] = {"max_retries": 12, "min_backoff": 500, "max_backoff": 120_000}
 
 
 def _forward_ready(page: PageResult) -> None:
@@ -60,23 +63,46 @@ def push_tracking(shipment_id: int) -> None:
 def reconcile_stuck() -> None:
     settings = get_settings()
     stuck = reconcile.find_stuck(get_database(), older_than=timedelta(seconds=settings.stuck_after_seconds))
-    enqueue_stuck(stuck)
+    enqueue_stuck(stuck, horizon=settings.stuck_after_seconds)
 
 
-def enqueue_stuck(stuck: reconcile.Stuck) -> None:
+def enqueue_stuck(stuck: reconcile.Stuck, broker: dramatiq.Broker | None = None, *,
+                  horizon: float = 120.0) -> dict[str, int]:
+    """Send again what no message stands for any more; returns how many of each kind were sent.
+
+    Work still queued, delayed or held by a live worker is left alone (see ``reconciler``): during
+    a backlog nearly every order is "stuck", and sending each again would only add duplicates."""
     from orderhub.sync.review import judge_stored
 
+    broker = broker or forward_order.broker
     db = get_database()
+    sent = {"judge": 0, "forward": 0, "push": 0}
     for order_id in stuck.to_judge:
         with db.session() as session:
-            if judge_stored(session, order_id):
+            ready = judge_stored(session, order_id)
+        if ready:  # sent after the commit that makes it ready, never before
+            forward_order.send(order_id)
+        sent["judge"] += 1
+    if stuck.to_forward:
+        queued = reconciler.standing(broker, forward_order.queue_name, forward_order.actor_name,
+                                     horizon=horizon) or set()
+        for order_id in stuck.to_forward:
+            if order_id not in queued:
                 forward_order.send(order_id)
-    for order_id in stuck.to_forward:
-        forward_order.send(order_id)
-    for shipment_id in stuck.to_push:
-        push_tracking.send(shipment_id)
-    if stuck.total:
-        log.info("reconciler.re_enqueued", orders=len(stuck.to_forward) + len(stuck.to_judge), pushes=len(stuck.to_push))
+                sent["forward"] += 1
+    if stuck.to_push:
+        queued = reconciler.standing(broker, push_tracking.queue_name, push_tracking.actor_name,
+                                     horizon=horizon) or set()
+        for shipment_id in stuck.to_push:
+            if shipment_id not in queued:
+                push_tracking.send(shipment_id)
+                sent["push"] += 1
+    for kind, n in sent.items():
+        if n:
+            metrics.RECONCILER.labels(kind).inc(n)
+    if any(sent.values()):
+        log.info("reconciler.re_enqueued", **sent, stuck=stuck.total)
+    return sent
 
 
-ALL = [pull_channel, forward_order, poll_tracking, push_tracking, reconcile_stuck]
+ALL: list[dramatiq.Actor[Any, Any]] = [pull_channel, forward_order, poll_tracking, push_tracking, reconcile_stuck]

@@ -1,0 +1,150 @@
+"""The reconciler sends again what no message stands for any more (a lost message, a killed
+worker), and leaves alone what is still queued: a backlog must not turn into duplicates."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import dramatiq
+import pytest
+from dramatiq.brokers.stub import StubBroker
+from sqlalchemy import update
+
+from orderhub.connectors.records import Address, ChannelOrder, OrderLine, OrderPage
+from orderhub.sync import reconcile
+from orderhub.sync.db import Database
+from orderhub.sync.forward import claim
+from orderhub.sync.ingest import store_page
+from orderhub.sync.models import CatalogueItem, Channel, Order
+from orderhub.workers import actors, reconciler
+from orderhub.workers import broker as broker_setup
+
+from conftest import REDIS_URL
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def _order(external_id: str) -> ChannelOrder:
+    return ChannelOrder(
+        external_id=external_id, number=f"#{external_id}", status="open", payment_status="paid", currency="EUR",
+        total=Decimal("39.90"), placed_at=T0, updated_at=T0,
+        shipping_address=Address(first_name="Lucia", last_name="Garcia", address1="Calle Mayor 1", city="Valencia",
+                                 postcode="46005", country_code="ES", phone="+34600000000",
+                                 email="lucia@example.com"),
+        lines=[OrderLine(sku="SKU-1", quantity=1, unit_price=Decimal("39.90"), title="Lamp", external_id="11")],
+    )
+
+
+def _ready_orders(db: Database, count: int) -> list[int]:
+    with db.session() as s:
+        channel = Channel(name="shop", kind="shopify", role="channel", url="http://shop.invalid",
+                          credentials={"access_token": "t"}, settings={})
+        s.add_all([channel, Channel(name="supplier", kind="bigbuy", role="supplier", url="http://supplier.invalid",
+                                    credentials={"api_key": "k"}, settings={})])
+        s.add(CatalogueItem(sku="SKU-1", supplier_sku="SKU-1", title="Lamp", cost=Decimal("10.00")))
+        s.flush()
+        ready = store_page(s, channel.id, OrderPage(orders=[_order(str(n)) for n in range(count)])).ready
+    assert len(ready) == count
+    return ready
+
+
+def _age(db: Database, order_ids: list[int], seconds: int = 3600) -> None:
+    with db.session() as s:
+        s.execute(update(Order).where(Order.id.in_(order_ids))
+                  .values(status_changed_at=datetime.now(UTC) - timedelta(seconds=seconds)))
+
+
+def _queued(broker: StubBroker, queue: str = "forward") -> list[int]:
+    q = broker.queues[queue]
+    return sorted(dramatiq.Message.decode(data).args[0] for data in list(q.queue))
+
+
+@pytest.fixture
+def stub() -> Iterator[StubBroker]:
+    broker = StubBroker()
+    broker.emit_after("process_boot")
+    broker_setup.install(broker)
+    for q in ("pull", "forward", "track", "default"):
+        broker.declare_queue(q)
+    yield broker
+    broker.close()
+
+
+def _reconcile(db: Database) -> dict[str, int]:
+    return actors.enqueue_stuck(reconcile.find_stuck(db, older_than=timedelta(seconds=60)))
+
+
+def test_a_ready_order_whose_message_was_lost_is_sent_again_once(db, stub) -> None:
+    lost, waiting = _ready_orders(db, 2)
+    actors.forward_order.send(lost)
+    actors.forward_order.send(waiting)
+    stub.flush("forward")  # the broker lost the first message ...
+    actors.forward_order.send(waiting)  # ... while the second order's message is still there
+    _age(db, [lost, waiting])
+    assert _reconcile(db)["forward"] == 1
+    assert _queued(stub) == sorted([lost, waiting])  # the lost one again; no duplicate of the other
+    assert _reconcile(db)["forward"] == 0  # a second pass sees both covered
+
+
+def test_an_order_left_forwarding_by_a_dead_worker_is_sent_again(db, stub) -> None:
+    (order_id,) = _ready_orders(db, 1)
+    with db.session() as s:  # a worker claimed it, called the supplier, and died: no answer recorded
+        assert claim(s, order_id, stale_after=timedelta(minutes=2)) is not None
+    with db.session() as s:
+        assert s.get(Order, order_id).status == "forwarding"
+    assert _reconcile(db)["forward"] == 0  # not stuck yet: the attempt may still be running
+    _age(db, [order_id])
+    assert _reconcile(db)["forward"] == 1
+    assert _queued(stub) == [order_id]
+
+
+def test_a_retry_delayed_far_out_does_not_hold_the_order_back(db, stub) -> None:
+    soon, late = _ready_orders(db, 2)
+    actors.forward_order.send_with_options(args=(soon,), delay=5_000)
+    actors.forward_order.send_with_options(args=(late,), delay=600_000)  # backoff after an outage
+    _age(db, [soon, late])
+    sent = actors.enqueue_stuck(reconcile.find_stuck(db, older_than=timedelta(seconds=60)), horizon=60)
+    assert sent["forward"] == 1
+    assert _queued(stub) == [late]
+
+
+def test_fresh_orders_are_not_touched(db, stub) -> None:
+    _ready_orders(db, 3)
+    assert _reconcile(db) == {"judge": 0, "forward": 0, "push": 0}
+    assert _queued(stub) == []
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="ORDERHUB_TEST_REDIS_URL is not set")
+def test_on_redis_messages_held_by_a_dead_worker_do_not_count() -> None:
+    from dramatiq.brokers.redis import RedisBroker
+
+    broker = RedisBroker(url=REDIS_URL)
+    try:
+        broker.client.flushdb()
+        broker.declare_queue("forward")
+        queued = broker.enqueue(actors.forward_order.message(101))
+        held = broker.enqueue(actors.forward_order.message(102))
+        delayed = broker.enqueue(actors.forward_order.message(103), delay=60_000)
+        assert reconciler.standing(broker, "forward", "forward_order") == {101, 102, 103}
+        # a worker took 102 and was SIGKILLed: its heartbeat stopped long ago
+        ns, dead = broker.namespace, "0f0e0d0c-dead-worker"
+        broker.client.lrem(f"{ns}:forward", 0, held.options["redis_message_id"])
+        broker.client.sadd(f"{ns}:__acks__.{dead}.forward", held.options["redis_message_id"])
+        broker.client.zadd(f"{ns}:__heartbeats__", {dead: (time.time() - 600) * 1000})
+        assert reconciler.standing(broker, "forward", "forward_order") == {101, 103}
+        # the same worker alive (a fresh heartbeat): its message stands
+        broker.client.zadd(f"{ns}:__heartbeats__", {dead: time.time() * 1000})
+        assert reconciler.standing(broker, "forward", "forward_order") == {101, 102, 103}
+        broker.client.flushdb()  # Redis lost everything: nothing stands, everything stuck is sent again
+        assert reconciler.standing(broker, "forward", "forward_order") == set()
+        assert queued and delayed
+    finally:
+        broker.client.flushdb()
+        broker.close()
+
+
+def test_a_broker_that_cannot_tell_means_everything_is_sent_again() -> None:
+    assert reconciler.standing(object(), "forward", "forward_order") is None  # type: ignore[arg-type]
