@@ -82,6 +82,18 @@ def build_parser() -> Parser:
     ms = o_sub.add_parser("mark-sent", help="record an order placed at the supplier by hand")
     ms.add_argument("id", type=int)
     ms.add_argument("--reference", required=True, help="the reference the order carries at the supplier")
+    ed = o_sub.add_parser("edit", help="correct the delivery address of a flagged order")
+    ed.add_argument("id", type=int)
+    ed.add_argument("--set", action="append", type=_kv, default=[], metavar="FIELD=VALUE", dest="changes",
+                    help="first_name, last_name, company, address1, address2, city, region, postcode, "
+                         "country_code, phone, email")
+    ca = o_sub.add_parser("carrier", help="choose the shipping method the supplier is asked for")
+    ca.add_argument("id", type=int)
+    ca.add_argument("carrier", help="a carrier name the supplier knows (empty: the account's default)")
+    ack = o_sub.add_parser("acknowledge", help="close an issue dealt with outside OrderHub")
+    ack.add_argument("id", type=int)
+    ack.add_argument("code", help="e.g. changed_after_forwarding")
+    ack.add_argument("--note", default="", help="what was done")
 
     insp = sub.add_parser("inspect", help="read a channel's body from a file and show the order and its issues")
     insp.add_argument("channel")

@@ -94,7 +94,8 @@ def orders(args: argparse.Namespace, InputError: type[Exception]) -> int:  # noq
             emit(items)
         else:
             for i in items:
-                print(f"{i['id']:>6}  {i['channel']:<20} {i['external_id']:<14} {i['status']:<16} {','.join(i['issues'])}")
+                codes = ",".join(i["issues"])
+                print(f"{i['id']:>6}  {i['channel']:<20} {i['external_id']:<14} {i['status']:<16} {codes}")
         return 0
     if command == "show":
         data = show_order(args.id)
@@ -125,6 +126,25 @@ def orders(args: argparse.Namespace, InputError: type[Exception]) -> int:  # noq
         for order_id, outcome in zip(ready, forward_soon(ready), strict=True):
             print(f"order {order_id}: {outcome}")
         return 1 if failed else 0
+    if command in ("edit", "carrier", "acknowledge"):
+        from orderhub.sync.review import acknowledge, edit_address, set_carrier
+
+        if command == "edit" and not args.changes:
+            raise InputError("nothing to change: give --set FIELD=VALUE")
+        try:
+            with db.session() as session:
+                if command == "edit":
+                    address = edit_address(session, args.id, dict(args.changes), actor="user:cli")
+                    print(f"order {args.id}: delivery address now {address.model_dump(exclude_none=True)}")
+                elif command == "carrier":
+                    set_carrier(session, args.id, args.carrier, actor="user:cli")
+                    print(f"order {args.id}: shipping method {args.carrier or 'default'}")
+                else:
+                    acknowledge(session, args.id, args.code, actor="user:cli", note_text=args.note)
+                    print(f"order {args.id}: {args.code} closed")
+        except ReviewError as exc:
+            raise InputError(str(exc)) from None
+        return 0
     raise InputError(f"unknown orders command {command}")
 
 

@@ -156,7 +156,15 @@ def test_orders_list_json_after_a_channel_sync(tmp_path: Path) -> None:
         items = json.loads(listed.stdout)
         assert items and all({"id", "channel", "external_id", "status", "issues"} <= set(i) for i in items)
         assert all(i["status"] == "pending_review" and i["issues"] for i in items)
-        flagged = items[0]["id"]
+        surname = [i["id"] for i in items if i["issues"] == ["missing_surname"]]
+        assert surname
+        bad = orderhub("orders", "edit", str(surname[0]), "--set", "lastname=Garcia", env=env)
+        assert bad.returncode == 2 and "lastname" in bad.stderr
+        fixed = orderhub("orders", "edit", str(surname[0]), "--set", "last_name=Garcia", env=env)
+        assert fixed.returncode == 0, fixed.stderr
+        resent = orderhub("orders", "resubmit", str(surname[0]), env=env, timeout=120)
+        assert resent.returncode == 0 and "sent" in resent.stdout, resent.stdout + resent.stderr
+        flagged = next(i["id"] for i in items if i["id"] != surname[0])
         shown = json.loads(orderhub("orders", "show", str(flagged), "--json", env=env).stdout)
         assert shown["history"] and shown["issues"]
         sent = orderhub("orders", "mark-sent", str(flagged), "--reference", "BY-HAND-1", env=env)
