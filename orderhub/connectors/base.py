@@ -19,8 +19,8 @@ from orderhub.connectors.ratelimit import Pacer, Unpaced
 from orderhub.connectors.records import (
     ChannelOrder,
     OrderPage,
-    RejectedBody,
     Quote,
+    RejectedBody,
     Shipment,
     SupplierOrderRequest,
     SupplierSubmission,

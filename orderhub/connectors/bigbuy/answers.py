@@ -28,7 +28,7 @@ from orderhub.connectors.bigbuy.outcomes import (
     loads,
     short,
 )
-from orderhub.connectors.bigbuy.refusals import ER_CODE, coded, form_refusals, product_refusals
+from orderhub.connectors.bigbuy.refusals import ER_CODE, coded, form_refusals, plain_id, product_refusals
 from orderhub.connectors.records import SupplierRefusal
 
 __all__ = [
@@ -184,14 +184,14 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
 def created_id(headers: Mapping[str, str], data: Any) -> str | None:
     """The id of a single create: ``{"order_id": ...}`` in the body, or ``Location: /rest/order/<id>``."""
     if isinstance(data, dict):
-        value = data.get("order_id", data.get("id"))
-        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
-            return str(value).strip()
+        found = plain_id(data.get("order_id", data.get("id")))
+        if found:
+            return found
     location = header(headers, "location")
     if location:
         match = re.search(r"/order/([A-Za-z0-9_-]+?)(?:\.json)?/?(?:[?#].*)?$", location.strip())
         if match:
-            return match.group(1)
+            return plain_id(match.group(1))
     return None
 
 

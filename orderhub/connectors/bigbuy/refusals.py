@@ -30,6 +30,23 @@ ER_ISSUES: dict[str, str] = {
 }
 ER_CODE = re.compile(r"ER\d{3}", re.IGNORECASE)
 _MAX_DEPTH = 12
+#: supplier order ids and product references are kept in 100-character columns
+MAX_ID = 100
+#: a refusal's field path is kept with its issue in a 200-character column
+MAX_FIELD = 200
+
+
+def plain_id(value: Any) -> str | None:
+    """An id as BigBuy gives it (a string or an integer), stripped; None when there is none: blank,
+    of another type, longer than any real id, or holding a NUL (the store could keep neither)."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    if isinstance(value, int) and abs(value) >= 10**MAX_ID:
+        return None
+    text = str(value).strip()
+    if not text or len(text) > MAX_ID or "\x00" in text:
+        return None
+    return text
 
 
 def coded(code: str, message: Any, entry: Mapping[Any, Any] | None = None) -> Outcome:
@@ -37,10 +54,7 @@ def coded(code: str, message: Any, entry: Mapping[Any, Any] | None = None) -> Ou
     info, data = _info_data(message)
     data_map: Mapping[Any, Any] = data if isinstance(data, Mapping) else {}
     if code == "ER008":
-        order_id = data_map.get("orderId")
-        if isinstance(order_id, (str, int)) and not isinstance(order_id, bool) and str(order_id):
-            return AlreadyExists(str(order_id))
-        return AlreadyExists(None)
+        return AlreadyExists(plain_id(data_map.get("orderId")))  # without it, the id is looked up
     if code == "ER009":
         return Retry(f"ER009 temporary order error: {info}")
     issue = ER_ISSUES.get(code, codes.SUPPLIER_REJECTED)
@@ -115,7 +129,7 @@ def form_refusals(tree: Mapping[Any, Any], message: str) -> list[SupplierRefusal
     _walk(tree, (), found, 0)
     refusals = []
     for path, text in found:
-        field = ".".join(path) or None
+        field = ".".join(path).replace("\x00", "")[:MAX_FIELD] or None
         refusals.append(SupplierRefusal(code=_field_issue(path, text), message=text, field=field))
     if not refusals:
         refusals.append(SupplierRefusal(code=codes.SUPPLIER_REJECTED, message=message or "invalid"))
@@ -128,9 +142,9 @@ def _walk(node: Any, path: tuple[str, ...], out: list[tuple[tuple[str, ...], str
     errors = node.get("errors")
     if isinstance(errors, list):
         for error in errors[:20]:
-            text = error.get("message") if isinstance(error, Mapping) else error
-            if text is not None and text != "":
-                out.append((path, short(text)))
+            text = short(error.get("message") if isinstance(error, Mapping) else error)
+            if text:  # a blank complaint says nothing: the tree's message stands in when none is left
+                out.append((path, text))
     elif isinstance(errors, Mapping):
         _walk(errors, path, out, depth + 1)
     children = node.get("children")

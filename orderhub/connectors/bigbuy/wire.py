@@ -25,6 +25,13 @@ from orderhub.connectors.records import (
 )
 
 CENT = Decimal("0.01")
+#: no real amount goes past this, and amounts are kept as NUMERIC(14, 2)
+MAX_AMOUNT = Decimal(10) ** 11
+#: what the store keeps of a tracking (its columns' sizes): longer texts are cut, longer numbers dropped
+MAX_TRACKING_NUMBER = 100
+MAX_CARRIER = 100
+MAX_STATUS = 200
+MAX_WAREHOUSE = 50
 
 
 def order_body(request: SupplierOrderRequest, *, language: str, carriers: list[str]) -> dict[str, Any]:
@@ -64,13 +71,24 @@ def money(value: Any) -> Decimal:
         raise ValueError("amount is not a number") from None
     if not amount.is_finite():
         raise ValueError("amount is not finite")
+    if abs(amount) >= MAX_AMOUNT:
+        raise ValueError("amount is out of range")
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _id(value: Any, what: str) -> str:
-    if isinstance(value, bool) or not isinstance(value, (str, int)) or not str(value).strip():
-        raise ValueError(f"{what} is missing")
-    return str(value).strip()
+    found = mapping.plain_id(value)
+    if found is None:
+        raise ValueError(f"{what} is missing or not an id")
+    return found
+
+
+def _label(value: Any, limit: int) -> str | None:
+    """A free text (carrier name, status description) as it can be kept: cut to ``limit``."""
+    if value is None or isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        return None
+    text = str(value).replace("\x00", "").strip()
+    return text[:limit].strip() or None
 
 
 def _skus(value: Any) -> list[str]:
@@ -82,9 +100,8 @@ def _skus(value: Any) -> list[str]:
 
 
 def _warehouse(value: Any) -> str | None:
-    if value is None or isinstance(value, bool) or not isinstance(value, (str, int)):
-        return None
-    return str(value)
+    found = mapping.plain_id(value)
+    return found if found is not None and len(found) <= MAX_WAREHOUSE else None
 
 
 def refusals_from_entries(entries: Any) -> tuple[list[SupplierRefusal], list[str]]:
@@ -102,7 +119,8 @@ def refusals_from_entries(entries: Any) -> tuple[list[SupplierRefusal], list[str
     existing: list[str] = []
     for entry in entries[:200]:
         if not isinstance(entry, Mapping):
-            refusals.append(SupplierRefusal(code=codes.SUPPLIER_REJECTED, message=str(entry)[:300]))
+            message = outcomes.short(entry)  # an operator must be told something, also for "" or null
+            refusals.append(SupplierRefusal(code=codes.SUPPLIER_REJECTED, message=message or "refused"))
             continue
         code = entry.get("code")
         if isinstance(code, str) and mapping.ER_CODE.fullmatch(code.strip()):
@@ -206,7 +224,9 @@ def carriers(payload: Any) -> dict[str, str]:
     names: dict[str, str] = {}
     for entry in payload:
         if isinstance(entry, Mapping) and entry.get("id") is not None and entry.get("name"):
-            names[str(entry["id"])] = str(entry["name"])
+            name = _label(entry["name"], MAX_CARRIER)
+            if name:
+                names[str(entry["id"])] = name
     return names
 
 
@@ -238,7 +258,8 @@ def trackings(payload: Any, carrier_names: Mapping[str, str]) -> list[Tracking]:
         if not isinstance(items, list):
             raise ValueError("trackings is not a list")
         for item in items:
-            if not isinstance(item, Mapping) or not item.get("trackingNumber"):
+            number = _tracking_number(item.get("trackingNumber") if isinstance(item, Mapping) else None)
+            if number is None:
                 continue
             carrier = item.get("carrier")
             carrier_id = carrier.get("id") if isinstance(carrier, Mapping) else None
@@ -247,15 +268,27 @@ def trackings(payload: Any, carrier_names: Mapping[str, str]) -> list[Tracking]:
             found_.append(
                 Tracking(
                     supplier_order_id=order_id,
-                    number=str(item["trackingNumber"]).strip(),
+                    number=number,
                     carrier=(
-                        carrier_names.get(str(carrier_id)) if carrier_id is not None else (str(name) if name else None)
+                        carrier_names.get(str(carrier_id)) if carrier_id is not None else _label(name, MAX_CARRIER)
                     ),
-                    status=str(status) if status else None,
+                    status=_label(status, MAX_STATUS),
                     at=when(item.get("statusDate")),
                 )
             )
     return found_
+
+
+def _tracking_number(value: Any) -> str | None:
+    """A tracking number, or None for what cannot be one (blank, a structure, longer than any)."""
+    if not value or isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    if isinstance(value, int) and abs(value) >= 10**MAX_TRACKING_NUMBER:
+        return None
+    text = str(value).strip()
+    if not text or len(text) > MAX_TRACKING_NUMBER or "\x00" in text:
+        return None
+    return text
 
 
 def when(value: Any) -> datetime | None:

@@ -44,6 +44,14 @@ _UNEXPECTED = (KeyError, TypeError, ValueError, ArithmeticError, AttributeError,
 _ADDRESS_FIELDS = ("first_name", "last_name", "company", "address1", "address2", "city", "zip",
                    "province", "province_code", "country_code", "phone")
 
+# Bounds of what is stored of an order (its columns' sizes): no real order goes past them, and one
+# that does must land in quarantine instead of failing its whole page at the database.
+MAX_AMOUNT = Decimal(10) ** 11  # amounts are NUMERIC(14, 2)
+MAX_QUANTITY = 2**31 - 1  # a 4-byte INTEGER
+#: e-mail: a guest customer is keyed ``email:<address>`` in a 200-character column
+_MAX_LENGTHS = {"id": 100, "number": 100, "status": 50, "sku": 100, "customer_id": 200, "name": 200,
+                "email": 194, "phone": 50}
+
 
 def parse_order(body: Any) -> ChannelOrder:
     if not isinstance(body, dict):
@@ -80,6 +88,7 @@ def describe(exc: ValidationError) -> str:
 
 
 def _order(body: dict[str, Any]) -> ChannelOrder:
+    storable_json(body)
     external_id = ident(_required(body, "id", "id"), "id")
     name = (text(body.get("name"), "name") or "").strip()
     number = name or ident(_required(body, "order_number", "name"), "order_number")
@@ -94,7 +103,7 @@ def _order(body: dict[str, Any]) -> ChannelOrder:
     if updated_at is None:
         raise ShopifyParseError("missing updated_at")
     email = text(body.get("email"), "email") or text(body.get("contact_email"), "contact_email")
-    return ChannelOrder(
+    order = ChannelOrder(
         external_id=external_id,
         number=number,
         status="cancelled" if cancelled_at else (fulfillment_status or "open"),
@@ -111,6 +120,8 @@ def _order(body: dict[str, Any]) -> ChannelOrder:
         test=flag(body.get("test"), "test"),
         raw=body,
     )
+    fits_store(order)
+    return order
 
 
 def _required(body: dict[str, Any], key: str, label: str) -> Any:
@@ -233,3 +244,58 @@ def customer(value: Any, path: str) -> ChannelCustomer | None:
         last_name=text(value.get("last_name"), f"{path}.last_name"),
         addresses=[default] if default is not None else [],
     )
+
+
+def storable_json(body: Any) -> None:
+    """The body is kept as JSON (PostgreSQL ``jsonb``), which holds neither NUL characters nor
+    NaN/Infinity: Python's JSON reader lets both through."""
+    stack: list[tuple[Any, str]] = [(body, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise ShopifyParseError(f"{path or 'order body'} holds a NUL character")
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                raise ShopifyParseError(f"{path or 'order body'} is not a finite number")
+        elif isinstance(value, dict):
+            for key, child in value.items():
+                if isinstance(key, str) and "\x00" in key:
+                    raise ShopifyParseError(f"{path or 'order body'} has a key holding a NUL character")
+                stack.append((child, f"{path}.{key}"[:200] if path else str(key)[:200]))
+        elif isinstance(value, list):
+            stack.extend((child, f"{path}[{i}]"[:200]) for i, child in enumerate(value))
+
+
+def fits_store(order: ChannelOrder) -> None:
+    """Raises when a value is past what the store keeps (see ``_MAX_LENGTHS``)."""
+    def length(value: str | None, path: str, kind: str) -> None:
+        if value is not None and len(value.strip().lower() if kind == "email" else value) > _MAX_LENGTHS[kind]:
+            raise ShopifyParseError(f"{path} is too long")
+
+    def amount(value: Decimal, path: str) -> None:
+        if abs(value) >= MAX_AMOUNT:
+            raise ShopifyParseError(f"{path} is too large")
+
+    length(order.external_id, "id", "id")
+    length(order.number, "name", "number")
+    length(order.status, "fulfillment_status", "status")
+    amount(order.total, "total_price")
+    for i, line in enumerate(order.lines):
+        length(line.sku, f"line_items[{i}].sku", "sku")
+        length(line.external_id, f"line_items[{i}].id", "id")
+        amount(line.unit_price, f"line_items[{i}].price")
+        if line.quantity > MAX_QUANTITY:
+            raise ShopifyParseError(f"line_items[{i}].quantity is too large")
+    people: list[tuple[str, Any]] = [("shipping_address", order.shipping_address),
+                                     ("billing_address", order.billing_address), ("customer", order.customer)]
+    if order.customer is not None:
+        length(order.customer.external_id, "customer.id", "customer_id")
+        people += [("customer.default_address", a) for a in order.customer.addresses]
+    for path, person in people:
+        if person is None:
+            continue
+        length(person.first_name, f"{path}.first_name", "name")
+        length(person.last_name, f"{path}.last_name", "name")
+        length(person.email, "email" if path.endswith("address") else f"{path}.email", "email")
+        length(person.phone, f"{path}.phone", "phone")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -32,6 +33,16 @@ UNPAID_STATUSES = frozenset({"pending", "on-hold", "failed", "checkout-draft", "
 BATCH_KEYS = ("create", "update", "delete")
 #: what a reader slip can raise on odd JSON (ArithmeticError covers decimal.InvalidOperation)
 _UNEXPECTED = (KeyError, TypeError, ValueError, ArithmeticError, AttributeError, RecursionError)
+_CURRENCY = re.compile(r"[A-Za-z]{3}")
+
+# Bounds of what is stored of an order (its columns' sizes): no real order goes past them, and one
+# that does must land in quarantine instead of failing its whole page at the database.
+MAX_AMOUNT = Decimal(10) ** 11  # amounts are NUMERIC(14, 2)
+MIN_EXPONENT = -1000  # PostgreSQL's numeric refuses far smaller exponents, even for a zero
+MAX_QUANTITY = 2**31 - 1  # a 4-byte INTEGER
+#: e-mail: a guest customer is keyed ``email:<address>`` in a 200-character column
+_MAX_LENGTHS = {"id": 100, "number": 100, "status": 50, "sku": 100, "customer_id": 200, "name": 200,
+                "email": 194, "phone": 50}
 
 
 def _obj(value: Any, field: str) -> dict[str, Any]:
@@ -78,7 +89,8 @@ def _money(value: Any, field: str) -> Decimal:
             raise describe(field, "is not an amount") from None
     else:
         raise describe(field, "is not an amount")
-    if not amount.is_finite():
+    exponent = amount.as_tuple().exponent
+    if not isinstance(exponent, int) or exponent < MIN_EXPONENT:  # NaN and Infinity have no number
         raise describe(field, "is not an amount")
     return amount
 
@@ -193,6 +205,7 @@ def _customer(
 def _parse(body: Any) -> ChannelOrder:
     if not isinstance(body, dict):
         raise describe("body", "is not an object")
+    _storable_json(body)
     order_id = _int(body.get("id"), "id")
     if order_id <= 0:
         raise describe("id", "is not positive")
@@ -227,12 +240,15 @@ def _parse(body: Any) -> ChannelOrder:
     if customer_id < 0:
         raise describe("customer_id", "is negative")
 
-    return ChannelOrder(
+    currency = _required_text(body.get("currency"), "currency")
+    if not _CURRENCY.fullmatch(currency):
+        raise describe("currency", "is not a 3-letter code")
+    order = ChannelOrder(
         external_id=str(order_id),
         number=number.strip() if number and number.strip() else str(order_id),
         status=status,
         payment_status=payment_status(body, status, paid_at),
-        currency=_required_text(body.get("currency"), "currency"),
+        currency=currency,
         total=_money(body.get("total"), "total"),
         placed_at=placed_at,
         updated_at=updated_at,
@@ -244,6 +260,63 @@ def _parse(body: Any) -> ChannelOrder:
         test=False,
         raw=body,
     )
+    _fits_store(order)
+    return order
+
+
+def _storable_json(body: dict[str, Any]) -> None:
+    """The body is kept as JSON (PostgreSQL ``jsonb``), which holds neither NUL characters nor
+    NaN/Infinity: Python's JSON reader lets both through."""
+    stack: list[tuple[Any, str]] = [(body, "")]
+    while stack:
+        value, field = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise describe(field or "body", "holds a NUL character")
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                raise describe(field or "body", "is not a finite number")
+        elif isinstance(value, dict):
+            for key, child in value.items():
+                if isinstance(key, str) and "\x00" in key:
+                    raise describe(field or "body", "has a key holding a NUL character")
+                stack.append((child, f"{field}.{key}"[:120] if field else str(key)[:120]))
+        elif isinstance(value, list):
+            stack.extend((child, f"{field}[{i}]"[:120]) for i, child in enumerate(value))
+
+
+def _fits_store(order: ChannelOrder) -> None:
+    """Raises when a value is past what the store keeps (see ``_MAX_LENGTHS``)."""
+
+    def length(value: str | None, field: str, kind: str) -> None:
+        if value is not None and len(value.strip().lower() if kind == "email" else value) > _MAX_LENGTHS[kind]:
+            raise describe(field, "is too long")
+
+    def amount(value: Decimal, field: str) -> None:
+        if abs(value) >= MAX_AMOUNT:
+            raise describe(field, "is too large")
+
+    length(order.external_id, "id", "id")
+    length(order.number, "number", "number")
+    length(order.status, "status", "status")
+    amount(order.total, "total")
+    for i, line in enumerate(order.lines):
+        length(line.sku, f"line_items[{i}].sku", "sku")
+        length(line.external_id, f"line_items[{i}].id", "id")
+        amount(line.unit_price, f"line_items[{i}].price")
+        if line.quantity > MAX_QUANTITY:
+            raise describe(f"line_items[{i}].quantity", "is too large")
+    if order.customer is not None:
+        length(order.customer.external_id, "customer_id", "customer_id")
+    people: list[tuple[str, Any]] = [("shipping", order.shipping_address), ("billing", order.billing_address),
+                                     ("billing", order.customer)]
+    for field, person in people:
+        if person is None:
+            continue
+        length(person.first_name, f"{field}.first_name", "name")
+        length(person.last_name, f"{field}.last_name", "name")
+        length(person.email, "billing.email", "email")
+        length(person.phone, f"{field}.phone", "phone")
 
 
 def parse_order(body: Any) -> ChannelOrder:
