@@ -248,8 +248,11 @@ def _count_refused(refusals: list[SupplierRefusal]) -> None:
 
 def _open_refusals(session: Session, order_id: int, refusals: list[SupplierRefusal]) -> None:
     for r in refusals:
-        field = r.field or (f"skus:{','.join(r.skus)}" if r.skus else "")
-        message = r.message if not r.supplier_code else f"{r.message} ({r.supplier_code})"
-        issue_store.open_once(session, order_id, r.code, field, message)
+        # the SKUs go in the message, which has room; the field names where to look
+        field = r.field or ("lines" if r.skus else "")
+        skus = f" (SKUs: {', '.join(r.skus)})" if r.skus else ""
+        code = f" [{r.supplier_code}]" if r.supplier_code else ""
+        message = f"{r.message}{skus}{code}".replace("\x00", "")
+        issue_store.open_once(session, order_id, r.code, field[:200], message)
 
 
