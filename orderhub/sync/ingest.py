@@ -3,6 +3,12 @@
 One transaction per page stores the orders, their lines and customers, quarantines what could
 not be read, judges every new or changed order, and advances the channel's cursor. Work for the
 workers is returned, to be enqueued after the commit.
+
+A page costs a fixed handful of statements whatever its size: the rows go in with
+``issues.bulk_insert`` (one COPY each on PostgreSQL) and customers with one upsert. PostgreSQL
+is stricter than SQLite (no NUL characters, no NaN in JSON, text no longer than its column,
+numbers within their precision): there an order is made storable first, or, when it cannot be
+without changing its meaning, quarantined, so that one order never stops its page.
 """
 
 from __future__ import annotations
@@ -10,25 +16,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from orderhub.connectors.codes import CHANGED_AFTER_FORWARDING
-from orderhub.connectors.records import Address, ChannelOrder, OrderPage
+from orderhub.connectors.records import Address, ChannelOrder, OrderPage, RejectedBody
 from orderhub.sync import issues as issue_store
 from orderhub.sync.evaluate import Verdict, catalogue_context, judge
-from orderhub.sync.models import (
-    Channel,
-    Customer,
-    Order,
-    OrderEvent,
-    OrderLine,
-    QuarantinedBody,
-    utcnow,
-)
-from orderhub.sync.records import address_dict, customer_key, internal_reference, order_fingerprint
+from orderhub.sync.issues import Dumped, bulk_insert, cut, fit, storable
+from orderhub.sync.models import Channel, Customer, Order, OrderEvent, OrderLine, QuarantinedBody, utcnow
+from orderhub.sync.records import address_dict, customer_key, fingerprint, internal_reference
 from orderhub.sync.states import AT_SUPPLIER, Status
 from orderhub.sync.upsert import upsert
 
@@ -52,11 +52,15 @@ def lock_channel(session: Session, channel_id: int) -> Channel:
     return session.execute(stmt).scalar_one()
 
 
-def store_page(session: Session, channel_id: int, page: OrderPage, *, cursor_state: dict[str, Any] | None = None) -> PageResult:
+def store_page(session: Session, channel_id: int, page: OrderPage, *,
+               cursor_state: dict[str, Any] | None = None) -> PageResult:
     channel = lock_channel(session, channel_id)
+    strict = _postgres(session)
+    if strict:
+        _fast_toast(session)
     result = PageResult()
     now = utcnow()
-    _quarantine(session, channel.id, page, result)
+    _quarantine(session, channel.id, page.rejected, result)
 
     newest: dict[str, ChannelOrder] = {}
     for order in page.orders:  # offset paging can repeat an order within one pull
@@ -65,7 +69,13 @@ def store_page(session: Session, channel_id: int, page: OrderPage, *, cursor_sta
             newest[order.external_id] = order
     orders = list(newest.values())
     if orders:
-        _store_orders(session, channel, orders, now, result)
+        prepared = [_prepare(o, strict) for o in orders]
+        unfit = [RejectedBody(body=p.order.raw, error=f"order cannot be stored: {why}", external_id=p.order.external_id)
+                 for p in prepared if strict and (why := _unstorable(p.order))]
+        if unfit:  # kept for an operator like an unreadable body: the rest of the page goes on
+            _quarantine(session, channel.id, unfit, result)
+            prepared = [p for p in prepared if not _unstorable(p.order)]
+        _store_orders(session, channel, prepared, now, result)
         top = max(o.updated_at for o in orders)
         if channel.cursor is None or top > channel.cursor:
             channel.cursor = top
@@ -76,40 +86,127 @@ def store_page(session: Session, channel_id: int, page: OrderPage, *, cursor_sta
     return result
 
 
-def _quarantine(session: Session, channel_id: int, page: OrderPage, result: PageResult) -> None:
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+_LZ4: dict[str, bool] = {}
+
+
+def _fast_toast(session: Session) -> None:
+    """PostgreSQL compresses the raw bodies (a few kB each) as they are stored; lz4, where the
+    server has it, costs a fraction of the default pglz. Only this transaction's writes use it."""
+    key = repr(session.get_bind().engine.url)
+    if key not in _LZ4:
+        _LZ4[key] = bool(session.scalar(text(
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")))
+    if _LZ4[key]:
+        session.execute(text("SET LOCAL default_toast_compression = 'lz4'"))
+
+
+def _quarantine(session: Session, channel_id: int, rejected: list[RejectedBody], result: PageResult) -> None:
+    strict = _postgres(session)
     rows = [
         {
             "channel_id": channel_id,
-            "external_id": r.external_id,
-            "error": r.error[:2000],
-            "body": json.dumps(r.body, default=str, ensure_ascii=False),
+            "external_id": storable(r.external_id) if strict else r.external_id,
+            "error": storable(r.error[:2000]) if strict else r.error[:2000],
+            "body": _body_text(r.body, strict),
         }
-        for r in page.rejected
+        for r in rejected
     ]
     if rows:
         session.execute(insert(QuarantinedBody), rows)
         result.quarantined += len(rows)
 
 
-def _store_customers(session: Session, channel_id: int, orders: list[ChannelOrder]) -> dict[str, int]:
+def _body_text(body: Any, strict: bool) -> str:
+    """The body as JSON an operator can read back (escaped where it would not be valid UTF-8)."""
+    readable = json.dumps(storable(body) if strict else body, default=str, ensure_ascii=False)
+    try:
+        readable.encode()
+    except UnicodeEncodeError:  # a lone surrogate
+        return json.dumps(body, default=str)
+    return readable
+
+
+# Making an order storable -------------------------------------------------------------------
+
+
+@dataclass
+class _Prepared:
+    """What is derived from a channel order once, for its row and its checks."""
+
+    order: ChannelOrder
+    customer_key: str | None
+    shipping: dict[str, Any] | None
+    fingerprint: str
+    raw: Dumped
+
+
+_ENCODE = json.JSONEncoder(allow_nan=False).encode  # json.dumps would build one per call
+
+
+def _prepare(o: ChannelOrder, strict: bool) -> _Prepared:
+    try:
+        raw: str | None = _ENCODE(o.raw)
+    except (ValueError, TypeError):
+        raw = None
+    if strict and (raw is None or "\\u0000" in raw):
+        o = ChannelOrder.model_validate(storable(o.model_dump()))
+        raw = None
+    if raw is None:
+        raw = json.dumps(o.raw, default=str)
+    key = customer_key(o.customer, o)
+    if strict and key is not None:
+        key = cut("customers", "external_id", key)
+    shipping = address_dict(o.shipping_address)
+    return _Prepared(o, key, shipping, fingerprint(shipping, [(ln.sku, ln.quantity) for ln in o.lines]),
+                     Dumped(raw, o.raw))
+
+
+_MONEY_MAX = Decimal(10) ** 12  # Numeric(14, 2)
+_INT_MAX = 2**31 - 1
+
+
+def _unstorable(o: ChannelOrder) -> str | None:
+    """What the columns cannot hold as read (text too long for its column is cut instead)."""
+    if abs(o.total) >= _MONEY_MAX:
+        return "total has more than 12 integer digits"
+    for n, ln in enumerate(o.lines):
+        if abs(ln.unit_price) >= _MONEY_MAX:
+            return f"lines[{n}].unit_price has more than 12 integer digits"
+        if ln.quantity > _INT_MAX:
+            return f"lines[{n}].quantity is too large"
+    return None
+
+
+# Writing ------------------------------------------------------------------------------------
+
+
+def _store_customers(session: Session, channel_id: int, prepared: list[_Prepared], now: datetime) -> dict[str, int]:
     rows: dict[str, dict[str, Any]] = {}
-    for o in orders:
-        key = customer_key(o.customer, o)
-        if key is None:
+    for p in prepared:
+        if p.customer_key is None:
             continue
+        o = p.order
         c, ship = o.customer, o.shipping_address
-        rows[key] = {
+        rows[p.customer_key] = {
             "channel_id": channel_id,
-            "external_id": key,
+            "external_id": p.customer_key,
             "first_name": (c.first_name if c else None) or (ship.first_name if ship else None),
             "last_name": (c.last_name if c else None) or (ship.last_name if ship else None),
             "email": ((c.email if c else None) or (ship.email if ship else None) or "").lower() or None,
             "phone": (c.phone if c else None) or (ship.phone if ship else None),
-            "updated_at": utcnow(),
+            "updated_at": now,
         }
     if not rows:
         return {}
     ordered = sorted(rows.values(), key=lambda r: r["external_id"])  # a fixed order avoids deadlocks
+    fit(session, "customers", ordered)
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql" and bind.dialect.driver == "psycopg":
+        return _upsert_customers_pg(session, channel_id, ordered, now)
     upsert(session, Customer.__table__, ordered, keys=["channel_id", "external_id"],  # type: ignore[arg-type]
            update=["first_name", "last_name", "email", "phone", "updated_at"])
     found = session.execute(
@@ -120,67 +217,100 @@ def _store_customers(session: Session, channel_id: int, orders: list[ChannelOrde
     return {k: i for k, i in found}
 
 
-def _store_orders(session: Session, channel: Channel, orders: list[ChannelOrder], now: datetime, result: PageResult) -> None:
-    customers = _store_customers(session, channel.id, orders)
-    stmt = select(
-        Order.id, Order.external_id, Order.status, Order.channel_updated_at, Order.sent_fingerprint,
-        Order.shipping_edited, Order.shipping_address,
-    ).where(Order.channel_id == channel.id, Order.external_id.in_([o.external_id for o in orders]))
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.order_by(Order.id).with_for_update()
-    existing = {row.external_id: row for row in session.execute(stmt)}
+_UPSERT_CUSTOMERS = """
+INSERT INTO customers (channel_id, external_id, first_name, last_name, email, phone, updated_at)
+SELECT %s, u.external_id, u.first_name, u.last_name, u.email, u.phone, %s
+FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
+     AS u(external_id, first_name, last_name, email, phone)
+ON CONFLICT (channel_id, external_id) DO UPDATE SET first_name = EXCLUDED.first_name,
+    last_name = EXCLUDED.last_name, email = EXCLUDED.email, phone = EXCLUDED.phone, updated_at = EXCLUDED.updated_at
+RETURNING external_id, id
+"""
 
-    fresh: list[ChannelOrder] = []
-    changed: list[tuple[ChannelOrder, Any]] = []
-    for o in orders:
-        row = existing.get(o.external_id)
+
+def _upsert_customers_pg(session: Session, channel_id: int, rows: list[dict[str, Any]],
+                         now: datetime) -> dict[str, int]:
+    """The same upsert as one statement over arrays, answering every customer's id at once."""
+    session.flush()
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    columns = ("external_id", "first_name", "last_name", "email", "phone")
+    with raw.cursor() as cur:
+        cur.execute(_UPSERT_CUSTOMERS, (channel_id, now, *([r[c] for r in rows] for c in columns)))
+        return {k: i for k, i in cur.fetchall()}
+
+
+def _fields(p: _Prepared, customers: dict[str, int], now: datetime) -> dict[str, Any]:
+    o = p.order
+    shipping = Dumped(_ENCODE(p.shipping), p.shipping)
+    billing = address_dict(o.billing_address)
+    return {
+        "number": o.number,
+        "channel_status": o.status,
+        "payment_status": o.payment_status,
+        "cancelled_on_channel": o.cancelled,
+        "is_test": o.test,
+        "currency": o.currency,
+        "total": o.total,
+        "placed_at": o.placed_at,
+        "channel_updated_at": o.updated_at,
+        "shipping_address": shipping,
+        "billing_address": shipping if billing == p.shipping else billing,  # usually one text for both
+        "customer_id": customers.get(p.customer_key) if p.customer_key else None,
+        "content_fingerprint": p.fingerprint,
+        "raw": p.raw,
+        "updated_at": now,
+    }
+
+
+def _store_orders(session: Session, channel: Channel, prepared: list[_Prepared], now: datetime,
+                  result: PageResult) -> None:
+    customers = _store_customers(session, channel.id, prepared, now)
+    # Found by the deterministic reference, whose single-column unique index PostgreSQL picks
+    # whatever its statistics say: on (channel_id, external_id), a table not analysed yet (a first
+    # big import) gets a plan that reads every order of the channel, for every page.
+    references = [internal_reference(channel.id, p.order.external_id) for p in prepared]
+    stmt = select(
+        Order.id, Order.channel_id, Order.external_id, Order.status, Order.channel_updated_at,
+        Order.sent_fingerprint, Order.shipping_edited, Order.shipping_address,
+    ).where(Order.internal_reference.in_(references))
+    if _postgres(session):
+        stmt = stmt.order_by(Order.id).with_for_update()
+    existing = {row.external_id: row for row in session.execute(stmt) if row.channel_id == channel.id}
+
+    fresh: list[_Prepared] = []
+    changed: list[tuple[_Prepared, Any]] = []
+    for p in prepared:
+        row = existing.get(p.order.external_id)
         if row is None:
-            fresh.append(o)
-        elif o.updated_at > row.channel_updated_at:
-            changed.append((o, row))
+            fresh.append(p)
+        elif p.order.updated_at > row.channel_updated_at:
+            changed.append((p, row))
         else:
             result.unchanged += 1  # the overlap window re-read a version we have
-
-    context = catalogue_context(session, [o for o in fresh] + [o for o, _ in changed])
+    if not fresh and not changed:
+        return
+    context = catalogue_context(session, [p.order for p in fresh] + [p.order for p, _ in changed])
     settings = channel.settings or {}
-
-    def fields(o: ChannelOrder) -> dict[str, Any]:
-        key = customer_key(o.customer, o)
-        return {
-            "number": o.number,
-            "channel_status": o.status,
-            "payment_status": o.payment_status,
-            "cancelled_on_channel": o.cancelled,
-            "is_test": o.test,
-            "currency": o.currency,
-            "total": o.total,
-            "placed_at": o.placed_at,
-            "channel_updated_at": o.updated_at,
-            "shipping_address": address_dict(o.shipping_address),
-            "billing_address": address_dict(o.billing_address),
-            "customer_id": customers.get(key) if key else None,
-            "content_fingerprint": order_fingerprint(o),
-            "raw": o.raw,
-            "updated_at": now,
-        }
 
     # New orders: judged first, inserted in their final state with one event each.
     if fresh:
-        verdicts = [judge(o, context, settings) for o in fresh]
+        verdicts = [judge(p.order, context, settings) for p in fresh]
         rows = []
-        for o, v in zip(fresh, verdicts, strict=True):
-            rows.append({
-                **fields(o),
+        for p, v in zip(fresh, verdicts, strict=True):
+            values = _fields(p, customers, now)
+            values.update({
                 "channel_id": channel.id,
-                "external_id": o.external_id,
-                "internal_reference": internal_reference(channel.id, o.external_id),
+                "external_id": p.order.external_id,
+                "internal_reference": internal_reference(channel.id, p.order.external_id),
                 "status": v.status.value,
                 "status_changed_at": now,
                 "created_at": now,
             })
-        ids = list(session.scalars(insert(Order).returning(Order.id, sort_by_parameter_order=True), rows))
-        _insert_lines(session, list(zip(ids, fresh, strict=True)))
-        session.execute(insert(OrderEvent), [
+            rows.append(values)
+        ids = bulk_insert(session, Order.__table__, fit(session, "orders", rows), return_ids=True)  # type: ignore[arg-type]
+        _insert_lines(session, list(zip(ids, [p.order for p in fresh], strict=True)))
+        bulk_insert(session, OrderEvent.__table__, [  # type: ignore[arg-type]
             {"order_id": i, "at": now, "actor": "worker", "from_status": None, "to_status": v.status.value,
              "reason": f"ingested: {v.reason}"}
             for i, v in zip(ids, verdicts, strict=True)
@@ -191,27 +321,31 @@ def _store_orders(session: Session, channel: Channel, orders: list[ChannelOrder]
             _count(result, v, i)
 
     if changed:
-        _store_changes(session, channel, changed, fields, context, settings, now, result)
+        _store_changes(session, changed, customers, context, settings, now, result)
 
 
-def _store_changes(session: Session, channel: Channel, changed: list[tuple[ChannelOrder, Any]], fields: Any,
+def _store_changes(session: Session, changed: list[tuple[_Prepared, Any]], customers: dict[str, int],
                    context: Any, settings: dict[str, Any], now: datetime, result: PageResult) -> None:
     rejudge: list[tuple[int, ChannelOrder, str]] = []
-    at_supplier: list[tuple[int, ChannelOrder, Any]] = []
+    at_supplier: list[tuple[int, _Prepared, Any]] = []
     updates = []
-    for o, row in changed:
-        values = fields(o)
+    for p, row in changed:
+        values = _fields(p, customers, now)
         if row.shipping_edited:  # an operator's edit wins over the channel's address
             values["shipping_address"] = row.shipping_address
             if row.shipping_address:
-                o = o.model_copy(update={"shipping_address": Address.model_validate(row.shipping_address)})
+                o = p.order.model_copy(update={"shipping_address": Address.model_validate(row.shipping_address)})
+                shipping = address_dict(o.shipping_address)
+                p = _Prepared(o, p.customer_key, shipping,
+                              fingerprint(shipping, [(ln.sku, ln.quantity) for ln in o.lines]), p.raw)
         updates.append({"_id": row.id, **values})
         if row.status in AT_SUPPLIER:
-            at_supplier.append((row.id, o, row))
+            at_supplier.append((row.id, p, row))
         else:
-            rejudge.append((row.id, o, row.status))
-    _bulk_update(session, updates)
+            rejudge.append((row.id, p.order, row.status))
+    _bulk_update(session, fit(session, "orders", updates))
     result.updated += len(changed)
+    events: list[dict[str, Any]] = []
 
     # Not yet at the supplier: lines follow the channel, and the order is judged again.
     if rejudge:
@@ -225,23 +359,25 @@ def _store_changes(session: Session, channel: Channel, changed: list[tuple[Chann
             v = verdicts[i]
             if v.status.value != status:
                 moves.append({"_id": i, "status": v.status.value, "status_changed_at": now})
-                session.add(OrderEvent(order_id=i, at=now, actor="worker", from_status=status,
-                                       to_status=v.status.value, reason=f"channel update: {v.reason}"))
+                events.append({"order_id": i, "at": now, "actor": "worker", "from_status": status,
+                               "to_status": v.status.value, "reason": f"channel update: {v.reason}"})
             _count(result, v, i)
         _bulk_update(session, moves)
 
     # Already at the supplier: never re-sent; a real change waits for an operator.
-    for i, o, row in at_supplier:
+    for i, p, row in at_supplier:
         what = []
-        if o.cancelled:
+        if p.order.cancelled:
             what.append("cancelled on the channel")
-        if row.sent_fingerprint and order_fingerprint(o) != row.sent_fingerprint:
+        if row.sent_fingerprint and p.fingerprint != row.sent_fingerprint:
             what.append("address or lines changed on the channel")
         if what:
             message = "; ".join(what) + " after the order was sent to the supplier"
             if issue_store.open_once(session, i, CHANGED_AFTER_FORWARDING, "", message, now, source="channel"):
-                session.add(OrderEvent(order_id=i, at=now, actor="worker", reason=f"flagged: {message}"))
+                events.append({"order_id": i, "at": now, "actor": "worker", "from_status": None, "to_status": None,
+                               "reason": f"flagged: {message}"})
                 result.changed_after_forwarding += 1
+    bulk_insert(session, OrderEvent.__table__, events)  # type: ignore[arg-type]
 
 
 def _count(result: PageResult, verdict: Verdict, order_id: int) -> None:
@@ -265,7 +401,8 @@ def _bulk_update(session: Session, rows: list[dict[str, Any]]) -> None:
             .where(table.c.id == bindparam("b__id"))
             .values({c: bindparam(f"b_{c}") for c in cols if c != "_id"})
         )
-        session.connection().execute(stmt, [{f"b_{k}": v for k, v in r.items()} for r in batch])
+        session.connection().execute(stmt, [
+            {f"b_{k}": v.value if isinstance(v, Dumped) else v for k, v in r.items()} for r in batch])
 
 
 def _insert_lines(session: Session, pairs: list[tuple[int, ChannelOrder]]) -> None:
@@ -282,5 +419,4 @@ def _insert_lines(session: Session, pairs: list[tuple[int, ChannelOrder]]) -> No
         for order_id, o in pairs
         for n, ln in enumerate(o.lines)
     ]
-    if rows:
-        session.execute(insert(OrderLine), rows)
+    bulk_insert(session, OrderLine.__table__, fit(session, "order_lines", rows))  # type: ignore[arg-type]
