@@ -95,7 +95,7 @@ class TokenBucket:
             raise ValueError(f"unsupported rate-limit storage: {storage_uri.split(':', 1)[0]}")
         # wall-clock time, so processes on several machines agree on the bucket's timestamp
         bucket = StateBucket([spec], algorithm=GCRA(), store=store, clock=WallClock())
-        self._limiter = Limiter(bucket, buffer_ms=5)
+        self._limiter = Limiter(bucket, buffer_ms=0)
         self._sleep = sleep
         self._clock = clock
         self.waited = 0.0

@@ -138,6 +138,12 @@ class ShopifySandbox(App):
 
     # seeding and control -------------------------------------------------------------------
 
+    @property
+    def specs(self) -> list[seeding.OrderSpec]:
+        """The seeded orders as they stand now."""
+        with self.lock:
+            return list(self._specs.values())
+
     def credentials(self) -> dict[str, str]:
         return {"access_token": self.access_token}
 
