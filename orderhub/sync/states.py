@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
 
 from orderhub.sync.models import Order, OrderEvent, utcnow
@@ -85,3 +85,26 @@ def transition(
 def note(session: Session, order_id: int, reason: str, *, actor: str = "worker") -> None:
     """A history line that is not a change of state (an edit, a push of tracking)."""
     session.add(OrderEvent(order_id=order_id, actor=actor, reason=reason))
+
+
+def transition_many(
+    session: Session, order_ids: Iterable[int], from_: str, to: str, *, actor: str = "worker", reason: str = ""
+) -> list[int]:
+    """``transition`` for many orders in two statements; returns the ids that moved."""
+    check(from_, to)
+    ids = sorted(set(order_ids))
+    if not ids:
+        return []
+    moved = list(session.scalars(
+        update(Order)
+        .where(Order.id.in_(ids), Order.status == from_)
+        .values(status=to, status_changed_at=utcnow())
+        .returning(Order.id)
+        .execution_options(synchronize_session=False)
+    ))
+    if moved:
+        session.execute(insert(OrderEvent), [
+            {"order_id": i, "actor": actor, "from_status": from_, "to_status": to, "reason": reason, "at": utcnow()}
+            for i in moved
+        ])
+    return moved

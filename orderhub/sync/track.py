@@ -17,7 +17,7 @@ from orderhub.connectors.records import Shipment as ShipmentRecord
 from orderhub.connectors.records import Tracking
 from orderhub.sync.db import Database
 from orderhub.sync.models import Channel, Order, Shipment, SupplierOrderRow, utcnow
-from orderhub.sync.states import Status, note, transition
+from orderhub.sync.states import Status, note, transition_many
 from orderhub.sync.upsert import insert_ignore
 
 
@@ -109,11 +109,12 @@ def _store(session: Session, supplier_id: int, row_ids: list[int], trackings: li
     insert_ignore(session, Shipment.__table__, new_shipments,  # type: ignore[arg-type]
                   keys=["supplier_order_row_id", "tracking_number"])
     session.flush()
-    for order_id in sorted(touched_orders):
-        left = session.scalar(select(func.count()).select_from(SupplierOrderRow).where(
-            SupplierOrderRow.order_id == order_id, SupplierOrderRow.tracked_at.is_(None)))
-        if not left and transition(session, order_id, Status.SENT, Status.SHIPPED, reason="tracking received"):
-            result.shipped_orders += 1
+    # an order is shipped once every one of its supplier orders has tracking
+    waiting = set(session.scalars(select(SupplierOrderRow.order_id).distinct().where(
+        SupplierOrderRow.order_id.in_(touched_orders), SupplierOrderRow.tracked_at.is_(None))))
+    shipped = transition_many(session, touched_orders - waiting, Status.SENT, Status.SHIPPED,
+                              reason="tracking received")
+    result.shipped_orders += len(shipped)
     result.to_push.extend(session.scalars(
         select(Shipment.id).where(Shipment.order_id.in_(touched_orders), Shipment.pushed_at.is_(None))))
 

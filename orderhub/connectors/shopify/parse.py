@@ -24,6 +24,7 @@ from orderhub.connectors.records import (
     as_utc,
 )
 from orderhub.connectors.shopify.errors import ShopifyParseError
+from orderhub.connectors.storable import surely_storable
 
 PAYMENT_STATUS: dict[str, PaymentStatus] = {
     "pending": "pending",
@@ -249,6 +250,8 @@ def customer(value: Any, path: str) -> ChannelCustomer | None:
 def storable_json(body: Any) -> None:
     """The body is kept as JSON (PostgreSQL ``jsonb``), which holds neither NUL characters nor
     NaN/Infinity: Python's JSON reader lets both through."""
+    if surely_storable(body):
+        return
     stack: list[tuple[Any, str]] = [(body, "")]
     while stack:
         value, path = stack.pop()

@@ -22,6 +22,7 @@ from orderhub.connectors.records import (
     OrderLine,
     PaymentStatus,
 )
+from orderhub.connectors.storable import surely_storable
 from orderhub.connectors.woocommerce.errors import WooParseError, describe, short_loc
 
 #: the fields that make an address: ``phone`` is left out because a shipping block holding only
@@ -267,6 +268,8 @@ def _parse(body: Any) -> ChannelOrder:
 def _storable_json(body: dict[str, Any]) -> None:
     """The body is kept as JSON (PostgreSQL ``jsonb``), which holds neither NUL characters nor
     NaN/Infinity: Python's JSON reader lets both through."""
+    if surely_storable(body):
+        return
     stack: list[tuple[Any, str]] = [(body, "")]
     while stack:
         value, field = stack.pop()
