@@ -7,10 +7,12 @@ bytes on the wire, which an ASGI framework hides.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -133,10 +135,8 @@ def _handler_class(app: App) -> type[BaseHTTPRequestHandler]:
                 response = text_response(f"sandbox error: {exc!r}", 500)
             if response.drop:
                 self.close_connection = True
-                try:
+                with contextlib.suppress(OSError):
                     self.connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 return
             self.send_response(response.status)
             for name, value in response.headers.items():
@@ -154,6 +154,12 @@ def _handler_class(app: App) -> type[BaseHTTPRequestHandler]:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # a client that went away (a killed worker, a timeout) is normal here, not a traceback
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class Running:
