@@ -146,6 +146,15 @@ def run(db: Database | None = None, settings: Settings | None = None, *,
     return {"ok": all(c.ok for c in checks.values()), "checks": {k: asdict(c) for k, c in checks.items()}}
 
 
+def run_local(db: Database | None = None, settings: Settings | None = None, *,
+              timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+    """The database and the broker only: what a liveness probe asks, at no cost to any account."""
+    db = db or get_database()
+    settings = settings or get_settings()
+    checks = {"database": database(db), "broker": broker(settings.broker_url, timeout=timeout)}
+    return {"ok": all(c.ok for c in checks.values()), "checks": {k: asdict(c) for k, c in checks.items()}}
+
+
 def _first_line(exc: BaseException) -> str:
     lines = str(exc).strip().splitlines()
     return (lines[0] if lines else type(exc).__name__)[:300]

@@ -17,11 +17,16 @@ of this process exposes next to the pipeline's.
 
 from __future__ import annotations
 
+import json
 import os
+import threading
+from collections.abc import Callable
+from socketserver import ThreadingMixIn
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import dramatiq
-from prometheus_client import REGISTRY, start_http_server
+from prometheus_client import REGISTRY, make_wsgi_app
 
 #: the metrics the dramatiq middleware builds in ``after_process_boot``
 _DRAMATIQ_METRICS = ("total_messages", "total_errored_messages", "total_retried_messages",
@@ -61,5 +66,35 @@ def queue_metrics() -> dramatiq.Middleware:
 
 
 def serve(port: int, host: str = "0.0.0.0") -> None:
-    """Expose this process's default registry (pipeline + dramatiq) on ``host:port``."""
-    start_http_server(port, addr=host)
+    """Expose this process's default registry (pipeline + dramatiq) on ``host:port`` at
+    ``/metrics``, and ``/healthz``: the database and the broker, 200 or 503 with the checks as
+    JSON. ``/healthz?accounts=1`` also probes every channel and supplier account: one call each,
+    so not for a probe that runs every few seconds (the supplier's rate limit is shared with
+    forwarding)."""
+    server = make_server(host, port, _app, server_class=_Server, handler_class=_QuietHandler)
+    threading.Thread(target=server.serve_forever, name="metrics-http", daemon=True).start()
+
+
+_metrics = make_wsgi_app(REGISTRY)
+
+
+def _app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    if environ.get("PATH_INFO") == "/healthz":
+        from orderhub import health
+
+        deep = "accounts=1" in (environ.get("QUERY_STRING") or "")
+        report = health.run() if deep else health.run_local()
+        body = json.dumps(report).encode()
+        start_response("200 OK" if report["ok"] else "503 Service Unavailable",
+                       [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+    return list(_metrics(environ, start_response))
+
+
+class _Server(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        return None

@@ -83,3 +83,22 @@ def test_broker_check() -> None:
     assert not down.ok and "secret" not in down.detail
     if REDIS_URL:
         assert health.broker(REDIS_URL).ok
+
+
+def test_a_worker_serves_metrics_and_healthz_on_its_port(db) -> None:
+    import socket
+
+    import httpx
+
+    from orderhub.workers import exposition
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    exposition.serve(port, "127.0.0.1")
+    base = f"http://127.0.0.1:{port}"
+    metrics = httpx.get(f"{base}/metrics", timeout=10)
+    assert metrics.status_code == 200 and "orderhub_orders_ingested_total" in metrics.text
+    health = httpx.get(f"{base}/healthz", timeout=10)
+    assert health.status_code == 200
+    assert health.json()["ok"] is True and set(health.json()["checks"]) == {"database", "broker"}
