@@ -20,6 +20,8 @@ demo: $(BIN)/orderhub
 	$(BIN)/orderhub demo
 
 test: $(VENV)/.dev
+	$(BIN)/ruff check orderhub tests bench
+	$(BIN)/mypy orderhub
 	$(BIN)/pytest
 
 lint: $(VENV)/.dev
