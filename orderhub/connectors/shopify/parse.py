@@ -24,7 +24,7 @@ from orderhub.connectors.records import (
     as_utc,
 )
 from orderhub.connectors.shopify.errors import ShopifyParseError
-from orderhub.connectors.storable import surely_storable
+from orderhub.connectors.storable import unstorable
 
 PAYMENT_STATUS: dict[str, PaymentStatus] = {
     "pending": "pending",
@@ -250,24 +250,9 @@ def customer(value: Any, path: str) -> ChannelCustomer | None:
 def storable_json(body: Any) -> None:
     """The body is kept as JSON (PostgreSQL ``jsonb``), which holds neither NUL characters nor
     NaN/Infinity: Python's JSON reader lets both through."""
-    if surely_storable(body):
-        return
-    stack: list[tuple[Any, str]] = [(body, "")]
-    while stack:
-        value, path = stack.pop()
-        if isinstance(value, str):
-            if "\x00" in value:
-                raise ShopifyParseError(f"{path or 'order body'} holds a NUL character")
-        elif isinstance(value, float):
-            if not math.isfinite(value):
-                raise ShopifyParseError(f"{path or 'order body'} is not a finite number")
-        elif isinstance(value, dict):
-            for key, child in value.items():
-                if isinstance(key, str) and "\x00" in key:
-                    raise ShopifyParseError(f"{path or 'order body'} has a key holding a NUL character")
-                stack.append((child, f"{path}.{key}"[:200] if path else str(key)[:200]))
-        elif isinstance(value, list):
-            stack.extend((child, f"{path}[{i}]"[:200]) for i, child in enumerate(value))
+    found = unstorable(body)
+    if found is not None:
+        raise ShopifyParseError(f"{found[0] or 'order body'} {found[1]}")
 
 
 def fits_store(order: ChannelOrder) -> None:

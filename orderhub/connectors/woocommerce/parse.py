@@ -22,7 +22,7 @@ from orderhub.connectors.records import (
     OrderLine,
     PaymentStatus,
 )
-from orderhub.connectors.storable import surely_storable
+from orderhub.connectors.storable import unstorable
 from orderhub.connectors.woocommerce.errors import WooParseError, describe, short_loc
 
 #: the fields that make an address: ``phone`` is left out because a shipping block holding only
@@ -268,24 +268,9 @@ def _parse(body: Any) -> ChannelOrder:
 def _storable_json(body: dict[str, Any]) -> None:
     """The body is kept as JSON (PostgreSQL ``jsonb``), which holds neither NUL characters nor
     NaN/Infinity: Python's JSON reader lets both through."""
-    if surely_storable(body):
-        return
-    stack: list[tuple[Any, str]] = [(body, "")]
-    while stack:
-        value, field = stack.pop()
-        if isinstance(value, str):
-            if "\x00" in value:
-                raise describe(field or "body", "holds a NUL character")
-        elif isinstance(value, float):
-            if not math.isfinite(value):
-                raise describe(field or "body", "is not a finite number")
-        elif isinstance(value, dict):
-            for key, child in value.items():
-                if isinstance(key, str) and "\x00" in key:
-                    raise describe(field or "body", "has a key holding a NUL character")
-                stack.append((child, f"{field}.{key}"[:120] if field else str(key)[:120]))
-        elif isinstance(value, list):
-            stack.extend((child, f"{field}[{i}]"[:120]) for i, child in enumerate(value))
+    found = unstorable(body)
+    if found is not None:
+        raise describe(found[0] or "body", found[1])
 
 
 def _fits_store(order: ChannelOrder) -> None:
