@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from orderhub.admin.commands_base import emit
 from orderhub.sync.db import get_database
@@ -199,8 +199,3 @@ def show_order(order_id: int) -> dict[str, Any] | None:
             "history": [{"at": e.at, "actor": e.actor, "from": e.from_status, "to": e.to_status, "reason": e.reason}
                         for e in events],
         }
-
-
-def count_by_status() -> dict[str, int]:
-    with get_database().session() as session:
-        return dict(session.execute(select(Order.status, func.count()).group_by(Order.status)).all())  # type: ignore[arg-type,unused-ignore]

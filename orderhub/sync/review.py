@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from orderhub.connectors.records import Address
 from orderhub.sync import issues as issue_store
+from orderhub.sync import wallet
 from orderhub.sync.evaluate import catalogue_context, judge
 from orderhub.sync.models import Order, SupplierOrderRow, utcnow
 from orderhub.sync.records import order_fingerprint, to_channel_order
@@ -51,6 +52,9 @@ def resubmit(session: Session, order_id: int, *, actor: str) -> Resubmitted:
             f"order {order_id} is {order.status}, not pending_review: only flagged orders are resubmitted")
     if order.sent_fingerprint is not None and "changed_after_forwarding" in issue_store.open_codes(session, order_id):
         raise ReviewError(f"order {order_id} was changed after it was sent: resubmitting would send it twice")
+    if "insufficient_wallet" in issue_store.open_codes(session, order_id):
+        # the operator topped the wallet up: read the balance again rather than trust the cache
+        wallet.forget(session, supplier_row(session).id)
     issue_store.close_open(session, order_id, sources=[issue_store.SUPPLIER])
     record = to_channel_order(order)
     channel_settings = order.channel.settings or {}

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict
@@ -78,7 +78,3 @@ def _unique(issues: Iterable[Issue]) -> list[Issue]:
             seen.add(key)
             out.append(issue)
     return out
-
-
-def each_line(order: ChannelOrder) -> Iterator[tuple[int, object]]:
-    yield from enumerate(order.lines)

@@ -142,3 +142,17 @@ def test_an_order_marked_sent_manually_is_never_forwarded(db) -> None:
     with db.session() as s:
         row = s.scalar(select(SupplierOrderRow))
         assert (row.internal_reference, row.source, row.supplier_order_id) == ("MANUAL-1", "manual", None)
+
+
+def test_after_a_top_up_resubmitted_orders_go_through_at_once(db) -> None:
+    channel_id, _ = add_accounts(db)
+    with db.session() as s:
+        ready = store_page(s, channel_id, OrderPage(orders=[order(str(i)) for i in range(3)])).ready
+    supplier = FakeSupplier()
+    supplier.balance = Decimal("5.00")
+    assert [forward(db, oid, lambda row: supplier).result for oid in ready] == ["pending_review"] * 3
+    supplier.balance = Decimal("100.00")  # the seller tops the wallet up, then resubmits
+    for oid in ready:
+        with db.session() as s:
+            assert resubmit(s, oid, actor="user:ana").status == "ready"
+    assert [forward(db, oid, lambda row: supplier).result for oid in ready] == ["sent"] * 3
