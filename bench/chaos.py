@@ -208,17 +208,6 @@ def restart_postgres(command: str) -> str:
     return " ".join(argv)
 
 
-def wait_for_database(db: Database, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with db.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            return
-        except Exception:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
 
 
 def settled_count(db: Database) -> tuple[int, dict[str, int]] | None:
@@ -317,7 +306,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 t0 = time.monotonic()
                 try:
                     figures["postgres_restart_cmd"] = restart_postgres(args.pg_restart_cmd)
-                    wait_for_database(db)
+                    db.wait_until_reachable()
                     figures["postgres_restarts"] += 1
                     figures["postgres_down_seconds"] = round(time.monotonic() - t0, 1)
                 except Exception as exc:
@@ -348,7 +337,7 @@ def _faults(args: argparse.Namespace) -> int:
 
 def summarise(args: argparse.Namespace, db: Database, stack: sandbox_stack.SandboxStack, figures: dict[str, Any],
               scraper: Scraper, notes: list[str], started: float, pace: float, logs: Path) -> dict[str, Any]:
-    wait_for_database(db)
+    db.wait_until_reachable()
     with db.session() as s:
         by_status = {k: int(v) for k, v in s.execute(select(Order.status, func.count()).group_by(Order.status))}
         recorded = set(s.scalars(select(SupplierOrderRow.internal_reference)))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from orderhub.settings import get_settings
@@ -53,6 +54,19 @@ class Database:
         """One transaction: committed when the block ends, rolled back on error."""
         with self.sessions() as session, session.begin():
             yield session
+
+    def wait_until_reachable(self, timeout: float = 60.0) -> None:
+        """Block until the database answers (after a restart); raise its last error at the timeout."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with self.engine.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+                return
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
 
     def create_all(self) -> None:
         from orderhub.sync.models import Base

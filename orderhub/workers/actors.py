@@ -83,26 +83,26 @@ def enqueue_stuck(stuck: reconcile.Stuck, broker: dramatiq.Broker | None = None,
         if ready:  # sent after the commit that makes it ready, never before
             forward_order.send(order_id)
         sent["judge"] += 1
-    if stuck.to_forward:
-        queued = reconciler.standing(broker, forward_order.queue_name, forward_order.actor_name,
-                                     horizon=horizon) or set()
-        for order_id in stuck.to_forward:
-            if order_id not in queued:
-                forward_order.send(order_id)
-                sent["forward"] += 1
-    if stuck.to_push:
-        queued = reconciler.standing(broker, push_tracking.queue_name, push_tracking.actor_name,
-                                     horizon=horizon) or set()
-        for shipment_id in stuck.to_push:
-            if shipment_id not in queued:
-                push_tracking.send(shipment_id)
-                sent["push"] += 1
+    sent["forward"] = _send_unless_standing(broker, forward_order, stuck.to_forward, horizon)
+    sent["push"] = _send_unless_standing(broker, push_tracking, stuck.to_push, horizon)
     for kind, n in sent.items():
         if n:
             metrics.RECONCILER.labels(kind).inc(n)
     if any(sent.values()):
         log.info("reconciler.re_enqueued", **sent, stuck=stuck.total)
     return sent
+
+
+def _send_unless_standing(broker: dramatiq.Broker, actor: dramatiq.Actor[Any, Any], ids: list[int],
+                          horizon: float) -> int:
+    """Send ``actor`` for each id no queued, delayed or running message stands for."""
+    if not ids:
+        return 0
+    queued = reconciler.standing(broker, actor.queue_name, actor.actor_name, horizon=horizon) or set()
+    missing = [i for i in ids if i not in queued]
+    for item in missing:
+        actor.send(item)
+    return len(missing)
 
 
 ALL: list[dramatiq.Actor[Any, Any]] = [pull_channel, forward_order, poll_tracking, push_tracking, reconcile_stuck]

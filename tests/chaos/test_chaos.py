@@ -10,7 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -40,17 +39,6 @@ def _can_restart_postgres() -> bool:
             and Path("/etc/postgresql").is_dir())
 
 
-def _wait_for(db: Database, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with db.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            return
-        except Exception:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
 
 
 @pytest.mark.timeout(330)
@@ -75,7 +63,7 @@ def test_nothing_is_lost_or_sent_twice_while_workers_die_redis_is_flushed_and_po
                               env={**os.environ, "PYTHONPATH": str(REPO)})
     finally:
         # whatever happened, later tests find PostgreSQL up, and an old pool reconnects (pool_pre_ping)
-        _wait_for(survivor, timeout=60)
+        survivor.wait_until_reachable(timeout=60)
         survivor.dispose()
     assert done.stdout.strip(), f"no figures; stderr:\n{done.stderr[-3000:]}"
     figures = json.loads(done.stdout.strip().splitlines()[-1])

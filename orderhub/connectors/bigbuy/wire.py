@@ -148,17 +148,22 @@ def refusals_from_entries(entries: Any) -> tuple[list[SupplierRefusal], list[str
     return refusals, existing
 
 
+def _entries(payload: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The ``orders`` list of a create or check answer, each entry an object."""
+    entries = payload["orders"]
+    if not isinstance(entries, list):
+        raise ValueError("orders is not a list")
+    if not all(isinstance(entry, Mapping) for entry in entries):
+        raise ValueError("an order entry is not an object")
+    return entries
+
+
 def submission(reference: str, payload: Any) -> SupplierSubmission:
     """A multishipping create answer. Raises ``ValueError`` unless it says something definite."""
     if not isinstance(payload, Mapping) or "orders" not in payload:
         raise ValueError("no orders in the create answer")
-    entries = payload["orders"]
-    if not isinstance(entries, list):
-        raise ValueError("orders is not a list")
     orders = []
-    for entry in entries:
-        if not isinstance(entry, Mapping):
-            raise ValueError("an order entry is not an object")
+    for entry in _entries(payload):
         orders.append(
             SupplierOrder(
                 supplier_order_id=_id(entry.get("id"), "order id"),
@@ -184,13 +189,8 @@ def quote(payload: Any) -> Quote:
         raise ValueError("the check answer is not an object")
     if "orders" not in payload:
         return Quote(total=money(payload.get("total")))
-    entries = payload["orders"]
-    if not isinstance(entries, list):
-        raise ValueError("orders is not a list")
     orders = []
-    for entry in entries:
-        if not isinstance(entry, Mapping):
-            raise ValueError("an order entry is not an object")
+    for entry in _entries(payload):
         orders.append(
             SupplierOrder(
                 supplier_order_id="",  # a quote creates nothing, so there is no id yet
