@@ -19,14 +19,15 @@ $(VENV)/.dev: pyproject.toml
 demo: $(BIN)/orderhub
 	$(BIN)/orderhub demo
 
-test: $(VENV)/.dev
-	$(BIN)/ruff check orderhub tests bench
-	$(BIN)/mypy orderhub
+PACKAGES := connectors validation sync workers admin sandbox
+
+test: lint
 	$(BIN)/pytest
 
 lint: $(VENV)/.dev
-	$(BIN)/ruff check orderhub tests bench
-	$(BIN)/mypy orderhub
+	$(BIN)/ruff check $(PACKAGES) tests bench
+	$(BIN)/mypy $(PACKAGES)
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache var

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from orderhub.sync.db import Database
+from sync.db import Database
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 #: a Redis database of its own: a broker run flushes it (the tests use /15)
@@ -40,13 +40,13 @@ def parser(description: str, *, orders: int) -> argparse.ArgumentParser:
 
 def quiet_logs(level: str = "WARNING") -> None:
     """The project's logs to stderr (stdout carries only the figures), warnings and worse."""
-    from orderhub.logs import configure
+    from admin.logs import configure
 
     configure(level)
 
 
 def counter(family: Any, **labels: str) -> float:
-    """The sum of a Prometheus counter's samples whose labels match (``orderhub.metrics``)."""
+    """The sum of a Prometheus counter's samples whose labels match (``sync.metrics``)."""
     total = 0.0
     for metric in family.collect():
         for sample in metric.samples:
@@ -57,7 +57,7 @@ def counter(family: Any, **labels: str) -> float:
 
 def calls_by_endpoint(account: str) -> dict[str, float]:
     """``metrics.CALLS`` of one account as {"<endpoint> <status>": count}."""
-    from orderhub import metrics
+    from sync import metrics
 
     out: dict[str, float] = {}
     for metric in metrics.CALLS.collect():

@@ -47,11 +47,11 @@ from sqlalchemy.engine import make_url
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from orderhub.admin import stack as sandbox_stack  # noqa: E402
-from orderhub.sandbox import seeding  # noqa: E402
-from orderhub.sandbox.bigbuy import BigBuyFaults  # noqa: E402
-from orderhub.sync.db import Database  # noqa: E402
-from orderhub.sync.models import Order, SupplierOrderRow  # noqa: E402
+from admin import stack as sandbox_stack  # noqa: E402
+from sandbox import seeding  # noqa: E402
+from sandbox.bigbuy import BigBuyFaults  # noqa: E402
+from sync.db import Database  # noqa: E402
+from sync.models import Order, SupplierOrderRow  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/orderhub_chaos"
 #: a Redis database of its own: the tests use 15 (and 13 for their chaos run), the benchmarks 14
@@ -97,7 +97,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 def fresh_database(url: str) -> Database:
     """The run's own database, created when missing, with empty tables built by the migrations."""
-    from orderhub.sync.migrate import upgrade
+    from sync.migrate import upgrade
 
     name = make_url(url).database
     admin = Database(make_url(url).set(database="postgres").render_as_string(hide_password=False),
@@ -246,7 +246,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
            "ORDERHUB_RATELIMIT_URL": args.redis_url, "ORDERHUB_STUCK_AFTER_SECONDS": str(args.stuck_after),
            "ORDERHUB_RECONCILE_EVERY_SECONDS": str(args.reconcile_every), "ORDERHUB_TRACK_EVERY_SECONDS": "3600",
            "ORDERHUB_LOG_LEVEL": args.log_level, "PYTHONPATH": str(REPO)}
-    cli = [sys.executable, "-m", "orderhub.admin.cli"]
+    cli = [sys.executable, "-m", "admin.cli"]
     workers = []
     for i in range(args.workers):
         port = free_port()

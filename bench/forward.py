@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/forward.py                       # 2,000 orders, 20 req/s, 4 worker threads
 
-The BigBuy sandbox (``orderhub.sandbox.bigbuy.BigBuySandbox``) is served over loopback with
+The BigBuy sandbox (``sandbox.bigbuy.BigBuySandbox``) is served over loopback with
 ``rate_per_second=--rate``; the supplier row asks the engine's shared token bucket for
 ``--pace`` x that (19/s by default). The orders are ingested (``store_page``) before the clock
 starts, so all of them are ``ready``; then one ``forward_order`` message each goes to
@@ -10,7 +10,7 @@ starts, so all of them are ``ready``; then one ``forward_order`` message each go
 bucket in Redis, as in production).
 
 Prints one JSON line: supplier_calls_per_order (every call the supplier account made, counted by
-``orderhub.metrics.CALLS``, over the orders sent), rate_used (supplier calls per second over the
+``sync.metrics.CALLS``, over the orders sent), rate_used (supplier calls per second over the
 allowed rate, first call to last), http_429 (``metrics.THROTTLED``), p95_ready_to_sent_s (from the
 ingest event that made the order ready to its ``sent`` event: with every order ready at once, it
 is mostly time spent queued behind the rate limit).
@@ -25,19 +25,18 @@ import time
 from _common import calls_by_endpoint, counter, emit, fresh_database, log, parser, percentile, quiet_logs
 from sqlalchemy import func, select
 
-from orderhub import metrics
-from orderhub.admin.stack import load_catalogue
-from orderhub.connectors.base import parse_bodies
-from orderhub.connectors.shopify import ShopifyConnector
-from orderhub.sandbox import seeding
-from orderhub.sandbox.bigbuy import BigBuySandbox
-from orderhub.sandbox.server import Running
-from orderhub.sandbox.shopify import ShopifySandbox
-from orderhub.sync import connect
-from orderhub.sync.db import Database, use_database
-from orderhub.sync.ingest import store_page
-from orderhub.sync.models import Channel, Order, OrderEvent
-from orderhub.sync.states import Status
+from admin.stack import load_catalogue
+from connectors.base import parse_bodies
+from connectors.shopify import ShopifyConnector
+from sandbox import seeding
+from sandbox.bigbuy import BigBuySandbox
+from sandbox.server import Running
+from sandbox.shopify import ShopifySandbox
+from sync import connect, metrics
+from sync.db import Database, use_database
+from sync.ingest import store_page
+from sync.models import Channel, Order, OrderEvent
+from sync.states import Status
 
 SCHEMA = "bench_forward"
 SUPPLIER = "bigbuy-bench"
@@ -69,7 +68,7 @@ def ingest_ready(db: Database, channel_id: int, count: int) -> list[int]:
 
 def use_broker(broker: str, redis_url: str) -> str:
     """The broker URL for EmbeddedWorkers; the token bucket follows it (Redis, or memory)."""
-    from orderhub.settings import get_settings
+    from sync.settings import get_settings
 
     url = redis_url if broker == "redis" else ""
     os.environ["ORDERHUB_BROKER_URL"] = url
@@ -118,8 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     quiet_logs()
     broker_url = use_broker(args.broker, args.redis_url)
-    from orderhub.workers import actors
-    from orderhub.workers.embedded import EmbeddedWorkers
+    from workers import actors
+    from workers.embedded import EmbeddedWorkers
 
     db = fresh_database(args.database_url, args.schema or SCHEMA, pool_size=args.threads + 4)
     use_database(db)

@@ -1,5 +1,5 @@
 """Ingest throughput: Shopify bodies -> parse -> validate -> upsert orders, lines and customers
-into PostgreSQL via ``orderhub.sync.ingest.store_page``, in pages of 250; then the machine's
+into PostgreSQL via ``sync.ingest.store_page``, in pages of 250; then the machine's
 limit: a raw psycopg COPY of the same orders, lines and customers into plain tables.
 
     .venv/bin/python bench/ingest.py --orders 20000
@@ -24,14 +24,14 @@ import psycopg
 from _common import backend_cpu_s, emit, fresh_database, is_postgres, log, parser, proc_cpu_s, psycopg_dsn
 from sqlalchemy import func, select
 
-from orderhub.admin.stack import load_catalogue
-from orderhub.connectors.base import parse_bodies
-from orderhub.connectors.shopify import ShopifyConnector
-from orderhub.sandbox import seeding
-from orderhub.sandbox.shopify import ShopifySandbox
-from orderhub.sync.db import Database
-from orderhub.sync.ingest import store_page
-from orderhub.sync.models import Channel, Customer, Order, OrderLine
+from admin.stack import load_catalogue
+from connectors.base import parse_bodies
+from connectors.shopify import ShopifyConnector
+from sandbox import seeding
+from sandbox.shopify import ShopifySandbox
+from sync.db import Database
+from sync.ingest import store_page
+from sync.models import Channel, Customer, Order, OrderLine
 
 PAGE = 250
 SCHEMA = "bench_ingest"

@@ -3,7 +3,7 @@
     .venv/bin/python bench/memory.py --orders 100000
 
 What is measured is the worker's own path for channel orders, in a child process that does only
-that: ``orderhub.sync.pull.pull_channel`` over HTTP against Shopify sandboxes (the real connector,
+that: ``sync.pull.pull_channel`` over HTTP against Shopify sandboxes (the real connector,
 its parser, the rules, ``store_page`` into PostgreSQL), one channel after another, the orders
 split over ``--channels`` shops (10 by default: a worker serves many shops). Forwarding is not
 part of it (at the supplier's 1 request/s, 100,000 orders would take a day). The sandboxes and
@@ -26,11 +26,11 @@ from typing import Any
 
 from _common import emit, fresh_database, log, open_database, parser, quiet_logs, rss_mb
 
-from orderhub.admin.stack import load_catalogue
-from orderhub.sandbox import seeding
-from orderhub.sandbox.server import Running
-from orderhub.sandbox.shopify import ShopifySandbox
-from orderhub.sync.models import Channel
+from admin.stack import load_catalogue
+from sandbox import seeding
+from sandbox.server import Running
+from sandbox.shopify import ShopifySandbox
+from sync.models import Channel
 
 SCHEMA = "bench_memory"
 MARKS = (25, 50, 75, 100)
@@ -90,8 +90,8 @@ def parent(args: Any) -> int:
 def child(args: Any) -> int:
     """The worker: pull each channel to the end, noting its RSS as the orders go by."""
     quiet_logs()
-    from orderhub.sync import connect, pull
-    from orderhub.sync.db import use_database
+    from sync import connect, pull
+    from sync.db import use_database
 
     channel_ids = [int(i) for i in json.loads(sys.stdin.readline())]  # once the parent has seeded them
     db = open_database(args.database_url, args.schema or SCHEMA)

@@ -4,9 +4,9 @@
 
 Builds N orders already ``sent``: order rows and their ``supplier_orders`` rows are inserted
 directly, and the BigBuy sandbox is given the same orders in its own state (its rate limit off),
-then ships them all (``advance``). One full ``orderhub.sync.track.sweep`` follows.
+then ships them all (``advance``). One full ``sync.track.sweep`` follows.
 
-Prints one JSON line: supplier_calls (every call of the sweep, from ``orderhub.metrics.CALLS``),
+Prints one JSON line: supplier_calls (every call of the sweep, from ``sync.metrics.CALLS``),
 orders_tracked (supplier orders whose tracking was stored), orders_per_call, shipped_orders
 (orders moved to ``shipped``), seconds.
 """
@@ -23,15 +23,14 @@ from typing import Any
 from _common import calls_by_endpoint, counter, emit, fresh_database, log, parser, quiet_logs
 from sqlalchemy import func, select
 
-from orderhub import metrics
-from orderhub.sandbox import catalogue
-from orderhub.sandbox.bigbuy import FIRST_ID, BigBuySandbox, StoredOrder
-from orderhub.sandbox.server import Running
-from orderhub.sync import connect, track
-from orderhub.sync.db import Database, use_database
-from orderhub.sync.issues import bulk_insert
-from orderhub.sync.models import Channel, Order, SupplierOrderRow
-from orderhub.sync.records import internal_reference
+from sandbox import catalogue
+from sandbox.bigbuy import FIRST_ID, BigBuySandbox, StoredOrder
+from sandbox.server import Running
+from sync import connect, metrics, track
+from sync.db import Database, use_database
+from sync.issues import bulk_insert
+from sync.models import Channel, Order, SupplierOrderRow
+from sync.records import internal_reference
 
 SCHEMA = "bench_tracking"
 SUPPLIER = "bigbuy-bench"
@@ -96,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     quiet_logs()
     os.environ["ORDERHUB_BROKER_URL"] = os.environ["ORDERHUB_RATELIMIT_URL"] = ""  # an in-process bucket
-    from orderhub.settings import get_settings
+    from sync.settings import get_settings
 
     get_settings.cache_clear()
     db = fresh_database(args.database_url, args.schema or SCHEMA)

@@ -3,23 +3,17 @@ ORDERHUB_TEST_DATABASE_URL and ORDERHUB_TEST_REDIS_URL are set (set but unreacha
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from orderhub.sync import connect
-from orderhub.sync.db import Database, use_database
-from orderhub.sync.models import Base
+from sync import connect
+from sync.db import Database, use_database
+from sync.models import Base
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-PAYLOADS = SHARED / "reference" / "payloads"
-
-PG_URL = os.environ.get("ORDERHUB_TEST_DATABASE_URL", "")
-REDIS_URL = os.environ.get("ORDERHUB_TEST_REDIS_URL", "")
+from support import PG_URL, REDIS_URL
 
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
@@ -40,7 +34,7 @@ def _postgres() -> Database:
         with db.engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
-        from orderhub.sync.migrate import upgrade
+        from sync.migrate import upgrade
 
         upgrade(db)
         _pg_ready = True
@@ -75,10 +69,3 @@ def sqlite_db(tmp_path: Path) -> Iterator[Database]:
 
 def broker_urls() -> list[str]:
     return [""] + ([REDIS_URL] if REDIS_URL else [])
-
-
-def payload(*parts: str) -> Path:
-    path = PAYLOADS.joinpath(*parts)
-    if not PAYLOADS.exists():
-        pytest.skip("the shared reference payloads are not beside this checkout")
-    return path

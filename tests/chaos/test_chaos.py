@@ -17,9 +17,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from orderhub.sync.db import Database
+from sync.db import Database
 
-from conftest import PG_URL, REDIS_URL, REPO
+from support import PG_URL, REDIS_URL, REPO
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PAYLOADS, REPO
+from support import PAYLOADS, REPO
 
 ORDER_FIELDS = {"external_id", "number", "currency", "total", "payment_status", "shipping_address", "lines", "customer"}
 ADDRESS_FIELDS = {"first_name", "last_name", "address1", "address2", "city", "region", "postcode", "country_code",
@@ -18,7 +18,7 @@ ADDRESS_FIELDS = {"first_name", "last_name", "address1", "address2", "city", "re
 
 
 def orderhub(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "orderhub.admin.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "admin.cli", *args], capture_output=True, text=True,
                           cwd=REPO, env={**os.environ, **(env or {})}, timeout=timeout)
 
 
@@ -36,7 +36,6 @@ def _order_files(channel: str) -> list[Path]:
     return files
 
 
-@pytest.mark.skipif(not PAYLOADS.exists(), reason="the shared reference payloads are not beside this checkout")
 @pytest.mark.parametrize("channel", ["shopify", "woocommerce"])
 def test_every_real_payload_that_holds_orders_goes_through_inspect(channel: str) -> None:
     files = _order_files(channel)
@@ -98,7 +97,7 @@ def test_unreadable_json_exits_2(tmp_path: Path) -> None:
 def test_sandbox_prints_its_urls_first_and_they_answer_like_the_platforms() -> None:
     import httpx
 
-    proc = subprocess.Popen([sys.executable, "-m", "orderhub.admin.cli", "sandbox", "--rate-per-second", "0"],
+    proc = subprocess.Popen([sys.executable, "-m", "admin.cli", "sandbox", "--rate-per-second", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
     try:
         assert proc.stdout is not None
@@ -127,7 +126,7 @@ def test_sandbox_prints_its_urls_first_and_they_answer_like_the_platforms() -> N
 
 
 def test_orders_list_json_after_a_channel_sync(tmp_path: Path) -> None:
-    from orderhub.admin import stack as sandbox_stack
+    from admin import stack as sandbox_stack
 
     stack = sandbox_stack.start(bigbuy_rate=0)
     env = {"ORDERHUB_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}", "ORDERHUB_SUPPLIER_RATE": "50"}
@@ -143,7 +142,7 @@ def test_orders_list_json_after_a_channel_sync(tmp_path: Path) -> None:
         dup = orderhub("channels", "add", "shop", "--kind", "shopify", "--url", sh["url"], env=env)
         assert dup.returncode == 2 and "exists" in dup.stderr
         # the catalogue is what unknown_sku is checked against
-        from orderhub.sync.db import Database
+        from sync.db import Database
 
         db = Database(env["ORDERHUB_DATABASE_URL"])
         with db.session() as s:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from orderhub.connectors import codes, errors
-from orderhub.connectors.base import ConnectorConfig
-from orderhub.connectors.bigbuy import (
+from connectors import codes, errors
+from connectors.base import ConnectorConfig
+from connectors.bigbuy import (
     BigBuyAuthError,
     BigBuyConnector,
     BigBuyError,
@@ -28,12 +27,14 @@ from orderhub.connectors.bigbuy import (
     Call,
     classify,
 )
-from orderhub.connectors.bigbuy.answers import OUTCOMES
-from orderhub.connectors.records import SupplierAddress, SupplierLine, SupplierOrderRequest
+from connectors.bigbuy.answers import OUTCOMES
+from connectors.records import SupplierAddress, SupplierLine, SupplierOrderRequest
+
+import support
 
 BASE = "https://api.bigbuy.eu"
 KEY = "bb_live_SECRET_4242"
-PAYLOADS = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "payloads" / "bigbuy"
+PAYLOADS = support.PAYLOADS / "bigbuy"
 CREATE = "/rest/order/create/multishipping.json"
 REFERENCE = "/rest/order/reference/OH-1.json"
 
@@ -52,10 +53,7 @@ class RecordingPacer:
 
 
 def payload(name: str) -> Any:
-    path = PAYLOADS / name
-    if not path.exists():
-        pytest.skip(f"reference payload {path} is not beside this checkout")
-    return json.loads(path.read_text())
+    return json.loads((PAYLOADS / name).read_text())
 
 
 def connector(pacer: RecordingPacer | None = None, **settings: Any) -> BigBuyConnector:
@@ -412,7 +410,7 @@ def test_an_echoed_key_is_redacted(api: Any) -> None:
 
 
 def test_the_entry_point_finds_the_connector() -> None:
-    from orderhub.connectors.registry import supplier_class
+    from connectors.registry import supplier_class
 
     assert supplier_class("bigbuy") is BigBuyConnector
 

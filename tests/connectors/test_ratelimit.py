@@ -8,9 +8,9 @@ import uuid
 
 import pytest
 
-from orderhub.connectors.ratelimit import TokenBucket
+from connectors.ratelimit import TokenBucket
 
-from conftest import REDIS_URL
+from support import REDIS_URL
 
 STORES = ["memory"] + (["redis"] if REDIS_URL else [])
 

@@ -7,7 +7,6 @@ import copy
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,10 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from orderhub.connectors import errors
-from orderhub.connectors.base import ConnectorConfig
-from orderhub.connectors.records import ChannelOrder, OrderLine, Shipment, Tracking
-from orderhub.connectors.shopify import (
+from connectors import errors
+from connectors.base import ConnectorConfig
+from connectors.records import ChannelOrder, OrderLine, Shipment, Tracking
+from connectors.shopify import (
     ShopifyAuthError,
     ShopifyConfigError,
     ShopifyConnector,
@@ -30,8 +29,9 @@ from orderhub.connectors.shopify import (
     ShopifyUnavailable,
 )
 
-PAYLOADS = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "payloads" / "shopify"
-needs_payloads = pytest.mark.skipif(not PAYLOADS.is_dir(), reason=f"Shopify sample payloads not found at {PAYLOADS}")
+import support
+
+PAYLOADS = support.PAYLOADS / "shopify"
 
 SHOP = "https://test-shop.myshopify.com"
 TOKEN = "shpat_0123456789abcdef_secret"
@@ -43,19 +43,7 @@ def payload(name: str) -> Any:
 
 
 def sample_order() -> dict[str, Any]:
-    """order.json when present; a hand-written body of the same shape otherwise."""
-    if PAYLOADS.is_dir():
-        return dict(payload("order.json")["order"])
-    return {
-        "id": 450789469, "name": "#1001", "order_number": 1001, "email": "bob@example.com",
-        "created_at": "2008-01-10T11:00:00-05:00", "updated_at": "2008-01-10T11:00:00-05:00",
-        "cancelled_at": None, "financial_status": "paid", "fulfillment_status": None, "test": False,
-        "currency": "USD", "total_price": "409.94",
-        "line_items": [{"id": 466157049, "sku": "IPOD2008GREEN", "quantity": 1, "price": "199.00",
-                        "title": "IPod Nano - 8gb", "name": "IPod Nano - 8gb - green"}],
-        "shipping_address": {"first_name": "Bob", "last_name": "Norman", "zip": "40202", "country_code": "US"},
-        "billing_address": None, "customer": {"id": 207119551, "email": "bob@example.com"},
-    }
+    return dict(payload("order.json")["order"])
 
 
 class Sleeps(list[float]):
@@ -99,7 +87,6 @@ def orders_response(orders: list[Any], *, link: str | None = None, limit: str = 
 # parsing --------------------------------------------------------------------------------------
 
 
-@needs_payloads
 def test_parse_order_json() -> None:
     order = ShopifyConnector.parse_order(payload("order.json")["order"])
     assert order.external_id == "450789469"
@@ -130,7 +117,6 @@ def test_parse_order_json() -> None:
     assert order.raw["id"] == 450789469
 
 
-@needs_payloads
 def test_parse_orders_json_without_line_items() -> None:
     page = make().parse_page(payload("orders.json"))
     assert page.rejected == [] and len(page.orders) == 1

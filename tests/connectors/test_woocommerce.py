@@ -8,7 +8,6 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from orderhub.connectors import errors
-from orderhub.connectors.base import ConnectorConfig, parse_bodies
-from orderhub.connectors.records import OrderLine, Shipment, Tracking
-from orderhub.connectors.woocommerce import (
+from connectors import errors
+from connectors.base import ConnectorConfig, parse_bodies
+from connectors.records import OrderLine, Shipment, Tracking
+from connectors.woocommerce import (
     WooAuthError,
     WooCommerceConnector,
     WooParseError,
@@ -30,9 +29,9 @@ from orderhub.connectors.woocommerce import (
     WooUnavailable,
 )
 
-PAYLOADS = Path(__file__).resolve().parents[2].parent / "shared/reference/payloads/woocommerce"
-needs_payloads = pytest.mark.skipif(
-    not PAYLOADS.is_dir(), reason=f"official WooCommerce sample bodies not found at {PAYLOADS}")
+import support
+
+PAYLOADS = support.PAYLOADS / "woocommerce"
 ORDER_FILES = [
     "orders__batch-update-orders.response.json",
     "orders__create-an-order.response.json",
@@ -51,10 +50,8 @@ def payload(name: str) -> Any:
 
 
 def order_727() -> dict[str, Any]:
-    if PAYLOADS.is_dir():
-        body: dict[str, Any] = payload("orders__retrieve-an-order.response.json")
-        return body
-    pytest.skip(f"official WooCommerce sample bodies not found at {PAYLOADS}")
+    body: dict[str, Any] = payload("orders__retrieve-an-order.response.json")
+    return body
 
 
 def make(**settings_: Any) -> WooCommerceConnector:
@@ -90,7 +87,6 @@ def listing(bodies: list[Any], total_pages: int | None = None) -> httpx.Response
 # Parsing the official bodies -------------------------------------------------------------
 
 
-@needs_payloads
 @pytest.mark.parametrize("name", ORDER_FILES)
 def test_every_official_order_body_parses(name: str) -> None:
     body = payload(name)
@@ -106,7 +102,6 @@ def test_every_official_order_body_parses(name: str) -> None:
         assert order.raw["id"] == int(order.external_id)
 
 
-@needs_payloads
 def test_list_all_orders_guest_registered_lines_and_gmt_dates() -> None:
     guest, registered = WooCommerceConnector.parse_page(
         make(), payload("orders__list-all-orders.response.json")).orders
@@ -134,7 +129,6 @@ def test_list_all_orders_guest_registered_lines_and_gmt_dates() -> None:
     assert registered.payment_status == "partially_refunded"
 
 
-@needs_payloads
 def test_batch_answer_is_split_into_its_orders() -> None:
     bodies = WooCommerceConnector.order_bodies(payload("orders__batch-update-orders.response.json"))
     assert [b["id"] for b in bodies] == [728, 729, 727, 723]
@@ -429,7 +423,7 @@ class Shop:
 
 @pytest.fixture
 def shop(api: respx.MockRouter) -> Shop:
-    notes = payload("order-notes__list-all-order-notes.response.json") if PAYLOADS.is_dir() else []
+    notes = payload("order-notes__list-all-order-notes.response.json")
     return Shop(api, notes)
 
 

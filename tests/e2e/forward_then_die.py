@@ -7,9 +7,9 @@ import os
 import signal
 import sys
 
-from orderhub.sync import connect
-from orderhub.sync.db import Database, use_database
-from orderhub.sync.forward import forward
+from sync import connect
+from sync.db import Database, use_database
+from sync.forward import forward
 
 
 def main() -> None:

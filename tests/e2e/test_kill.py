@@ -12,12 +12,12 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from orderhub.admin import stack as sandbox_stack
-from orderhub.sync import connect, pull
-from orderhub.sync.forward import forward
-from orderhub.sync.models import Order, SupplierOrderRow
+from admin import stack as sandbox_stack
+from sync import connect, pull
+from sync.forward import forward
+from sync.models import Order, SupplierOrderRow
 
-from conftest import REPO
+from support import REPO
 
 HERE = Path(__file__).parent
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from orderhub.admin import demo
-from orderhub.admin import stack as sandbox_stack
-from orderhub.sync.models import Order, OrderEvent, Shipment
-from orderhub.workers.embedded import EmbeddedWorkers
+from admin import demo
+from admin import stack as sandbox_stack
+from sync.models import Order, OrderEvent, Shipment
+from workers.embedded import EmbeddedWorkers
 
-from conftest import REDIS_URL
+from support import REDIS_URL
 
 
 @pytest.fixture
@@ -66,10 +66,10 @@ def test_a_second_sync_of_unchanged_shops_changes_nothing(db, stack) -> None:
     with EmbeddedWorkers(threads=2) as workers:
         demo.play(db, stack, workers, supplier_rate=30.0)
         before = stack.bigbuy_app.state()["orders"]
-        from orderhub.workers import actors
+        from workers import actors
 
         with db.session() as s:
-            from orderhub.sync.models import Channel
+            from sync.models import Channel
 
             ids = s.scalars(select(Channel.id).where(Channel.role == "channel")).all()
         for channel_id in ids:

@@ -8,9 +8,9 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from orderhub.admin import stack as sandbox_stack
-from orderhub.sync import connect, pull
-from orderhub.sync.models import Order, QuarantinedBody
+from admin import stack as sandbox_stack
+from sync import connect, pull
+from sync.models import Order, QuarantinedBody
 
 
 @pytest.mark.parametrize("channel", ["shopify", "woocommerce"])

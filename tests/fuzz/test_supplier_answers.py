@@ -20,14 +20,13 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
-from strategies import PAYLOADS, examples, json_values, mutated
 
-from orderhub.connectors import codes, errors
-from orderhub.connectors.base import ConnectorConfig
-from orderhub.connectors.bigbuy import BigBuyConnector
-from orderhub.connectors.bigbuy.errors import BigBuyAuthError, BigBuyError, BigBuyOutcomeUnknown
-from orderhub.connectors.ratelimit import Unpaced
-from orderhub.connectors.records import (
+from connectors import codes, errors
+from connectors.base import ConnectorConfig
+from connectors.bigbuy import BigBuyConnector
+from connectors.bigbuy.errors import BigBuyAuthError, BigBuyError, BigBuyOutcomeUnknown
+from connectors.ratelimit import Unpaced
+from connectors.records import (
     Quote,
     SupplierAddress,
     SupplierLine,
@@ -36,8 +35,10 @@ from orderhub.connectors.records import (
     SupplierSubmission,
     Tracking,
 )
-from orderhub.sync.models import CatalogueItem, OrderIssue, SupplierOrderRow
-from orderhub.sync.models import Shipment as ShipmentRow
+from sync.models import CatalogueItem, OrderIssue, SupplierOrderRow
+from sync.models import Shipment as ShipmentRow
+
+from support.strategies import PAYLOADS, examples, json_values, mutated
 
 BASE = "https://api.bigbuy.test"
 CREATE = "/rest/order/create/multishipping.json"

@@ -10,13 +10,13 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import update
 
-from orderhub import health
-from orderhub.admin import commands
-from orderhub.admin import stack as sandbox_stack
-from orderhub.admin.cli import build_parser
-from orderhub.sync.models import Channel
+from admin import commands
+from admin import stack as sandbox_stack
+from admin.cli import build_parser
+from sync.models import Channel
+from workers import health
 
-from conftest import REDIS_URL
+from support import REDIS_URL
 
 WRONG_TOKEN = "shpat_definitely_not_the_token_0123"
 
@@ -90,7 +90,7 @@ def test_a_worker_serves_metrics_and_healthz_on_its_port(db) -> None:
 
     import httpx
 
-    from orderhub.workers import exposition
+    from workers import exposition
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -12,14 +12,14 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from orderhub.connectors import codes, errors
-from orderhub.connectors.base import ConnectorConfig
-from orderhub.connectors.bigbuy import BigBuyAuthError, BigBuyConnector, BigBuyOutcomeUnknown, BigBuyRateLimited
-from orderhub.connectors.ratelimit import Pacer, TokenBucket
-from orderhub.connectors.records import SupplierAddress, SupplierLine, SupplierOrderRequest
-from orderhub.sandbox import catalogue, seeding
-from orderhub.sandbox.bigbuy import BigBuyFaults, BigBuySandbox
-from orderhub.sandbox.server import Running
+from connectors import codes, errors
+from connectors.base import ConnectorConfig
+from connectors.bigbuy import BigBuyAuthError, BigBuyConnector, BigBuyOutcomeUnknown, BigBuyRateLimited
+from connectors.ratelimit import Pacer, TokenBucket
+from connectors.records import SupplierAddress, SupplierLine, SupplierOrderRequest
+from sandbox import catalogue, seeding
+from sandbox.bigbuy import BigBuyFaults, BigBuySandbox
+from sandbox.server import Running
 
 W1, W3 = catalogue.ACCESSORIES_W1[0].sku, catalogue.ACCESSORIES_W3[0].sku
 STANDARD = catalogue.STANDARD[0].sku

@@ -10,12 +10,12 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from orderhub.connectors import errors
-from orderhub.connectors.base import ConnectorConfig
-from orderhub.connectors.records import ChannelOrder, OrderLine, OrderPage, Shipment, Tracking
-from orderhub.connectors.shopify import ShopifyAuthError, ShopifyConnector
-from orderhub.sandbox import seeding, server
-from orderhub.sandbox.shopify import ShopifySandbox
+from connectors import errors
+from connectors.base import ConnectorConfig
+from connectors.records import ChannelOrder, OrderLine, OrderPage, Shipment, Tracking
+from connectors.shopify import ShopifyAuthError, ShopifyConnector
+from sandbox import seeding, server
+from sandbox.shopify import ShopifySandbox
 
 API = "/admin/api/2024-10"
 

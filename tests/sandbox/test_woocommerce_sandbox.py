@@ -10,11 +10,11 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from orderhub.connectors.base import ConnectorConfig
-from orderhub.connectors.records import ChannelOrder, Shipment, Tracking
-from orderhub.connectors.woocommerce import WooAuthError, WooCommerceConnector
-from orderhub.sandbox import seeding, server
-from orderhub.sandbox.woocommerce import WooCommerceSandbox
+from connectors.base import ConnectorConfig
+from connectors.records import ChannelOrder, Shipment, Tracking
+from connectors.woocommerce import WooAuthError, WooCommerceConnector
+from sandbox import seeding, server
+from sandbox.woocommerce import WooCommerceSandbox
 
 ORDERS = "/wp-json/wc/v3/orders"
 

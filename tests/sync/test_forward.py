@@ -7,15 +7,16 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from orderhub.connectors.errors import OutcomeUnknown
-from orderhub.connectors.records import OrderPage, SupplierRefusal
-from orderhub.sync.forward import forward
-from orderhub.sync.ingest import store_page
-from orderhub.sync.issues import open_codes
-from orderhub.sync.models import Order, SupplierOrderRow
-from orderhub.sync.review import mark_sent_manually, resubmit
+from connectors.errors import OutcomeUnknown
+from connectors.records import OrderPage, SupplierRefusal
+from sync.forward import forward
+from sync.ingest import store_page
+from sync.issues import open_codes
+from sync.models import Order, SupplierOrderRow
+from sync.review import mark_sent_manually, resubmit
 
-from helpers import FakeSupplier, add_accounts, order
+from support.orders import add_accounts, order
+from support.supplier import FakeSupplier
 
 
 class Killed(BaseException):

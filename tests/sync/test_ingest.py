@@ -4,12 +4,12 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from orderhub.connectors.records import OrderPage, RejectedBody
-from orderhub.sync.ingest import store_page
-from orderhub.sync.issues import open_codes
-from orderhub.sync.models import Channel, Customer, Order, OrderLine, QuarantinedBody
+from connectors.records import OrderPage, RejectedBody
+from sync.ingest import store_page
+from sync.issues import open_codes
+from sync.models import Channel, Customer, Order, OrderLine, QuarantinedBody
 
-from helpers import T0, add_accounts, order
+from support.orders import T0, add_accounts, order
 
 
 def _status(db, external_id: str) -> str:

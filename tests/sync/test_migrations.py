@@ -5,9 +5,9 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from orderhub.sync.db import Database
-from orderhub.sync.migrate import current, upgrade
-from orderhub.sync.models import Base
+from sync.db import Database
+from sync.migrate import current, upgrade
+from sync.models import Base
 
 
 def test_the_migrations_build_exactly_the_tables_the_models_describe(tmp_path: Path) -> None:

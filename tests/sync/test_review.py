@@ -3,14 +3,15 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from orderhub.connectors.records import OrderPage
-from orderhub.sync.forward import forward
-from orderhub.sync.ingest import store_page
-from orderhub.sync.issues import open_codes
-from orderhub.sync.models import Order, OrderEvent
-from orderhub.sync.review import ReviewError, acknowledge, edit_address, resubmit, set_carrier
+from connectors.records import OrderPage
+from sync.forward import forward
+from sync.ingest import store_page
+from sync.issues import open_codes
+from sync.models import Order, OrderEvent
+from sync.review import ReviewError, acknowledge, edit_address, resubmit, set_carrier
 
-from helpers import FakeSupplier, add_accounts, order
+from support.orders import add_accounts, order
+from support.supplier import FakeSupplier
 
 
 def _flagged(db, **kwargs) -> int:

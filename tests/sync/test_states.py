@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from orderhub.connectors.records import OrderPage
-from orderhub.sync.ingest import store_page
-from orderhub.sync.models import Order, OrderEvent
-from orderhub.sync.states import ALLOWED, AT_SUPPLIER, IllegalTransition, Status, check, transition
+from connectors.records import OrderPage
+from sync.ingest import store_page
+from sync.models import Order, OrderEvent
+from sync.states import ALLOWED, AT_SUPPLIER, IllegalTransition, Status, check, transition
 
-from helpers import add_accounts, order
+from support.orders import add_accounts, order
 
 
 def test_sent_orders_can_only_move_on_to_shipped() -> None:

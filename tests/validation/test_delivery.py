@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from orderhub.connectors.records import Address, ChannelCustomer, ChannelOrder, OrderLine
-from orderhub.validation.delivery import (
+from connectors.records import Address, ChannelCustomer, ChannelOrder, OrderLine
+from validation.delivery import (
     address_line,
     country_known,
     delivery_contact,

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orderhub.connectors import codes
-from orderhub.connectors.records import Address, ChannelCustomer, ChannelOrder, OrderLine
-from orderhub.validation import Context, Issue, rules, validate
+from connectors import codes
+from connectors.records import Address, ChannelCustomer, ChannelOrder, OrderLine
+from validation import Context, Issue, rules, validate
 
 GOOD_ADDRESS: dict[str, str] = {
     "first_name": "Lucía",

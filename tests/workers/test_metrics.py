@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from prometheus_client import REGISTRY
 
-from orderhub.admin import stack as sandbox_stack
-from orderhub.sync import connect, pull
-from orderhub.sync.forward import forward
+from admin import stack as sandbox_stack
+from sync import connect, pull
+from sync.forward import forward
 
 
 def _value(name: str, **labels: str) -> float:

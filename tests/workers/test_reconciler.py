@@ -6,49 +6,21 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import dramatiq
 import pytest
 from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import update
 
-from orderhub.connectors.records import Address, ChannelOrder, OrderLine, OrderPage
-from orderhub.sync import reconcile
-from orderhub.sync.db import Database
-from orderhub.sync.forward import claim
-from orderhub.sync.ingest import store_page
-from orderhub.sync.models import CatalogueItem, Channel, Order
-from orderhub.workers import actors, reconciler
-from orderhub.workers import broker as broker_setup
+from sync import reconcile
+from sync.db import Database
+from sync.forward import claim
+from sync.models import Order
+from workers import actors, reconciler
+from workers import broker as broker_setup
 
-from conftest import REDIS_URL
-
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-
-
-def _order(external_id: str) -> ChannelOrder:
-    return ChannelOrder(
-        external_id=external_id, number=f"#{external_id}", status="open", payment_status="paid", currency="EUR",
-        total=Decimal("39.90"), placed_at=T0, updated_at=T0,
-        shipping_address=Address(first_name="Lucia", last_name="Garcia", address1="Calle Mayor 1", city="Valencia",
-                                 postcode="46005", country_code="ES", phone="+34600000000",
-                                 email="lucia@example.com"),
-        lines=[OrderLine(sku="SKU-1", quantity=1, unit_price=Decimal("39.90"), title="Lamp", external_id="11")],
-    )
-
-
-def _ready_orders(db: Database, count: int) -> list[int]:
-    with db.session() as s:
-        channel = Channel(name="shop", kind="shopify", role="channel", url="http://shop.invalid",
-                          credentials={"access_token": "t"}, settings={})
-        s.add_all([channel, Channel(name="supplier", kind="bigbuy", role="supplier", url="http://supplier.invalid",
-                                    credentials={"api_key": "k"}, settings={})])
-        s.add(CatalogueItem(sku="SKU-1", supplier_sku="SKU-1", title="Lamp", cost=Decimal("10.00")))
-        s.flush()
-        ready = store_page(s, channel.id, OrderPage(orders=[_order(str(n)) for n in range(count)])).ready
-    assert len(ready) == count
-    return ready
+from support import REDIS_URL
+from support.orders import ready_orders
 
 
 def _age(db: Database, order_ids: list[int], seconds: int = 3600) -> None:
@@ -78,7 +50,7 @@ def _reconcile(db: Database) -> dict[str, int]:
 
 
 def test_a_ready_order_whose_message_was_lost_is_sent_again_once(db, stub) -> None:
-    lost, waiting = _ready_orders(db, 2)
+    lost, waiting = ready_orders(db, 2)
     actors.forward_order.send(lost)
     actors.forward_order.send(waiting)
     stub.flush("forward")  # the broker lost the first message ...
@@ -90,7 +62,7 @@ def test_a_ready_order_whose_message_was_lost_is_sent_again_once(db, stub) -> No
 
 
 def test_an_order_left_forwarding_by_a_dead_worker_is_sent_again(db, stub) -> None:
-    (order_id,) = _ready_orders(db, 1)
+    (order_id,) = ready_orders(db, 1)
     with db.session() as s:  # a worker claimed it, called the supplier, and died: no answer recorded
         assert claim(s, order_id, stale_after=timedelta(minutes=2)) is not None
     with db.session() as s:
@@ -102,7 +74,7 @@ def test_an_order_left_forwarding_by_a_dead_worker_is_sent_again(db, stub) -> No
 
 
 def test_a_retry_delayed_far_out_does_not_hold_the_order_back(db, stub) -> None:
-    soon, late = _ready_orders(db, 2)
+    soon, late = ready_orders(db, 2)
     actors.forward_order.send_with_options(args=(soon,), delay=5_000)
     actors.forward_order.send_with_options(args=(late,), delay=600_000)  # backoff after an outage
     _age(db, [soon, late])
@@ -112,7 +84,7 @@ def test_a_retry_delayed_far_out_does_not_hold_the_order_back(db, stub) -> None:
 
 
 def test_fresh_orders_are_not_touched(db, stub) -> None:
-    _ready_orders(db, 3)
+    ready_orders(db, 3)
     assert _reconcile(db) == {"judge": 0, "forward": 0, "push": 0}
     assert _queued(stub) == []
 

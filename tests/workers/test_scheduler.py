@@ -12,13 +12,13 @@ import pytest
 from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import update
 
-from orderhub.settings import Settings
-from orderhub.sync.db import Database
-from orderhub.sync.models import Channel
-from orderhub.workers import broker as broker_setup
-from orderhub.workers import scheduler
+from sync.db import Database
+from sync.models import Channel
+from sync.settings import Settings
+from workers import broker as broker_setup
+from workers import scheduler
 
-from conftest import REDIS_URL
+from support import REDIS_URL
 
 
 def _channels(db: Database) -> dict[str, int]:

@@ -1,0 +1,111 @@
+"""``orderhub demo``: the whole story on the embedded default, start to end.
+
+Two sandbox shops (one Shopify, one WooCommerce) hold seeded orders, some flawed on purpose; the
+sandbox supplier's wallet pays for a fixed number of them and runs dry. The run pulls, checks and
+forwards; then the shops change (late payments, a cancellation, an edit after forwarding), the
+supplier ships, and tracking goes back. It prints what happened.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from admin import stack as sandbox_stack
+from sandbox import seeding
+from sync import connect
+from sync.db import Database, use_database
+from sync.models import Order, OrderIssue, QuarantinedBody, Shipment
+from sync.states import Status
+from workers import actors
+from workers.embedded import EmbeddedWorkers
+
+
+def run(*, workdir: Path | None = None, threads: int = 4, supplier_rate: float = 20.0,
+        progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    started = time.monotonic()
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="orderhub-demo-"))
+    db = Database(f"sqlite:///{workdir / 'orderhub.sqlite3'}")
+    db.create_all()
+    stack = sandbox_stack.start(bigbuy_rate=supplier_rate * 1.2)
+    try:
+        with EmbeddedWorkers(threads=threads) as workers:
+            summary = play(db, stack, workers, supplier_rate=supplier_rate, progress=progress)
+    finally:
+        stack.stop()
+    summary["seconds"] = round(time.monotonic() - started, 2)
+    summary["database"] = db.url
+    return summary
+
+
+def play(db: Database, stack: sandbox_stack.SandboxStack, workers: EmbeddedWorkers, *,
+         supplier_rate: float, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """The story, on whatever database and broker the caller set up."""
+    say = progress or (lambda message: None)
+    use_database(db)
+    connect.forget()
+    try:
+        ids = sandbox_stack.register(db, stack, supplier_rate=supplier_rate)
+
+        def sync_all(label: str) -> None:
+            say(label)
+            actors.pull_channel.send(ids["shopify"])
+            actors.pull_channel.send(ids["woocommerce"])
+            if not workers.settle(db, timeout=600):
+                raise RuntimeError(f"the pipeline did not settle after: {label}")
+
+        sync_all("pulling both shops and forwarding what is ready")
+        stack.advance_channels(1)
+        sync_all("the shops changed: late payments and a cancellation")
+        stack.advance_channels(2)
+        sync_all("a buyer edited an order that was already sent")
+        say("the supplier ships; polling tracking and pushing it to the shops")
+        stack.bigbuy_app.advance()
+        actors.poll_tracking.send()
+        if not workers.settle(db, timeout=600):
+            raise RuntimeError("tracking did not settle")
+        return summarise(db, stack)
+    finally:
+        connect.forget()
+
+
+def summarise(db: Database, stack: sandbox_stack.SandboxStack) -> dict[str, Any]:
+    with db.session() as session:
+        by_status = dict(session.execute(select(Order.status, func.count()).group_by(Order.status)).all())
+        pending = dict(session.execute(
+            select(OrderIssue.code, func.count(func.distinct(OrderIssue.order_id)))
+            .join(Order, Order.id == OrderIssue.order_id)
+            .where(OrderIssue.closed_at.is_(None), Order.status == Status.PENDING_REVIEW.value)
+            .group_by(OrderIssue.code)
+        ).all())
+        changed = session.scalar(select(func.count(func.distinct(OrderIssue.order_id))).where(
+            OrderIssue.code == "changed_after_forwarding", OrderIssue.closed_at.is_(None))) or 0
+        pushed = session.scalar(select(func.count()).select_from(Shipment).where(Shipment.pushed_at.is_not(None))) or 0
+        quarantined = session.scalar(select(func.count()).select_from(QuarantinedBody)) or 0
+    supplier = stack.bigbuy_app.state()
+    ingested = sum(by_status.values())
+    forwarded = by_status.get("sent", 0) + by_status.get("shipped", 0)
+    expected = seeding.expected(stack.scenario, 2, stack.wallet)
+    return {
+        "orders_on_channels": stack.orders_on_channels(),
+        "ingested": ingested,
+        "forwarded": forwarded,
+        "pending_review": dict(sorted(pending.items())),
+        "pending_review_orders": by_status.get("pending_review", 0),
+        "cancelled": by_status.get("cancelled", 0),
+        "awaiting_payment": by_status.get("awaiting_payment", 0),
+        "shipped": by_status.get("shipped", 0),
+        "changed_after_forwarding": changed,
+        "tracking_pushed": pushed,
+        "quarantined": quarantined,
+        "supplier_orders": supplier["orders"],
+        "duplicates_at_supplier": supplier["duplicates"],
+        "expected": {"forwarded": expected["forwarded"], "cancelled": expected["cancelled"],
+                     "insufficient_wallet": expected["insufficient_wallet"]},
+        "by_status": dict(sorted(by_status.items())),
+    }

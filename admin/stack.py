@@ -1,0 +1,123 @@
+"""The sandbox stack: the three sandbox servers on loopback with their seeded data, and the
+channel and supplier rows that point at them. Used by ``demo``, ``sandbox`` and the tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sandbox import catalogue, seeding
+from sandbox.bigbuy import BigBuyFaults, BigBuySandbox
+from sandbox.server import Faults, Running
+from sandbox.shopify import ShopifySandbox
+from sandbox.woocommerce import WooCommerceSandbox
+from sync.db import Database
+from sync.models import CatalogueItem, Channel
+from sync.upsert import upsert
+
+
+@dataclass
+class SandboxStack:
+    shopify: Running
+    woocommerce: Running
+    bigbuy: Running
+    scenario: seeding.Scenario
+    wallet: Decimal
+    seeded: int = 0
+
+    @property
+    def shopify_app(self) -> ShopifySandbox:
+        return self.shopify.app  # type: ignore[return-value]
+
+    @property
+    def woocommerce_app(self) -> WooCommerceSandbox:
+        return self.woocommerce.app  # type: ignore[return-value]
+
+    @property
+    def bigbuy_app(self) -> BigBuySandbox:
+        return self.bigbuy.app  # type: ignore[return-value]
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "shopify": {"url": self.shopify.url, **self.shopify_app.credentials()},
+            "woocommerce": {"url": self.woocommerce.url, **self.woocommerce_app.credentials()},
+            "bigbuy": {"url": self.bigbuy.url, "api_key": self.bigbuy_app.api_key},
+        }
+
+    def advance_channels(self, step: int) -> None:
+        self.shopify_app.advance(step)
+        self.woocommerce_app.advance(step)
+
+    def orders_on_channels(self) -> int:
+        return self.seeded
+
+    def stop(self) -> None:
+        for s in (self.shopify, self.woocommerce, self.bigbuy):
+            s.stop()
+
+
+def start(
+    *,
+    scenario: seeding.Scenario | None = None,
+    wallet: Decimal | None = None,
+    covered: int = 36,
+    bigbuy_rate: float = 1.0,
+    seed: int = 7,
+    channel_faults: Faults | None = None,
+    bigbuy_faults: BigBuyFaults | None = None,
+    host: str = "127.0.0.1",
+    ports: tuple[int, int, int] = (0, 0, 0),
+    shopify_orders: list[seeding.OrderSpec] | None = None,
+    woocommerce_orders: list[seeding.OrderSpec] | None = None,
+) -> SandboxStack:
+    scenario = scenario or seeding.Scenario()
+    wallet = wallet if wallet is not None else seeding.wallet_for(covered)
+    if shopify_orders is None:
+        shopify_orders = seeding.generate("shopify", scenario, seed=seed, first_id=450_789_001)
+    if woocommerce_orders is None:
+        woocommerce_orders = seeding.generate("woocommerce", scenario, seed=seed, first_id=701)
+    shop = ShopifySandbox(shopify_orders, faults=channel_faults)
+    woo = WooCommerceSandbox(woocommerce_orders, faults=channel_faults)
+    bb = BigBuySandbox(wallet=wallet, rate_per_second=bigbuy_rate, faults=bigbuy_faults)
+    stack = SandboxStack(
+        Running(shop, host, ports[0]).start(),
+        Running(woo, host, ports[1]).start(),
+        Running(bb, host, ports[2]).start(),
+        scenario,
+        wallet,
+        seeded=len(shopify_orders) + len(woocommerce_orders),
+    )
+    return stack
+
+
+def register(db: Database, stack: SandboxStack, *, supplier_rate: float = 0.9,
+             channel_settings: dict[str, Any] | None = None) -> dict[str, int]:
+    """Channel and supplier rows pointing at the stack, and the catalogue the supplier sells."""
+    described = stack.describe()
+    ids: dict[str, int] = {}
+    with db.session() as session:
+        for name, kind in (("shopify", "shopify"), ("woocommerce", "woocommerce")):
+            info = dict(described[name])
+            url = info.pop("url")
+            row = Channel(name=f"{name}-sandbox", kind=kind, role="channel", url=url, credentials=info,
+                          settings={"pull_every_seconds": 60, **(channel_settings or {})})
+            session.add(row)
+            session.flush()
+            ids[name] = row.id
+        bb = described["bigbuy"]
+        supplier = Channel(name="bigbuy-sandbox", kind="bigbuy", role="supplier", url=bb["url"],
+                           credentials={"api_key": bb["api_key"]},
+                           settings={"rate_per_second": supplier_rate, "carriers": ["gls", "correos"],
+                                     "language": "en"})
+        session.add(supplier)
+        session.flush()
+        ids["bigbuy"] = supplier.id
+        load_catalogue(session)
+    return ids
+
+
+def load_catalogue(session: Any) -> None:
+    upsert(session, CatalogueItem.__table__, [  # type: ignore[arg-type]
+        {"sku": p.sku, "supplier_sku": p.sku, "title": p.title, "cost": p.price} for p in catalogue.PRODUCTS
+    ], keys=["sku"], update=["supplier_sku", "title", "cost"])

@@ -1,0 +1,168 @@
+"""The connector contract: what the engine asks of a channel and of a supplier.
+
+A connector is a class with declarative attributes and a few small hooks; the orchestration
+(cursors, paging loops, storage, retries across messages) lives once, in ``sync``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import httpx
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from connectors.errors import ParseError
+from connectors.ratelimit import Pacer, Unpaced
+from connectors.records import (
+    ChannelOrder,
+    OrderPage,
+    Quote,
+    RejectedBody,
+    Shipment,
+    SupplierOrderRequest,
+    SupplierSubmission,
+    Tracking,
+)
+
+
+class ConnectorConfig(BaseModel):
+    """How to reach one account. ``credentials`` values are secrets: never logged, never in errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    kind: str
+    url: str
+    credentials: dict[str, SecretStr] = Field(default_factory=dict)
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+    def secret(self, key: str) -> str:
+        value = self.credentials.get(key)
+        if value is None:
+            raise KeyError(f"credential {key!r} is not configured for {self.name}")
+        return value.get_secret_value()
+
+
+class Connector(ABC):
+    kind: ClassVar[str]
+    role: ClassVar[str]  # "channel" or "supplier"
+
+    def __init__(
+        self,
+        config: ConnectorConfig,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        pacer: Pacer | None = None,
+    ) -> None:
+        self.config = config
+        self.pacer = pacer or Unpaced()
+        self.client = self.make_client(transport)
+
+    @abstractmethod
+    def make_client(self, transport: httpx.BaseTransport | None) -> httpx.Client:
+        """Build the httpx client with ``connectors.http.make_client``."""
+
+    def close(self) -> None:
+        self.client.close()
+
+    def __enter__(self) -> Connector:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class ChannelConnector(Connector):
+    """A sales channel: orders come in, tracking goes back."""
+
+    role: ClassVar[str] = "channel"
+    page_size: ClassVar[int] = 100
+    cursor_field: ClassVar[str] = "updated_at"
+    #: how far back each pull re-reads, so late writes and shifting pages are not missed
+    overlap_seconds: ClassVar[int] = 300
+
+    @abstractmethod
+    def fetch_orders(self, since: datetime | None, page: str | None = None) -> OrderPage:
+        """One page of orders updated at or after ``since``, oldest first.
+
+        ``page`` is the ``next_page`` token of the previous page of the same query. Bodies that
+        cannot be parsed are returned in ``OrderPage.rejected``, never raised, so the rest of the
+        page goes on.
+        """
+
+    @classmethod
+    @abstractmethod
+    def order_bodies(cls, body: Any) -> list[Any]:
+        """Split a response body (as the API returns it) into one body per order.
+
+        Raises ``ParseError`` when the body is not of the expected shape at all."""
+
+    @classmethod
+    @abstractmethod
+    def parse_order(cls, body: Any) -> ChannelOrder:
+        """Read one order body. Raises only this connector's ``ParseError``."""
+
+    def parse_page(self, body: Any) -> OrderPage:
+        """Parse a whole response body, quarantining what cannot be read."""
+        return parse_bodies(self, self.order_bodies(body))
+
+    @abstractmethod
+    def push_tracking(self, shipment: Shipment) -> None:
+        """Report one shipment and its tracking to the channel."""
+
+
+def parse_bodies(
+    connector: ChannelConnector | type[ChannelConnector], bodies: list[Any]
+) -> OrderPage:
+    page = OrderPage()
+    for body in bodies:
+        try:
+            page.orders.append(connector.parse_order(body))
+        except ParseError as exc:
+            external_id = body.get("id") if isinstance(body, dict) else None
+            page.rejected.append(
+                RejectedBody(
+                    body=body,
+                    error=str(exc),
+                    external_id=None if external_id is None else str(external_id)[:100],
+                )
+            )
+    return page
+
+
+class SupplierConnector(Connector):
+    """A dropshipping supplier: orders go out, status and tracking come back."""
+
+    role: ClassVar[str] = "supplier"
+    #: how many orders one tracking call may ask about
+    tracking_batch_size: ClassVar[int] = 100
+
+    @abstractmethod
+    def quote(self, request: SupplierOrderRequest) -> Quote:
+        """Price and split the order without creating it."""
+
+    @abstractmethod
+    def create(self, request: SupplierOrderRequest) -> SupplierSubmission:
+        """Create the order. A duplicate reference answers ``already_existed=True`` with the
+        existing supplier ids, never an error. Raises ``OutcomeUnknown`` when the request may
+        have been stored; ``NeedsReview`` is not raised: refusals come in the submission."""
+
+    @abstractmethod
+    def find_by_reference(self, internal_reference: str) -> SupplierSubmission | None:
+        """The supplier orders made under this reference, or None when there are none."""
+
+    @abstractmethod
+    def tracking(self, supplier_order_ids: list[str]) -> list[Tracking]:
+        """Tracking for up to ``tracking_batch_size`` supplier orders; orders without tracking
+        yet are left out."""
+
+    @abstractmethod
+    def wallet_balance(self) -> Decimal:
+        """The prepaid balance the supplier takes order payments from."""
+
+    def order_status(self, supplier_order_id: str) -> str | None:
+        """The supplier's status word for one order (optional)."""
+        return None

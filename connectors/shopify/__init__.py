@@ -1,0 +1,25 @@
+"""Shopify (REST Admin API) sales channel."""
+
+from connectors.shopify.connector import ShopifyConnector
+from connectors.shopify.errors import (
+    ShopifyAuthError,
+    ShopifyConfigError,
+    ShopifyError,
+    ShopifyOutcomeUnknown,
+    ShopifyParseError,
+    ShopifyRateLimited,
+    ShopifyRequestFailed,
+    ShopifyUnavailable,
+)
+
+__all__ = [
+    "ShopifyAuthError",
+    "ShopifyConfigError",
+    "ShopifyConnector",
+    "ShopifyError",
+    "ShopifyOutcomeUnknown",
+    "ShopifyParseError",
+    "ShopifyRateLimited",
+    "ShopifyRequestFailed",
+    "ShopifyUnavailable",
+]

@@ -1,0 +1,182 @@
+"""The Shopify REST Admin channel: orders in (``orders.json`` with ``Link`` paging), tracking back
+(``fulfillment_orders.json`` then ``fulfillments.json``)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, ClassVar
+
+import httpx
+
+from connectors import http
+from connectors.base import ChannelConnector, ConnectorConfig, parse_bodies
+from connectors.ratelimit import Pacer
+from connectors.records import ChannelOrder, OrderPage, Shipment, as_utc
+from connectors.shopify import client, fulfil, parse
+from connectors.shopify.errors import (
+    ShopifyConfigError,
+    ShopifyParseError,
+    ShopifyRateLimited,
+    ShopifyRequestFailed,
+    ShopifyUnavailable,
+)
+
+log = logging.getLogger(__name__)
+
+_API_VERSION = re.compile(r"[0-9]{4}-[0-9]{2}|unstable")
+_ORDER_ID = re.compile(r"[0-9]{1,20}")
+
+
+class ShopifyConnector(ChannelConnector):
+    kind: ClassVar[str] = "shopify"
+    page_size: ClassVar[int] = 250  # Shopify's maximum ``limit``
+    cursor_field: ClassVar[str] = "updated_at"
+    default_api_version: ClassVar[str] = "2024-10"
+    read_attempts: ClassVar[int] = 4
+    write_attempts: ClassVar[int] = 3
+    #: the standard plan leaks 2 calls/s: a second's pause frees room before the bucket overflows
+    near_limit_pause: ClassVar[float] = 1.0
+
+    def __init__(
+        self,
+        config: ConnectorConfig,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        pacer: Pacer | None = None,
+    ) -> None:
+        version = str(config.settings.get("api_version", self.default_api_version))
+        if not _API_VERSION.fullmatch(version):
+            raise ShopifyConfigError("api_version must look like 2024-10")
+        self.api_version = version
+        try:
+            limit = int(config.settings.get("page_size", self.page_size))
+        except (TypeError, ValueError):
+            raise ShopifyConfigError("page_size must be an integer") from None
+        self.limit = max(1, min(limit, 250))
+        #: (used, size) from the last X-Shopify-Shop-Api-Call-Limit seen
+        self.last_call_limit: tuple[int, int] | None = None
+        #: tests swap this to run retries and pauses without waiting
+        self.sleep: Callable[[float], Any] = time.sleep
+        self._token = ""
+        super().__init__(config, transport=transport, pacer=pacer)
+
+    def make_client(self, transport: httpx.BaseTransport | None) -> httpx.Client:
+        try:
+            token = self.config.secret("access_token")
+        except KeyError:
+            raise ShopifyConfigError("credential 'access_token' is not configured") from None
+        if not token:
+            raise ShopifyConfigError("credential 'access_token' is empty")
+        self._token = token
+        return http.make_client(self.config.url, headers={"X-Shopify-Access-Token": token},
+                                transport=transport)
+
+    # parsing ---------------------------------------------------------------------------------
+
+    @classmethod
+    def order_bodies(cls, body: Any) -> list[Any]:
+        return parse.order_bodies(body)
+
+    @classmethod
+    def parse_order(cls, body: Any) -> ChannelOrder:
+        return parse.parse_order(body)
+
+    # orders ----------------------------------------------------------------------------------
+
+    def fetch_orders(self, since: datetime | None, page: str | None = None) -> OrderPage:
+        params: dict[str, Any]
+        if page:
+            # Shopify refuses any filter next to page_info: the token carries the query
+            params = {"limit": self.limit, "page_info": page}
+        else:
+            params = {"status": "any", "limit": self.limit, "order": "updated_at asc"}
+            if since is not None:
+                params["updated_at_min"] = as_utc(since).isoformat(timespec="seconds")
+        response = self._get(self._path("orders.json"), params)
+        body = client.json_body(response, "orders page")
+        if not isinstance(body, dict) or not isinstance(body.get("orders"), list):
+            raise ShopifyParseError('orders page is not {"orders": [...]}')
+        result = parse_bodies(self, body["orders"])
+        result.next_page = client.next_page_info(response)
+        return result
+
+    # tracking --------------------------------------------------------------------------------
+
+    def push_tracking(self, shipment: Shipment) -> None:
+        """Fulfil the shipment's lines (all remaining ones when it names none) with its tracking.
+
+        Safe to call again, also after ``OutcomeUnknown``: it reads what is still open first, and
+        lines already fulfilled are not sent again.
+        """
+        order_id = shipment.order_external_id
+        if not _ORDER_ID.fullmatch(order_id):
+            raise ShopifyRequestFailed("order external id is not a Shopify order id")
+        wanted = None
+        if shipment.lines:
+            items = None
+            if any(line.external_id is None for line in shipment.lines):
+                items = self._order_line_items(order_id)
+            wanted = fulfil.wanted_quantities(shipment.lines, items)
+        response = self._get(self._path(f"orders/{order_id}/fulfillment_orders.json"))
+        body = client.json_body(response, "fulfillment orders")
+        open_orders = body.get("fulfillment_orders") if isinstance(body, dict) else None
+        groups = fulfil.plan(open_orders, wanted)
+        if not groups:
+            if fulfil.plan(open_orders, wanted, fulfil.WAITING_STATUSES):
+                # reporting "done" would drop the tracking for good
+                raise ShopifyUnavailable("the lines to fulfil are on hold or scheduled at Shopify")
+            log.info("shopify order %s: nothing left to fulfil", order_id)
+        for group in groups:
+            self._post(self._path("fulfillments.json"), fulfil.request_body(group, shipment))
+
+    def _order_line_items(self, order_id: str) -> Any:
+        response = self._get(self._path(f"orders/{order_id}.json"), {"fields": "id,line_items"})
+        body = client.json_body(response, "order")
+        order = body.get("order") if isinstance(body, dict) else None
+        return order.get("line_items") if isinstance(order, dict) else None
+
+    # HTTP ------------------------------------------------------------------------------------
+
+    def _path(self, resource: str) -> str:
+        return f"/admin/api/{self.api_version}/{resource}"
+
+    def _get(self, path: str, params: dict[str, Any] | None = None) -> httpx.Response:
+        return http.with_retries(lambda: self._send("GET", path, params=params),
+                                 attempts=self.read_attempts, sleep=self.sleep)
+
+    def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
+        # only failures that prove the write was not handled are retried here
+        return http.with_retries(lambda: self._send("POST", path, json=body, write=True),
+                                 attempts=self.write_attempts, sleep=self.sleep,
+                                 retry_on=(ShopifyRateLimited, ShopifyUnavailable))
+
+    def _send(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+              json: Any = None, write: bool = False) -> httpx.Response:
+        self.pacer.wait()
+        try:
+            response = self.client.request(method, path, params=params, json=json)
+        except httpx.TransportError as exc:
+            raise client.transport_error(exc, write=write) from None
+        self._note_call_limit(response)
+        try:
+            client.raise_for_status(response, write=write, secret=self._token)
+        except ShopifyRateLimited as exc:
+            if exc.retry_after is not None:
+                # every worker sharing the pacer holds back, not just this one
+                self.pacer.hold_until(time.time() + exc.retry_after)
+            raise
+        return response
+
+    def _note_call_limit(self, response: httpx.Response) -> None:
+        limit = client.call_limit(response)
+        if limit is None:
+            return
+        self.last_call_limit = limit
+        used, size = limit
+        if used >= size - 1:
+            log.debug("shopify call limit %s/%s: pausing %.1fs", used, size, self.near_limit_pause)
+            self.sleep(self.near_limit_pause)

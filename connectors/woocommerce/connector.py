@@ -1,0 +1,211 @@
+"""The WooCommerce REST wc/v3 channel: orders in by ``modified_after``, tracking out as notes."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Self
+
+import httpx
+
+from connectors.base import ChannelConnector, ConnectorConfig, parse_bodies
+from connectors.http import make_client
+from connectors.ratelimit import Pacer
+from connectors.records import ChannelOrder, OrderPage, Shipment, Tracking
+from connectors.woocommerce import parse
+from connectors.woocommerce.client import WooClient
+from connectors.woocommerce.errors import WooAuthError, WooParseError, WooRequestRejected
+
+log = logging.getLogger(__name__)
+
+#: statuses a shipment must not overwrite: done already, or the shop no longer wants it sent
+KEEP_STATUSES = frozenset({"completed", "cancelled", "refunded", "failed", "trash"})
+_ORDER_ID = re.compile(r"^[0-9]{1,20}$")
+
+
+def format_since(since: datetime) -> str:
+    """``modified_after`` as wc/v3 reads it with ``dates_are_gmt=true``: UTC, no offset."""
+    if since.tzinfo is not None:
+        since = since.astimezone(UTC)
+    return since.replace(tzinfo=None, microsecond=0).isoformat()
+
+
+def note_text(tracking: Tracking) -> str:
+    carrier = (tracking.carrier or "").strip()
+    text = f"Shipped with {carrier}: tracking {tracking.number}" if carrier else (
+        f"Shipped: tracking {tracking.number}")
+    return f"{text} {tracking.url}" if tracking.url else text
+
+
+def mentions(note: str, number: str) -> bool:
+    """Whether a note already carries this tracking number (as a whole token, so "12" does not
+    match "A123")."""
+    pattern = r"(?<![A-Za-z0-9])" + re.escape(number.strip()) + r"(?![A-Za-z0-9])"
+    return bool(number.strip()) and re.search(pattern, note) is not None
+
+
+def covers_whole_order(order: ChannelOrder, shipment: Shipment) -> bool:
+    """True when the shipment sends every unit of every line (no lines listed: all of them)."""
+    if not shipment.lines:
+        return True
+    by_id: Counter[str] = Counter()
+    by_sku: Counter[str] = Counter()
+    for line in shipment.lines:
+        if line.external_id:
+            by_id[line.external_id] += line.quantity
+        elif line.sku:
+            by_sku[line.sku] += line.quantity
+    for line in order.lines:
+        wanted = line.quantity
+        if line.external_id and by_id[line.external_id]:
+            taken = min(wanted, by_id[line.external_id])
+            by_id[line.external_id] -= taken
+            wanted -= taken
+        if wanted and line.sku:
+            taken = min(wanted, by_sku[line.sku])
+            by_sku[line.sku] -= taken
+            wanted -= taken
+        if wanted > 0:
+            return False
+    return True
+
+
+def newest_per_id(orders: list[ChannelOrder]) -> list[ChannelOrder]:
+    """Offset paging over a moving list can return the same order twice in one fetch."""
+    kept: dict[str, ChannelOrder] = {}
+    for order in orders:
+        seen = kept.get(order.external_id)
+        if seen is None or order.updated_at > seen.updated_at:
+            kept[order.external_id] = order
+    return list(kept.values())
+
+
+def _total_pages(response: httpx.Response) -> int | None:
+    try:
+        return int(response.headers["X-WP-TotalPages"])
+    except (KeyError, ValueError):
+        return None
+
+
+class WooCommerceConnector(ChannelConnector):
+    """Settings: ``query_string_auth`` (bool) sends the key and secret as query parameters
+    instead of HTTP Basic, for hosts that drop the ``Authorization`` header (HTTPS only)."""
+
+    kind: ClassVar[str] = "woocommerce"
+    page_size: ClassVar[int] = 100  # wc/v3's maximum ``per_page``
+    cursor_field: ClassVar[str] = "date_modified_gmt"
+
+    def __init__(
+        self,
+        config: ConnectorConfig,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        pacer: Pacer | None = None,
+    ) -> None:
+        super().__init__(config, transport=transport, pacer=pacer)
+        #: how retries wait; tests swap it for a no-op
+        self.retry_sleep: Callable[[float], Any] = time.sleep
+        auth_params = None
+        if self._query_auth():
+            key, secret = self._credentials()
+            auth_params = {"consumer_key": key, "consumer_secret": secret}
+        self.api = WooClient(self.client, self.pacer, auth_params=auth_params,
+                             sleep=lambda seconds: self.retry_sleep(seconds))
+
+    def __enter__(self) -> Self:  # the base's returns ``Connector``, hiding our methods
+        return self
+
+    def _query_auth(self) -> bool:
+        return bool(self.config.settings.get("query_string_auth", False))
+
+    def _credentials(self) -> tuple[str, str]:
+        try:
+            return self.config.secret("consumer_key"), self.config.secret("consumer_secret")
+        except KeyError:
+            raise WooAuthError("consumer_key and consumer_secret must both be configured") from None
+
+    def make_client(self, transport: httpx.BaseTransport | None) -> httpx.Client:
+        key, secret = self._credentials()
+        auth = None if self._query_auth() else (key, secret)
+        return make_client(self.config.url, auth=auth, transport=transport)
+
+    # Reading orders ---------------------------------------------------------------------
+
+    def fetch_orders(self, since: datetime | None, page: str | None = None) -> OrderPage:
+        number = self._page_number(page)
+        params = {
+            "dates_are_gmt": "true",
+            "orderby": "modified",
+            "order": "asc",
+            "per_page": str(self.page_size),
+            "page": str(number),
+        }
+        if since is not None:
+            params["modified_after"] = format_since(since)
+        body, response = self.api.get("/orders", params)
+        if not isinstance(body, list):
+            raise WooParseError("woocommerce: the order list answer is not a JSON list")
+        result = parse_bodies(self, body)
+        result.orders = newest_per_id(result.orders)
+        total_pages = _total_pages(response)
+        last = len(body) < self.page_size or (total_pages is not None and number >= total_pages)
+        result.next_page = None if last else str(number + 1)
+        return result
+
+    @staticmethod
+    def _page_number(page: str | None) -> int:
+        if page is None:
+            return 1
+        if not (page.isascii() and page.isdigit()) or int(page) < 1:
+            raise WooRequestRejected("invalid page token for woocommerce")
+        return int(page)
+
+    @classmethod
+    def order_bodies(cls, body: Any) -> list[Any]:
+        return parse.order_bodies(body)
+
+    @classmethod
+    def parse_order(cls, body: Any) -> ChannelOrder:
+        return parse.parse_order(body)
+
+    # Pushing tracking -------------------------------------------------------------------
+
+    def push_tracking(self, shipment: Shipment) -> None:
+        """Adds a (customer) note with the tracking, then completes the order when the shipment
+        covers all of it. Safe to call again: the note is looked up before it is written, and
+        an order already completed is not touched."""
+        order_id = shipment.order_external_id.strip()
+        if not _ORDER_ID.match(order_id):
+            raise WooRequestRejected("order id is not a WooCommerce order id")
+        body, _ = self.api.get(f"/orders/{order_id}")
+        order = self.parse_order(body)
+        self.api.retrying(lambda: self._ensure_note(order_id, shipment))
+        if not covers_whole_order(order, shipment):
+            log.info("woocommerce order %s: partial shipment, status left as is", order_id)
+            return
+        if order.status in KEEP_STATUSES:
+            log.info("woocommerce order %s: status %s kept", order_id, order.status)
+            return
+        # setting a status twice is harmless, so this write may be repeated
+        self.api.retrying(
+            lambda: self.api.send("PUT", f"/orders/{order_id}", json={"status": "completed"}))
+
+    def _ensure_note(self, order_id: str, shipment: Shipment) -> None:
+        """One attempt: read the notes, add ours when missing. Repeated whole on failure, so a
+        POST whose outcome was unknown is looked up before being sent again."""
+        notes, _ = self.api.call("GET", f"/orders/{order_id}/notes")
+        if not isinstance(notes, list):
+            raise WooParseError("woocommerce: the order notes answer is not a JSON list")
+        number = shipment.tracking.number
+        for note in notes:
+            text = note.get("note") if isinstance(note, dict) else None
+            if isinstance(text, str) and mentions(text, number):
+                return
+        self.api.send("POST", f"/orders/{order_id}/notes", json={
+            "note": note_text(shipment.tracking),
+            "customer_note": shipment.notify_customer,
+        })

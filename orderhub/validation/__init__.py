@@ -1,6 +1,0 @@
-"""Order checks. Importing this package registers every rule."""
-
-from orderhub.validation import rules as _rules  # noqa: F401  (registers the rules)
-from orderhub.validation.base import Context, Issue, Rule, rule, rules, validate
-
-__all__ = ["Context", "Issue", "Rule", "rule", "rules", "validate"]

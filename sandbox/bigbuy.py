@@ -1,0 +1,480 @@
+"""A fake BigBuy speaking the real wire format (see reference/bigbuy-api.md), with its quirks.
+
+Orders are priced, split by warehouse and paid from a wallet using ``catalogue``. Faults model what
+makes "exactly once" hard: a create stored but never answered, a 5xx before storing, errors inside
+200 bodies, an empty 200 for a reference that exists, bursts of 429. ``state()["duplicates"]``
+counts orders whose content was created twice, whatever their reference: the number that must
+stay 0.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from collections import Counter, deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import unquote
+
+from sandbox import catalogue
+from sandbox.server import App, Faults, Request, Response, json_response, text_response
+
+ADDRESS_MAX = 70
+POSTCODES: dict[str, tuple[str, str]] = {  # country -> (pattern, the example ER004 gives)
+    "ES": (r"\d{5}", "46005"), "PT": (r"\d{4}-\d{3}", "1100-148"), "FR": (r"\d{5}", "69002"),
+    "DE": (r"\d{5}", "10115"), "IT": (r"\d{5}", "00184"), "NL": (r"\d{4} ?[A-Za-z]{2}", "3511 LX"),
+    "BE": (r"\d{4}", "9000"),
+}
+CARRIERS = {1: "Correos", 2: "Chrono", 3: "GLS", 4: "DHL"}
+WAREHOUSE_CARRIER = {1: 1, 3: 3}
+STATUSES = {1: "Processing", 2: "Shipped", 3: "Delivered", 4: "Cancelled"}
+PAYMENT_METHODS = ("moneybox", "paypal", "bankwire")
+LIMITED = re.compile(r"/rest/(order|shipping|tracking|user)/")
+FIRST_ID = 100000
+#: the client's pacer and this server read different clocks: a call this early is still let in
+_TOLERANCE = 0.05
+_PAGES = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+
+
+@dataclass
+class BigBuyFaults(Faults):
+    drop_after_store_rate: float = 0.0  # store the create, then close the socket unanswered
+    error_before_store_rate: float = 0.0  # an HTML 5xx page on a create, nothing stored
+    quirk_rate: float = 0.0  # error inside a 200, raw HTTP 500 inside a 200, empty 200 on lookups
+    burst_429: int = 0  # answer 429 to this many calls in a row, once every ``burst_every`` calls
+    burst_every: int = 25
+
+
+@dataclass
+class StoredOrder:
+    id: str
+    reference: str
+    warehouse: int
+    lines: list[tuple[str, int]]
+    address: dict[str, Any]
+    total: Decimal
+    created_at: datetime
+    status: str = STATUSES[1]
+    tracking_number: str | None = None
+    shipped_at: datetime | None = None
+
+    def content(self) -> tuple[Any, ...]:
+        a = self.address
+        keys = ("firstName", "lastName", "address", "postcode", "country")
+        who = tuple(str(a.get(k, "")).strip().casefold() for k in keys)
+        return who + (tuple(sorted(self.lines)),)
+
+
+class _Window:
+    """At most ``calls`` per sliding ``seconds``, the window ``ratelimit.TokenBucket`` uses."""
+
+    def __init__(self, rate: float) -> None:
+        window = 1
+        while rate * window != int(rate * window) and window < 60:
+            window += 1
+        self.calls, self.seconds = max(1, int(rate * window)), float(window)
+        self.hits: deque[float] = deque()
+
+    def hit(self, now: float) -> tuple[bool, dict[str, str]]:
+        while self.hits and self.hits[0] <= now - self.seconds + _TOLERANCE:
+            self.hits.popleft()
+        allowed = len(self.hits) < self.calls
+        if allowed:
+            self.hits.append(now)
+        reset = math.ceil(self.hits[0] + self.seconds) if self.hits else math.ceil(now)
+        return allowed, {"X-RateLimit-Limit": str(self.calls), "X-RateLimit-Reset": str(reset),
+                         "X-RateLimit-Remaining": str(self.calls - len(self.hits))}
+
+
+def _info(info: str, data: Any = None) -> str:
+    return json.dumps({"info": info, "data": data})  # BigBuy's message is JSON inside a string
+
+
+def _er(code: str, info: str, data: Any = None, status: int = 409) -> Response:
+    return json_response({"code": code, "message": _info(info, data)}, status)
+
+
+def _products_error(inactive: list[str]) -> dict[str, Any]:
+    data = [{"sku": sku, "message": "Inactive product."} for sku in inactive]
+    return {"code": 409, "message": _info("Products error.", data)}
+
+
+def _too_many(reset: int, limit: str = "1") -> Response:
+    response = text_response("You exceeded the rate limit", 429)
+    response.headers.update({"X-RateLimit-Limit": limit, "X-RateLimit-Remaining": "0", "X-Ratelimit-Reset": str(reset)})
+    return response
+
+
+def _html_error(status: int) -> Response:
+    title = f"{status} {_PAGES.get(status, 'Error')}"
+    page = f"<!DOCTYPE html><html><head><title>{title}</title></head><body><h1>{title}</h1></body></html>"
+    return text_response(page, status, "text/html")
+
+
+STATUS_LIST = [{"id": k, "name": v} for k, v in STATUSES.items()]
+CARRIER_LIST = [{"id": k, "name": v} for k, v in CARRIERS.items()]
+SHIPPING_CARRIERS = [{**c, "shippingServices": [{"id": c["id"], "delay": "24-72h", "pod": False,
+                                                  "name": f"{c['name']} Standard"}]} for c in CARRIER_LIST]
+RAW_500 = ("HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n\r\n"
+           '{"code":500,"message":"Internal Server Error"}')
+
+
+class BigBuySandbox(App):
+    name = "bigbuy"
+    faults: BigBuyFaults
+
+    def __init__(self, *, api_key: str = "bb_sandbox_key", wallet: Decimal = Decimal("10000.00"),
+                 rate_per_second: float = 1.0, out_of_stock: Iterable[str] = frozenset(),
+                 faults: BigBuyFaults | None = None) -> None:
+        super().__init__(faults or BigBuyFaults())
+        self.api_key = api_key
+        self.wallet = Decimal(wallet)
+        self.out_of_stock = set(out_of_stock)
+        self.window = _Window(rate_per_second) if rate_per_second > 0 else None
+        self.orders: dict[str, StoredOrder] = {}
+        self.orders_by_reference: dict[str, list[str]] = {}
+        self._next_id = FIRST_ID
+        self._burst_left = self._calls = 0
+        routes: list[tuple[str, str, Any]] = [
+            ("POST", r"/rest/order/create/multishipping\.json", lambda r: self._create(r, split=True)),
+            ("POST", r"/rest/order/create\.json", lambda r: self._create(r, split=False)),
+            ("POST", r"/rest/order/check/multishipping\.json", lambda r: self._check(r, split=True)),
+            ("POST", r"/rest/order/check\.json", lambda r: self._check(r, split=False)),
+            ("GET", r"/rest/order/orderstatuses\.json", lambda r: self._read(r, STATUS_LIST)),
+            ("GET", r"/rest/order/reference/(?P<ref>[^/]+)\.json", self._by_reference),
+            ("GET", r"/rest/order/(?P<id>\d+)\.json", self._order),
+            ("POST", r"/rest/tracking/orders\.json", self._tracking),
+            ("GET", r"/rest/tracking/order/(?P<id>\d+)\.json", self._tracking_one),
+            ("GET", r"/rest/tracking/carriers\.json", lambda r: self._read(r, CARRIER_LIST)),
+            ("GET", r"/rest/shipping/carriers\.json", lambda r: self._read(r, SHIPPING_CARRIERS)),
+            ("GET", r"/rest/user/purse\.json", lambda r: self._read(r, f"{self.wallet:.2f}")),
+            ("POST", r"/_sandbox/advance", self._advance),
+            ("GET", r"/_sandbox/state", lambda r: json_response(self.state())),
+            ("POST", r"/_sandbox/wallet", self._set_wallet),
+        ]
+        for method, pattern, handler in routes:
+            self.add(method, pattern, handler)
+
+    # Controls ---------------------------------------------------------------------------------
+
+    def advance(self, step: int = 1) -> int:
+        """Ship every order not shipped yet (a tracking number each, the carrier of its warehouse);
+        returns how many shipped. ``step`` mirrors the channel sandboxes' ``advance``: BigBuy has
+        one story only, so every step ships what is pending."""
+        now = datetime.now(UTC)
+        with self.lock:
+            pending = [o for o in self.orders.values() if o.tracking_number is None]
+            for order in pending:
+                order.status, order.shipped_at = STATUSES[2], now
+                order.tracking_number = f"BB{order.id}{order.warehouse}ES"
+        return len(pending)
+
+    def set_wallet(self, amount: Decimal) -> None:
+        with self.lock:
+            self.wallet = Decimal(amount)
+
+    def state(self) -> dict[str, Any]:
+        with self.lock:
+            contents = Counter(o.content() for o in self.orders.values())
+            return {"orders": len(self.orders), "references": len(self.orders_by_reference),
+                    "duplicates": sum(n - 1 for n in contents.values()), "wallet": f"{self.wallet:.2f}"}
+
+    def _advance(self, request: Request) -> Response:
+        body = request.json() if request.body else None
+        step = body.get("step", 1) if isinstance(body, dict) else 1
+        return json_response({"shipped": self.advance(int(step))})
+
+    def _set_wallet(self, request: Request) -> Response:
+        try:
+            self.set_wallet(Decimal(str((request.json() or {})["amount"])))
+        except (ValueError, KeyError, TypeError, InvalidOperation):
+            return json_response({"code": 400, "message": "amount required"}, 400)
+        return json_response(self.state())
+
+    # Gatekeeping: auth, rate limit, faults ----------------------------------------------------
+
+    def dispatch(self, request: Request) -> Response:
+        if not request.path.startswith("/rest/"):
+            return super().dispatch(request)
+        if request.headers.get("authorization", "") != f"Bearer {self.api_key}":
+            return json_response({"message": "Invalid Token"}, 401)
+        limits: dict[str, str] = {}
+        if self.window is not None and LIMITED.match(request.path):
+            with self.lock:
+                allowed, limits = self.window.hit(time.time())
+            if not allowed:
+                return _too_many(int(limits["X-RateLimit-Reset"]), limits["X-RateLimit-Limit"])
+        response = super().dispatch(request)
+        for name, value in limits.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    def injected_fault(self, request: Request) -> Response | None:
+        faults, rng = self.faults, self.faults.rng
+        with self.lock:
+            self._calls += 1
+            if self._burst_left > 0 or (faults.burst_429 > 0 and self._calls % max(1, faults.burst_every) == 0):
+                self._burst_left = (self._burst_left or faults.burst_429) - 1
+                return _too_many(math.ceil(time.time() + 1))
+            if faults.http_429_rate and rng.random() < faults.http_429_rate:
+                return _too_many(math.ceil(time.time() + 1))
+            if faults.http_5xx_rate and rng.random() < faults.http_5xx_rate:
+                return _html_error(rng.choice(list(_PAGES)))
+        return None
+
+    def _chance(self, rate: float) -> bool:
+        with self.lock:
+            return bool(rate) and self.faults.rng.random() < rate
+
+    def _quirk(self, *kinds: str) -> str | None:
+        with self.lock:
+            if not self.faults.quirk_rate or self.faults.rng.random() >= self.faults.quirk_rate:
+                return None
+            return self.faults.rng.choice(kinds)
+
+    def _quirky(self, quirk: str | None) -> Response | None:
+        if quirk == "error200":
+            return json_response({"code": 409, "message": "Something went wrong"}, 200)
+        if quirk == "raw500":
+            return text_response(RAW_500, 200, "text/html")
+        if quirk == "empty200":
+            return Response(200, b"", {"Content-Type": "application/json"})
+        return None
+
+    def _read(self, request: Request, payload: Any) -> Response:
+        return self._quirky(self._quirk("error200", "raw500")) or json_response(payload)
+
+    # Orders -----------------------------------------------------------------------------------
+
+    def _create(self, request: Request, *, split: bool) -> Response:
+        if self._chance(self.faults.error_before_store_rate):
+            return _html_error(self.faults.rng.choice(list(_PAGES)))
+        order, invalid = _read_order(request)
+        if invalid is not None:
+            return invalid
+        quirk = self._quirk("error200", "raw500")
+        if quirk == "error200":  # an error answer, nothing stored
+            return self._quirky(quirk) or Response(500)
+        with self.lock:
+            response, stored = self._place(order, split)
+        if stored and quirk == "raw500":  # stored, but the answer is garbage
+            return self._quirky(quirk) or Response(500)
+        if stored and self._chance(self.faults.drop_after_store_rate):
+            return Response(drop=True)
+        return response
+
+    def _place(self, order: dict[str, Any], split: bool) -> tuple[Response, bool]:
+        reference = str(order["internalReference"])
+        if reference in self.orders_by_reference:
+            first = self.orders_by_reference[reference][0]
+            return _er("ER008", "Duplicated internal reference.", {"orderId": int(first)}), False
+        groups, errors, refusal = _evaluate(order, split, self.out_of_stock)
+        if refusal is not None:
+            return refusal, False
+        total = sum((g.total for g in groups), Decimal("0"))
+        if order.get("paymentMethod", "moneybox") == "moneybox":
+            if self.wallet < total:
+                data = {"moneyBoxAmount": float(self.wallet), "totalOrder": float(total)}
+                return _er("ER005", "Insufficient money in the purse.", data), False
+            self.wallet -= total
+        made = []
+        for group in groups:
+            order_id, self._next_id = str(self._next_id), self._next_id + 1
+            address = dict(order["shippingAddress"])
+            now = datetime.now(UTC)
+            self.orders[order_id] = StoredOrder(order_id, reference, group.warehouse, group.lines, address,
+                                                group.total, now)
+            self.orders_by_reference.setdefault(reference, []).append(order_id)
+            made.append({"productReferences": group.skus, "id": order_id, "warehouse": group.warehouse,
+                         "url": f"/rest/order/{order_id}"})
+        if not split:
+            return Response(201, b"", {"Location": f"/rest/order/{made[0]['id']}"}), True
+        return json_response({"orders": made, "errors": errors}), True
+
+    def _check(self, request: Request, *, split: bool) -> Response:
+        order, invalid = _read_order(request)
+        if invalid is not None:
+            return invalid
+        quirky = self._quirky(self._quirk("error200", "raw500"))
+        if quirky is not None:
+            return quirky
+        groups, errors, refusal = _evaluate(order, split, self.out_of_stock)
+        if refusal is not None:
+            return refusal
+        priced = [g.priced() for g in groups]
+        if split:
+            return json_response({"orders": priced, "errors": errors})
+        keys = ("totalWithoutTaxesAndWithoutShippingCost", "totalWithoutTaxes", "total")
+        return json_response({k: round(sum(p[k] for p in priced), 2) for k in keys})
+
+    def _by_reference(self, request: Request) -> Response:
+        quirky = self._quirky(self._quirk("error200", "raw500", "empty200"))
+        if quirky is not None:
+            return quirky
+        reference = unquote(request.params["ref"])
+        with self.lock:
+            ids = self.orders_by_reference.get(reference)
+            first = self.orders[ids[0]] if ids else None
+        if first is None:
+            return json_response({"code": 404, "message": f"No order found with refOrder: {reference}"}, 404)
+        return json_response({"id": first.id, "totalPaidTaxIncl": f"{first.total:.2f}"})
+
+    def _order(self, request: Request) -> Response:
+        with self.lock:
+            o = self.orders.get(request.params["id"])
+        if o is None:
+            return json_response({"code": 404, "message": "Order not found"}, 404)
+        return self._read(request, _order_json(o))
+
+    # Tracking ---------------------------------------------------------------------------------
+
+    def _tracking(self, request: Request) -> Response:
+        try:
+            ids = [str(o["id"]) for o in request.json()["track"]["orders"]]
+        except (ValueError, KeyError, TypeError):
+            return json_response({"code": 400, "message": "Invalid track body"}, 400)
+        with self.lock:
+            shipped = [_tracking_json(self.orders[i]) for i in ids
+                       if i in self.orders and self.orders[i].tracking_number]
+        return self._read(request, shipped)
+
+    def _tracking_one(self, request: Request) -> Response:
+        with self.lock:
+            o = self.orders.get(request.params["id"])
+        if o is None or o.tracking_number is None:
+            return json_response({"code": 404, "message": "Tracking not found"}, 404)
+        return self._read(request, _tracking_json(o))
+
+
+def _order_json(o: StoredOrder) -> dict[str, Any]:
+    shipping, tax = catalogue.SHIPPING_PER_WAREHOUSE, 1 + catalogue.TAX_RATE
+    carrier = WAREHOUSE_CARRIER.get(o.warehouse, 1)
+    products = [{"id": int(sku[1:]), "reference": sku, "quantity": qty, "name": p.title,
+                 "priceTaxIncl": float(p.price * tax), "priceTaxExcl": float(p.price)}
+                for sku, qty in o.lines for p in [catalogue.BY_SKU[sku]]]
+    return {"id": o.id, "internalReference": o.reference, "dateAdd": f"{o.created_at:%Y-%m-%d %H:%M:%S}",
+            "totalPaidTaxIncl": float(o.total), "totalPaidTaxExcl": float(round(o.total / tax, 2)),
+            "totalShippingTaxIncl": float(shipping * tax), "totalShippingTaxExcl": float(shipping),
+            "status": o.status, "shippingAddress": o.address, "products": products,
+            "carriers": [{"id": carrier, "name": CARRIERS[carrier], "price": float(shipping)}]}
+
+
+def _tracking_json(order: StoredOrder) -> dict[str, Any]:
+    at = order.shipped_at or order.created_at
+    tracking = {"trackingNumber": order.tracking_number, "statusDescription": order.status,
+                "statusDate": at.isoformat(timespec="seconds"), "descriptionTranslated": order.status,
+                "carrier": {"id": WAREHOUSE_CARRIER.get(order.warehouse, 1)}}
+    return {"id": order.id, "reference": order.reference, "trackings": [tracking]}
+
+
+def _read_order(request: Request) -> tuple[dict[str, Any], Response | None]:
+    """The order body, or the 400 form-validation answer BigBuy gives for a bad one."""
+    try:
+        body = request.json()
+    except ValueError:
+        return {}, json_response({"code": 400, "message": "Invalid JSON"}, 400)
+    order = body.get("order") if isinstance(body, dict) else None
+    if not isinstance(order, dict):
+        errors = {"errors": ["This value should not be null."], "children": {}}
+        return {}, json_response({"code": 400, "message": "Validation Failed", "errors": errors}, 400)
+    given = order.get("shippingAddress")
+    address: dict[str, Any] = given if isinstance(given, dict) else {}
+    fields: dict[str, Any] = {}
+    for name in ("firstName", "lastName", "country", "postcode", "town", "address", "phone"):
+        if not str(address.get(name) or "").strip():
+            fields[name] = {"errors": ["This value should not be blank."]}
+    if len(str(address.get("address") or "")) > ADDRESS_MAX:
+        fields["address"] = {"errors": [f"This value is too long. It should have {ADDRESS_MAX} characters or less."]}
+    children: dict[str, Any] = {"shippingAddress": {"children": fields}} if fields else {}
+    products = order.get("products")
+    if not isinstance(products, list) or not products:
+        children["products"] = {"errors": ["This collection should contain 1 element or more."]}
+    else:
+        bad = {}
+        for i, p in enumerate(products):
+            p = p if isinstance(p, dict) else {}
+            if not str(p.get("reference") or "").strip():
+                bad[str(i)] = {"children": {"reference": {"errors": ["This value should not be blank."]}}}
+            elif not isinstance(p.get("quantity"), int) or p["quantity"] < 1:
+                bad[str(i)] = {"children": {"quantity": {"errors": ["This value should be positive."]}}}
+        if bad:
+            children["products"] = {"children": bad}
+    if not str(order.get("internalReference") or "").strip():
+        children["internalReference"] = {"errors": ["This value should not be blank."]}
+    if children:
+        errors = {"errors": [], "children": children}
+        return {}, json_response({"code": 400, "message": "Validation Failed", "errors": errors}, 400)
+    order["shippingAddress"] = address
+    return order, None
+
+
+@dataclass
+class _Group:
+    """The products of one order that ship from one warehouse: one supplier order."""
+
+    warehouse: int
+    lines: list[tuple[str, int]]
+
+    @property
+    def skus(self) -> list[str]:
+        return [sku for sku, _ in self.lines]
+
+    @property
+    def total(self) -> Decimal:
+        return catalogue.supplier_total(self.lines)
+
+    def priced(self) -> dict[str, Any]:
+        net = sum((catalogue.BY_SKU[s].price * q for s, q in self.lines), Decimal("0"))
+        return {"productReferences": self.skus, "totalWithoutTaxesAndWithoutShippingCost": float(net),
+                "totalWithoutTaxes": float(net + catalogue.SHIPPING_PER_WAREHOUSE),
+                "total": float(self.total), "warehouse": self.warehouse}
+
+
+def _evaluate(
+    order: dict[str, Any], split: bool, out_of_stock: set[str]
+) -> tuple[list[_Group], list[dict[str, Any]], Response | None]:
+    """Price and split a valid order: (groups to create, errors of refused groups, or a whole
+    refusal when nothing can be created)."""
+    if order.get("paymentMethod", "moneybox") not in PAYMENT_METHODS:
+        return [], [], _er("ER011", "Invalid payment method.")
+    wanted = {str(c.get("name", "")).lower() for c in order.get("carriers") or [] if isinstance(c, dict)}
+    if wanted and not wanted & {n.lower() for n in CARRIERS.values()}:
+        return [], [], _er("ER010", "No carrier available for this order.")
+    country = str(order["shippingAddress"].get("country", "")).upper()
+    postcode = str(order["shippingAddress"]["postcode"]).strip()
+    if country in POSTCODES and not re.fullmatch(POSTCODES[country][0], postcode):
+        return [], [], _er("ER004", "Wrong postcode format.", {"zipExample": POSTCODES[country][1]})
+    lines: dict[str, int] = {}
+    for p in order["products"]:
+        lines[str(p["reference"])] = lines.get(str(p["reference"]), 0) + int(p["quantity"])
+    unknown = [sku for sku in lines if sku not in catalogue.BY_SKU]
+    if unknown:
+        return [], [], _er("ER001", "Product not found.", {"skus": unknown})
+    by_warehouse: dict[int, list[tuple[str, int]]] = {}
+    for sku, qty in lines.items():
+        by_warehouse.setdefault(catalogue.BY_SKU[sku].warehouse if split else 0, []).append((sku, qty))
+    groups: list[_Group] = []
+    errors: list[dict[str, Any]] = []
+    inactive: list[str] = []
+    empty: list[str] = []
+    for warehouse, group in sorted(by_warehouse.items()):
+        off = [s for s, _ in group if not catalogue.BY_SKU[s].active]
+        dry = [s for s, q in group if s not in off and (catalogue.BY_SKU[s].stock < q or s in out_of_stock)]
+        where = {"productReferences": off + dry, "warehouse": warehouse}
+        if off:
+            errors.append({**_products_error(off), **where})
+        if dry:
+            errors.append({"code": "ER003", "message": _info("No stock.", {"skus": dry}), **where})
+        inactive, empty = inactive + off, empty + dry
+        if not off and not dry:
+            groups.append(_Group(warehouse or min(catalogue.BY_SKU[s].warehouse for s, _ in group), group))
+    if groups:
+        return groups, errors, None
+    if inactive:
+        return [], [], json_response(_products_error(inactive), 409)
+    return [], [], _er("ER003", "No stock.", {"skus": empty})

@@ -1,0 +1,433 @@
+"""A fake WooCommerce shop speaking REST wc/v3: orders, order notes, status updates.
+
+Bodies follow the official samples (``payloads/woocommerce``): plain dates are the shop's local
+time (CET here, so a client reading them instead of ``*_gmt`` is an hour off), money is text
+except line ``price``, and listing is offset paging with ``X-WP-Total``/``X-WP-TotalPages``.
+The clock is derived from the data, not the wall, so every run tells the same story.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import math
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sandbox import seeding, server
+from sandbox.server import Request, Response, json_response
+
+API = "/wp-json/wc/v3"
+SITE_OFFSET = timedelta(hours=1)
+STATUSES = ("pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed",
+            "checkout-draft", "trash")
+_LABELS = {"pending": "Pending payment", "on-hold": "On hold", "checkout-draft": "Draft"}
+#: (modified, created, id, status, spec or raw body)
+Row = tuple[datetime, datetime, int, str, "seeding.OrderSpec | dict[str, Any]"]
+_ORDERBY = ("date", "id", "include", "title", "slug", "modified")
+#: WordPress date queries are exclusive: "after" means strictly later
+_BOUNDS: dict[str, Callable[[Row, datetime], bool]] = {
+    "modified_after": lambda r, t: r[0] > t,
+    "modified_before": lambda r, t: r[0] < t,
+    "after": lambda r, t: r[1] > t,
+    "before": lambda r, t: r[1] < t,
+}
+_HTML_503 = (
+    "<!DOCTYPE html>\n<html><head><title>503 Service Unavailable</title></head><body>\n"
+    "<h1>Service Unavailable</h1>\n<p>The server is temporarily unable to service your "
+    "request due to maintenance downtime or capacity problems. Please try again later.</p>\n"
+    "</body></html>\n"
+)
+
+
+def _error(code: str, message: str, status: int, **extra: Any) -> Response:
+    return json_response({"code": code, "message": message, "data": {"status": status, **extra}},
+                         status)
+
+
+def _invalid(param: str, why: str) -> Response:
+    return _error("rest_invalid_param", f"Invalid parameter(s): {param}", 400, params={param: why})
+
+
+def _json_object(request: Request) -> dict[str, Any] | Response:
+    try:
+        data = request.json() or {}
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        return data
+    return _error("rest_invalid_json", "Invalid JSON body passed.", 400)
+
+
+def _dates(prefix: str, at: datetime | None) -> dict[str, str | None]:
+    """``prefix`` in the shop's local time and ``prefix_gmt`` in UTC, both without an offset."""
+    if at is None:
+        return {prefix: None, f"{prefix}_gmt": None}
+    utc = at.astimezone(UTC).replace(tzinfo=None)
+    return {prefix: (utc + SITE_OFFSET).isoformat(timespec="seconds"),
+            f"{prefix}_gmt": utc.isoformat(timespec="seconds")}
+
+
+def _money(amount: Decimal) -> str:
+    return f"{amount:.2f}"
+
+
+def _links(path: str, **more: str) -> dict[str, list[dict[str, str]]]:
+    base = "https://shop.example" + API
+    links = {"self": [{"href": base + path}],
+             "collection": [{"href": base + path.rsplit("/", 1)[0]}]}
+    links.update({name: [{"href": base + href}] for name, href in more.items()})
+    return links
+
+
+class WooCommerceSandbox(server.App):
+    name = "woocommerce"
+
+    def __init__(
+        self,
+        orders: list[seeding.OrderSpec],
+        *,
+        consumer_key: str = "ck_sandbox",
+        consumer_secret: str = "cs_sandbox",
+        faults: server.Faults | None = None,
+    ) -> None:
+        super().__init__(faults)
+        self.consumer_key = consumer_key
+        self.consumer_secret = consumer_secret
+        self.specs: list[seeding.OrderSpec] = []
+        self._by_id: dict[int, seeding.OrderSpec] = {}
+        self.raw: list[tuple[datetime, dict[str, Any]]] = []  # malformed bodies, served as is
+        self.notes: dict[int, list[dict[str, Any]]] = {}  # order id -> notes, oldest first
+        self.completed: list[int] = []  # order ids set to "completed" through the API
+        self._status: dict[int, str] = {}  # statuses set through the API
+        self._paid_at: dict[int, datetime] = {}
+        self._completed_at: dict[int, datetime] = {}
+        self._clock = seeding.BASE_TIME
+        self._next_note = 1001
+        self.add_orders(orders)
+
+        order, notes = API + r"/orders/(?P<id>\d+)", API + r"/orders/(?P<id>\d+)/notes"
+        listing = ("cannot_view", "Sorry, you cannot list resources.")
+        self.add("GET", API + r"/orders", self._guard(self._list, *listing))
+        self.add("GET", order, self._guard(self._get, "cannot_view",
+                                           "Sorry, you cannot view this resource."))
+        self.add("PUT", order, self._guard(self._update, "cannot_edit",
+                                           "Sorry, you are not allowed to edit this resource."))
+        self.add("GET", notes, self._guard(self._list_notes, *listing))
+        self.add("POST", notes, self._guard(self._create_note, "cannot_create",
+                                            "Sorry, you are not allowed to create resources."))
+        for method in ("GET", "POST", "PUT", "DELETE", "PATCH"):
+            self.add(method, r"/wp-json/.*", lambda r: _error(
+                "rest_no_route", "No route was found matching the URL and request method.", 404))
+        self.add("POST", r"/_sandbox/advance", self._advance_route)
+        self.add("GET", r"/_sandbox/state", lambda r: json_response(self.state()))
+
+    # Control ----------------------------------------------------------------------------
+
+    def credentials(self) -> dict[str, str]:
+        return {"consumer_key": self.consumer_key, "consumer_secret": self.consumer_secret}
+
+    def add_orders(self, specs: list[seeding.OrderSpec]) -> None:
+        with self.lock:
+            for spec in specs:
+                self.specs.append(spec)
+                self._by_id[spec.order_id] = spec
+                if spec.paid:
+                    self._paid_at[spec.order_id] = spec.updated_at
+                self._clock = max(self._clock, spec.updated_at)
+
+    def add_raw(self, body: dict[str, Any]) -> None:
+        """Serve ``body`` as it is among the orders, modified "now" (for quarantine tests)."""
+        with self.lock:
+            self.raw.append((self._tick(), body))
+
+    def advance(self, step: int, at: datetime | None = None) -> list[int]:
+        """Apply the seeded changes due at ``step``; returns the ids of the orders changed."""
+        with self.lock:
+            when = self._tick(60) if at is None else at if at.tzinfo else at.replace(tzinfo=UTC)
+            changed = seeding.advance(self.specs, step, when)
+            for spec in changed:
+                if spec.cancelled:
+                    self._status.pop(spec.order_id, None)  # a cancellation outranks our status
+                if spec.paid and spec.order_id not in self._paid_at:
+                    self._paid_at[spec.order_id] = spec.updated_at
+                self._clock = max(self._clock, spec.updated_at)
+            return [spec.order_id for spec in changed]
+
+    def state(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "orders": len(self.specs) + len(self.raw),
+                "notes": {str(k): [n["note"] for n in v] for k, v in self.notes.items() if v},
+                "completed": list(self.completed),
+            }
+
+    def _advance_route(self, request: Request) -> Response:
+        try:
+            data = request.json() or {}
+            step = int(data["step"])
+            at = datetime.fromisoformat(data["at"]) if data.get("at") else None
+        except (ValueError, KeyError, TypeError):
+            return json_response({"error": 'expected {"step": <int>, "at": <iso date>?}'}, 400)
+        return json_response({"changed": self.advance(step, at)})
+
+    def _tick(self, seconds: int = 1) -> datetime:
+        """The shop's "now": later than every date it has served, so changes sort last."""
+        self._clock += timedelta(seconds=seconds)
+        return self._clock
+
+    # Faults and auth --------------------------------------------------------------------
+
+    def injected_fault(self, request: Request) -> Response | None:
+        with self.lock:
+            throttle = self.faults.rng.random() < self.faults.http_429_rate
+            down = self.faults.rng.random() < self.faults.http_5xx_rate
+        if throttle:
+            # WooCommerce has no limit of its own: this is what hosts and WAF plugins answer
+            response = _error("woocommerce_rest_too_many_requests", "Too many requests.", 429)
+            response.headers["Retry-After"] = "1"
+            return response
+        if down:
+            return server.text_response(_HTML_503, 503, "text/html; charset=UTF-8")
+        return None
+
+    def _authorized(self, request: Request) -> bool:
+        header = request.headers.get("authorization", "")
+        if header[:6].lower() == "basic ":
+            try:
+                key, _, secret = base64.b64decode(header[6:], validate=True).decode().partition(":")
+            except (binascii.Error, UnicodeDecodeError):
+                return False
+        else:  # WooCommerce also reads the pair from the query string (hosts that drop headers)
+            key = request.arg("consumer_key") or ""
+            secret = request.arg("consumer_secret") or ""
+        key_ok = hmac.compare_digest(key.encode(), self.consumer_key.encode())
+        return hmac.compare_digest(secret.encode(), self.consumer_secret.encode()) and key_ok
+
+    def _guard(self, handler: server.Handler, what: str, message: str) -> server.Handler:
+        """WooCommerce answers 401 with a per-route ``woocommerce_rest_cannot_*`` code."""
+        def guarded(request: Request) -> Response:
+            if self._authorized(request):
+                return handler(request)
+            return _error(f"woocommerce_rest_{what}", message, 401)
+        return guarded
+
+    # Rendering --------------------------------------------------------------------------
+
+    def _status_of(self, spec: seeding.OrderSpec) -> str:
+        if spec.order_id in self._status:
+            return self._status[spec.order_id]
+        if spec.cancelled:
+            return "cancelled"
+        return "processing" if spec.paid else "pending"
+
+    def render(self, spec: seeding.OrderSpec) -> dict[str, Any]:
+        status = self._status_of(spec)
+        person = {"first_name": spec.first_name, "last_name": spec.last_name,
+                  "company": spec.company, "address_1": spec.address1,
+                  "address_2": spec.address2, "city": spec.city, "state": spec.region,
+                  "postcode": spec.postcode, "country": spec.country_code}
+        subtotal = sum((ln.unit_price * ln.quantity for ln in spec.lines), Decimal("0"))
+        links = {"customer": f"/customers/{spec.customer_id}"} if spec.customer_id else {}
+        return {
+            "id": spec.order_id, "parent_id": 0, "number": str(spec.number),
+            "order_key": f"wc_order_{zlib.crc32(str(spec.order_id).encode()):08x}",
+            "created_via": "checkout", "version": "9.4.2", "status": status,
+            "currency": spec.currency, **_dates("date_created", spec.created_at),
+            **_dates("date_modified", spec.updated_at), "discount_total": "0.00",
+            "discount_tax": "0.00", "shipping_total": _money(spec.total - subtotal),
+            "shipping_tax": "0.00", "cart_tax": "0.00", "total": _money(spec.total),
+            "total_tax": "0.00", "prices_include_tax": True, "customer_id": spec.customer_id or 0,
+            "customer_ip_address": "203.0.113.7", "customer_user_agent": "Mozilla/5.0",
+            "customer_note": "", "billing": {**person, "email": spec.email, "phone": spec.phone},
+            "shipping": {**person, "phone": ""},  # checkouts seldom ask a shipping phone
+            "payment_method": "stripe", "payment_method_title": "Credit card",
+            "transaction_id": f"ch_{spec.order_id}" if spec.order_id in self._paid_at else "",
+            **_dates("date_paid", self._paid_at.get(spec.order_id)),
+            **_dates("date_completed", self._completed_at.get(spec.order_id)),
+            "cart_hash": "", "meta_data": [],
+            "line_items": [{
+                "id": ln.line_id, "name": ln.title,
+                "product_id": 100 + zlib.crc32(ln.sku.encode()) % 9000, "variation_id": 0,
+                "quantity": ln.quantity, "tax_class": "",
+                "subtotal": _money(ln.unit_price * ln.quantity), "subtotal_tax": "0.00",
+                "total": _money(ln.unit_price * ln.quantity), "total_tax": "0.00", "taxes": [],
+                "meta_data": [], "sku": ln.sku, "price": float(ln.unit_price),
+            } for ln in spec.lines],
+            "tax_lines": [],
+            "shipping_lines": [{"id": spec.order_id * 10 + 9, "method_title": "Flat rate",
+                                "method_id": "flat_rate", "total": _money(spec.total - subtotal),
+                                "total_tax": "0.00", "taxes": [], "meta_data": []}],
+            "fee_lines": [], "coupon_lines": [], "refunds": [],
+            "_links": _links(f"/orders/{spec.order_id}", **links),
+        }
+
+    def _rows(self) -> list[Row]:
+        """Every order, raw ones included; rendered later, only for the page served (bulk runs
+        page through tens of thousands of orders)."""
+        rows: list[Row] = [(s.updated_at, s.created_at, s.order_id, self._status_of(s), s)
+                           for s in self.specs]
+        for at, body in self.raw:
+            raw_id = body.get("id")
+            raw_status = body.get("status")
+            rows.append((at, at, raw_id if isinstance(raw_id, int) else 0,
+                         raw_status if isinstance(raw_status, str) else "", body))
+        return rows
+
+    def _body(self, row: Row) -> dict[str, Any]:
+        source = row[4]
+        return source if isinstance(source, dict) else self.render(source)
+
+    def _find(self, order_id: int) -> seeding.OrderSpec | None:
+        return self._by_id.get(order_id)
+
+    # Routes -----------------------------------------------------------------------------
+
+    def _list(self, request: Request) -> Response:
+        query = _Query.read(request)
+        if isinstance(query, Response):
+            return query
+        with self.lock:
+            rows = query.select(self._rows())
+            total = len(rows)
+            pages = math.ceil(total / query.per_page)
+            start = (query.page - 1) * query.per_page
+            body = [self._body(r) for r in rows[start:start + query.per_page]]
+        headers = {"X-WP-Total": str(total), "X-WP-TotalPages": str(pages)}
+        if query.page < pages:
+            nxt = f"https://shop.example{API}/orders?page={query.page + 1}"
+            headers["Link"] = f'<{nxt}>; rel="next"'
+        return json_response(body, headers=headers)
+
+    def _get(self, request: Request) -> Response:
+        order_id = int(request.params["id"])
+        with self.lock:
+            spec = self._find(order_id)
+            if spec is not None:
+                return json_response(self.render(spec))
+            for _, body in self.raw:
+                if body.get("id") == order_id:
+                    return json_response(body)
+        return _error("woocommerce_rest_shop_order_invalid_id", "Invalid ID.", 404)
+
+    def _update(self, request: Request) -> Response:
+        data = _json_object(request)
+        if isinstance(data, Response):
+            return data
+        status = data.get("status")
+        if status is not None and status not in STATUSES:
+            return _invalid("status", f"status is not one of {', '.join(STATUSES)}.")
+        with self.lock:
+            spec = self._find(int(request.params["id"]))
+            if spec is None:
+                return _error("woocommerce_rest_shop_order_invalid_id", "Invalid ID.", 400)
+            before = self._status_of(spec)
+            spec.updated_at = self._tick()
+            if status is not None and status != before:
+                self._status[spec.order_id] = status
+                labels = [_LABELS.get(s, s.capitalize()) for s in (before, status)]
+                self._add_note(spec.order_id, "Order status changed from {} to {}.".format(
+                    *labels), customer_note=False)
+                if status == "completed":
+                    self._completed_at[spec.order_id] = spec.updated_at
+                    if spec.order_id not in self.completed:
+                        self.completed.append(spec.order_id)
+            return json_response(self.render(spec))
+
+    def _list_notes(self, request: Request) -> Response:
+        order_id = int(request.params["id"])
+        with self.lock:
+            if self._find(order_id) is None:
+                return _error("woocommerce_rest_order_invalid_id", "Invalid order ID.", 404)
+            kind = request.arg("type", "any")
+            notes = [n for n in self.notes.get(order_id, []) if kind == "any"
+                     or (kind == "customer") == n["customer_note"]]
+            return json_response(list(reversed(notes)))  # newest first, as WooCommerce lists them
+
+    def _create_note(self, request: Request) -> Response:
+        data = _json_object(request)
+        if isinstance(data, Response):
+            return data
+        note = data.get("note")
+        if not isinstance(note, str) or not note:
+            return _error("rest_missing_callback_param", "Missing parameter(s): note", 400,
+                          params=["note"])
+        order_id = int(request.params["id"])
+        with self.lock:
+            if self._find(order_id) is None:
+                return _error("woocommerce_rest_order_invalid_id", "Invalid order ID.", 404)
+            created = self._add_note(order_id, note, customer_note=bool(data.get("customer_note")))
+        return json_response(created, 201)
+
+    def _add_note(self, order_id: int, text: str, *, customer_note: bool) -> dict[str, Any]:
+        at = self._tick()
+        note = {"id": self._next_note, "author": "system", **_dates("date_created", at),
+                "note": text, "customer_note": customer_note,
+                "_links": _links(f"/orders/{order_id}/notes/{self._next_note}",
+                                 up=f"/orders/{order_id}")}
+        self._next_note += 1
+        self.notes.setdefault(order_id, []).append(note)
+        return note
+
+
+@dataclass
+class _Query:
+    """The listing parameters wc/v3 takes for orders (the subset a sync uses, validated alike)."""
+
+    per_page: int = 10
+    page: int = 1
+    orderby: str = "date"
+    order: str = "desc"
+    statuses: frozenset[str] = frozenset({"any"})
+    bounds: dict[str, datetime] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, request: Request) -> _Query | Response:
+        query = cls()
+        for name, low, high in (("per_page", 1, 100), ("page", 1, None)):
+            try:
+                value = int(request.arg(name) or getattr(query, name))
+            except ValueError:
+                return _invalid(name, f"{name} is not of type integer.")
+            if value < low or (high is not None and value > high):
+                why = f"between {low} (inclusive) and {high} (inclusive)" if high else f">= {low}"
+                return _invalid(name, f"{name} must be {why}")
+            setattr(query, name, value)
+        query.orderby = request.arg("orderby") or query.orderby
+        if query.orderby not in _ORDERBY:
+            return _invalid("orderby", f"orderby is not one of {', '.join(_ORDERBY)}.")
+        query.order = request.arg("order") or query.order
+        if query.order not in ("asc", "desc"):
+            return _invalid("order", "order is not one of asc, desc.")
+        gmt = (request.arg("dates_are_gmt") or "").lower() in ("1", "true")
+        for name in _BOUNDS:
+            text = request.arg(name)
+            if not text:
+                continue
+            try:
+                when = datetime.fromisoformat(text)
+            except ValueError:
+                return _invalid(name, "Invalid date.")
+            if when.tzinfo is None:  # a plain date is the shop's local time unless told otherwise
+                when = when.replace(tzinfo=UTC) - (timedelta(0) if gmt else SITE_OFFSET)
+            query.bounds[name] = when
+        query.statuses = frozenset(s for s in (request.arg("status") or "any").split(",") if s)
+        return query
+
+    def select(self, rows: list[Row]) -> list[Row]:
+        rows = [r for r in rows
+                if r[3] in self.statuses or ("any" in self.statuses and r[3] != "trash")]
+        for name, when in self.bounds.items():
+            rows = [r for r in rows if _BOUNDS[name](r, when)]
+        if self.orderby == "modified":
+            rows.sort(key=lambda r: (r[0], r[2]))
+        elif self.orderby == "date":
+            rows.sort(key=lambda r: (r[1], r[2]))
+        else:
+            rows.sort(key=lambda r: r[2])
+        return rows[::-1] if self.order == "desc" else rows

@@ -1,0 +1,112 @@
+"""Connector instances for channel and supplier rows, one per process and account, sharing the
+account's rate-limit bucket across every worker that uses the same storage."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from connectors.base import ChannelConnector, ConnectorConfig, SupplierConnector
+from connectors.ratelimit import TokenBucket
+from connectors.registry import channel_class, supplier_class
+from sync import metrics
+from sync.models import Channel
+from sync.settings import get_settings
+
+_lock = threading.Lock()
+_cache: dict[tuple[int, str, str], Any] = {}
+#: tests and benchmarks may route connectors through their own transport
+transport_factory: Callable[[Channel], httpx.BaseTransport | None] = lambda row: None  # noqa: E731
+
+
+class MeteredTransport(httpx.BaseTransport):
+    """Counts every call by account, endpoint and status, whatever the connector does with it."""
+
+    def __init__(self, account: str, inner: httpx.BaseTransport | None = None) -> None:
+        self.account = account
+        self.inner = inner or httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        endpoint = metrics.endpoint_label(request.url.path)
+        try:
+            response = self.inner.handle_request(request)
+        except httpx.TransportError as exc:
+            metrics.CALLS.labels(self.account, endpoint, exc.__class__.__name__).inc()
+            raise
+        metrics.CALLS.labels(self.account, endpoint, str(response.status_code)).inc()
+        if response.status_code == 429:
+            metrics.THROTTLED.labels(self.account).inc()
+        return response
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+class MeteredPacer:
+    """The account's shared bucket, observing each wait: ``TokenBucket.waited`` is a running total
+    shared by every thread of the process, so per-call waits are taken from ``wait()`` itself."""
+
+    def __init__(self, account: str, inner: TokenBucket) -> None:
+        self.account = account
+        self.inner = inner
+
+    @property
+    def waited(self) -> float:
+        return self.inner.waited
+
+    def wait(self, cost: int = 1) -> float:
+        seconds = self.inner.wait(cost)
+        metrics.RATE_WAIT.labels(self.account).observe(seconds)
+        return seconds
+
+    def hold_until(self, epoch_seconds: float) -> None:
+        self.inner.hold_until(epoch_seconds)
+
+
+def _transport(row: Channel) -> httpx.BaseTransport:
+    return MeteredTransport(row.name, transport_factory(row))
+
+
+def config_for(row: Channel) -> ConnectorConfig:
+    return ConnectorConfig(
+        name=row.name, kind=row.kind, url=row.url,
+        credentials={k: str(v) for k, v in (row.credentials or {}).items()},  # type: ignore[misc]
+        settings=dict(row.settings or {}),
+    )
+
+
+def _key(row: Channel) -> tuple[int, str, str]:
+    return (row.id, row.url, repr(sorted((row.credentials or {}).items())))
+
+
+def channel_for(row: Channel) -> ChannelConnector:
+    with _lock:
+        key = _key(row)
+        if key not in _cache:
+            cls = channel_class(row.kind)
+            _cache[key] = cls(config_for(row), transport=_transport(row))
+        return _cache[key]  # type: ignore[no-any-return,unused-ignore]
+
+
+def supplier_for(row: Channel) -> SupplierConnector:
+    with _lock:
+        key = _key(row)
+        if key not in _cache:
+            settings = get_settings()
+            rate = float((row.settings or {}).get("rate_per_second") or settings.supplier_rate)
+            bucket = TokenBucket(f"supplier:{row.kind}:{row.id}", rate, settings.ratelimit_storage())
+            pacer = MeteredPacer(row.name, bucket)
+            cls = supplier_class(row.kind)
+            _cache[key] = cls(config_for(row), transport=_transport(row), pacer=pacer)
+        return _cache[key]  # type: ignore[no-any-return,unused-ignore]
+
+
+def forget() -> None:
+    """Drop cached connectors (after credentials change, and between tests)."""
+    with _lock:
+        for connector in _cache.values():
+            connector.close()
+        _cache.clear()

@@ -1,0 +1,57 @@
+"""Decide where an order goes next from what is known without the network."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connectors.records import ChannelOrder
+from sync.models import CatalogueItem
+from sync.states import Status
+from validation import Context, Issue, validate
+
+PAID = frozenset({"paid", "partially_refunded"})
+GONE = frozenset({"refunded", "voided"})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: Status
+    issues: list[Issue]
+    reason: str
+
+
+def eligible_payment(order: ChannelOrder, channel_settings: dict[str, Any]) -> bool:
+    if order.payment_status in PAID:
+        return True
+    return order.payment_status == "authorized" and bool(channel_settings.get("allow_authorized"))
+
+
+def judge(order: ChannelOrder, context: Context, channel_settings: dict[str, Any]) -> Verdict:
+    issues = validate(order, context)
+    if order.cancelled:
+        return Verdict(Status.CANCELLED, issues, "cancelled on the channel")
+    if order.payment_status in GONE:
+        return Verdict(Status.CANCELLED, issues, f"payment {order.payment_status} on the channel")
+    if order.test:
+        return Verdict(Status.IGNORED, issues, "test order: never forwarded")
+    if not eligible_payment(order, channel_settings):
+        return Verdict(Status.AWAITING_PAYMENT, issues, f"payment {order.payment_status}")
+    if issues:
+        return Verdict(Status.PENDING_REVIEW, issues, ", ".join(sorted({i.code for i in issues})))
+    return Verdict(Status.READY, [], "checks passed")
+
+
+def catalogue_context(session: Session, orders: Iterable[ChannelOrder]) -> Context:
+    """Only the SKUs these orders use are loaded: the catalogue can be large."""
+    skus = {ln.sku for o in orders for ln in o.lines if ln.sku}
+    known: set[str] = set()
+    ordered = sorted(skus)
+    for i in range(0, len(ordered), 500):
+        chunk = ordered[i : i + 500]
+        known.update(session.scalars(select(CatalogueItem.sku).where(CatalogueItem.sku.in_(chunk))))
+    return Context(known_skus=frozenset(known))

@@ -1,0 +1,171 @@
+"""Status and tracking: polled from the supplier in batches, pushed to the channel once per
+shipment."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from connectors.base import ChannelConnector, SupplierConnector
+from connectors.records import OrderLine as LineRecord
+from connectors.records import Shipment as ShipmentRecord
+from connectors.records import Tracking
+from sync import metrics
+from sync.db import Database
+from sync.models import Channel, Order, Shipment, SupplierOrderRow, utcnow
+from sync.states import Status, note, transition_many
+from sync.upsert import insert_ignore
+
+
+@dataclass
+class SweepResult:
+    calls: int = 0
+    asked: int = 0
+    tracked: int = 0
+    shipped_orders: int = 0
+    to_push: list[int] = field(default_factory=list)
+
+
+def untracked(session: Session, supplier_id: int, limit: int) -> list[SupplierOrderRow]:
+    """Supplier orders still without tracking, the longest unasked first."""
+    return list(session.scalars(
+        select(SupplierOrderRow)
+        .join(Order, Order.id == SupplierOrderRow.order_id)
+        .where(SupplierOrderRow.supplier_id == supplier_id, SupplierOrderRow.tracked_at.is_(None),
+               Order.status.in_([Status.SENT.value, Status.SHIPPED.value]))
+        .order_by(SupplierOrderRow.polled_at.is_not(None), SupplierOrderRow.polled_at, SupplierOrderRow.id)
+        .limit(limit)
+    ))
+
+
+def sweep(db: Database, supplier_for: Callable[[Channel], SupplierConnector], *,
+          max_orders: int = 100_000) -> SweepResult:
+    """One pass over every untracked supplier order, ``tracking_batch_size`` orders per call."""
+    result = SweepResult()
+    with db.session() as session:
+        from sync.wallet import supplier_row
+
+        supplier_row_ = supplier_row(session)
+        supplier_id = supplier_row_.id
+        supplier = supplier_for(supplier_row_)
+        rows = untracked(session, supplier_id, max_orders)
+        pending = [(r.id, r.supplier_order_id, r.internal_reference) for r in rows]
+    _resolve_manual(db, supplier, pending, result)
+    known = [(rid, sid) for rid, sid, _ in pending if sid]
+    size = supplier.tracking_batch_size
+    for i in range(0, len(known), size):
+        batch = known[i : i + size]
+        trackings = supplier.tracking([sid for _, sid in batch])
+        result.calls += 1
+        result.asked += len(batch)
+        shipped_before = result.shipped_orders
+        with db.session() as session:
+            _store(session, supplier_id, [rid for rid, _ in batch], trackings, result)
+        if result.shipped_orders > shipped_before:  # counted once the batch is committed
+            metrics.ORDERS_SETTLED.labels(Status.SHIPPED.value).inc(result.shipped_orders - shipped_before)
+    return result
+
+
+def _resolve_manual(db: Database, supplier: SupplierConnector, pending: list[tuple[int, str | None, str]],
+                    result: SweepResult) -> None:
+    """Orders marked sent by hand carry only a reference: ask the supplier for their id once."""
+    for n, (rid, sid, ref) in enumerate(pending):
+        if sid:
+            continue
+        found = supplier.find_by_reference(ref)
+        result.calls += 1
+        if found and found.orders:
+            with db.session() as session:
+                session.execute(update(SupplierOrderRow).where(SupplierOrderRow.id == rid)
+                                .values(supplier_order_id=found.orders[0].supplier_order_id,
+                                        warehouse=found.orders[0].warehouse))
+            pending[n] = (rid, found.orders[0].supplier_order_id, ref)
+
+
+def _store(session: Session, supplier_id: int, row_ids: list[int], trackings: list[Tracking],
+           result: SweepResult) -> None:
+    now = utcnow()
+    session.execute(update(SupplierOrderRow).where(SupplierOrderRow.id.in_(row_ids)).values(polled_at=now))
+    rows = {r.supplier_order_id: r for r in session.scalars(
+        select(SupplierOrderRow).where(SupplierOrderRow.id.in_(row_ids)))}
+    new_shipments = []
+    touched_orders: set[int] = set()
+    for t in trackings:
+        row = rows.get(t.supplier_order_id)
+        if row is None or not t.number:
+            continue
+        new_shipments.append({
+            "supplier_order_row_id": row.id, "order_id": row.order_id, "tracking_number": t.number,
+            "carrier": t.carrier, "url": t.url, "status": t.status, "shipped_at": t.at, "created_at": now,
+        })
+        row.tracked_at = now
+        row.status = t.status or "shipped"
+        touched_orders.add(row.order_id)
+        result.tracked += 1
+    insert_ignore(session, Shipment.__table__, new_shipments,  # type: ignore[arg-type]
+                  keys=["supplier_order_row_id", "tracking_number"])
+    session.flush()
+    # an order is shipped once every one of its supplier orders has tracking
+    waiting = set(session.scalars(select(SupplierOrderRow.order_id).distinct().where(
+        SupplierOrderRow.order_id.in_(touched_orders), SupplierOrderRow.tracked_at.is_(None))))
+    shipped = transition_many(session, touched_orders - waiting, Status.SENT, Status.SHIPPED,
+                              reason="tracking received")
+    result.shipped_orders += len(shipped)
+    result.to_push.extend(session.scalars(
+        select(Shipment.id).where(Shipment.order_id.in_(touched_orders), Shipment.pushed_at.is_(None))))
+
+
+def claim_push(session: Session, shipment_id: int, stale_after: timedelta) -> bool:
+    now = utcnow()
+    return bool(session.execute(
+        update(Shipment)
+        .where(Shipment.id == shipment_id, Shipment.pushed_at.is_(None),
+               or_(Shipment.push_claimed_at.is_(None), Shipment.push_claimed_at < now - stale_after))
+        .values(push_claimed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount)  # type: ignore[attr-defined]
+
+
+def push(db: Database, shipment_id: int, channel_for: Callable[[Channel], ChannelConnector], *,
+         stale_after: timedelta = timedelta(minutes=5)) -> bool:
+    """Report one shipment to its channel. Returns False when it was already pushed or taken."""
+    with db.session() as session:
+        if not claim_push(session, shipment_id, stale_after):
+            return False
+    with db.session() as session:
+        shipment = session.get(Shipment, shipment_id)
+        assert shipment is not None
+        row = session.get(SupplierOrderRow, shipment.supplier_order_row_id)
+        order = session.get(Order, shipment.order_id)
+        assert row is not None and order is not None
+        parts = session.scalar(select(func.count()).select_from(SupplierOrderRow)
+                               .where(SupplierOrderRow.order_id == order.id))
+        lines = [] if parts == 1 else [
+            LineRecord(sku=ln.sku, quantity=ln.quantity, unit_price=ln.unit_price, title=ln.title,
+                       external_id=ln.external_id)
+            for ln in order.lines if ln.sku in set(row.skus or [])
+        ]
+        record = ShipmentRecord(
+            order_external_id=order.external_id,
+            tracking=Tracking(supplier_order_id=row.supplier_order_id or "", number=shipment.tracking_number,
+                              carrier=shipment.carrier, url=shipment.url, status=shipment.status,
+                              at=shipment.shipped_at),
+            lines=lines,
+        )
+        channel = order.channel
+        connector = channel_for(channel)
+    try:
+        connector.push_tracking(record)
+    except Exception as exc:
+        with db.session() as session:
+            session.execute(update(Shipment).where(Shipment.id == shipment_id)
+                            .values(push_claimed_at=None, push_error=str(exc)[:2000]))
+        raise
+    with db.session() as session:
+        session.execute(update(Shipment).where(Shipment.id == shipment_id).values(pushed_at=utcnow(), push_error=None))
+        note(session, order.id, f"tracking {record.tracking.number} pushed to {channel.name}")
+    return True

@@ -1,0 +1,6 @@
+"""Order checks. Importing this package registers every rule."""
+
+from validation import rules as _rules  # noqa: F401  (registers the rules)
+from validation.base import Context, Issue, Rule, rule, rules, validate
+
+__all__ = ["Context", "Issue", "Rule", "rule", "rules", "validate"]
