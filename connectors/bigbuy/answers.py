@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from connectors import codes
+from connectors import codes, http
 from connectors.bigbuy.outcomes import (
     OUTCOMES,
     AlreadyExists,
@@ -29,6 +29,7 @@ from connectors.bigbuy.outcomes import (
     short,
 )
 from connectors.bigbuy.refusals import ER_CODE, coded, form_refusals, plain_id, product_refusals
+from connectors.http import Intent
 from connectors.records import SupplierRefusal
 
 __all__ = [
@@ -62,6 +63,8 @@ def _classify(call: Call, status: int, headers: Mapping[str, str], body: bytes) 
         reset = _number(header(headers, "x-ratelimit-reset"))
         if reset is not None and reset < 1e9:  # seconds to wait rather than an epoch
             return Retry("rate limited (429)", retry_after=reset, rate_limited=True)
+        if reset is None:  # not BigBuy's documented way, but a proxy in front may say Retry-After
+            return Retry("rate limited (429)", retry_after=http.retry_after(headers), rate_limited=True)
         return Retry("rate limited (429)", reset_at=reset, rate_limited=True)
     if status == 401:
         return Loud("BigBuy refused the API key (401)", auth=True, status=status)
@@ -136,25 +139,28 @@ def _error_fields(data: dict[Any, Any]) -> tuple[int | None, str] | None:
 
 
 def _by_status(call: Call, status: int, headers: Mapping[str, str], message: str, *, structured: bool) -> Outcome:
+    """The shared HTTP error map, after BigBuy's own readings of a status."""
     text = f"HTTP {status}: {message}" if message else f"HTTP {status}"
     if call is Call.REFERENCE and "no order found" in message.lower():
-        return NotFound(message)  # the real sandbox answers 500 for an unknown reference
-    if 300 <= status < 400:
-        return Loud(f"unexpected redirect ({text})", status=status)
+        return NotFound(message)
     if status == 404:
         if call.lookup and structured and "route" not in message.lower():
             return NotFound(message)
         return Loud(f"endpoint not found ({text})", status=status)
-    if status == 408:
-        return Retry(text)  # the request was not read in full, so nothing was handled
-    if 400 <= status < 500:
-        if structured and status in (400, 409, 422) and call.may_refuse:
-            refusal = SupplierRefusal(code=codes.SUPPLIER_REJECTED, message=text)
-            return Refused((refusal,), text)
-        return Loud(text, status=status)
-    if call.writes:
+    if structured and status in (400, 409, 422) and call.may_refuse:
+        refusal = SupplierRefusal(code=codes.SUPPLIER_REJECTED, message=text)
+        return Refused((refusal,), text)
+    intent = http.status_intent(status)
+    wait = http.retry_after(headers)
+    if intent is Intent.RATE_LIMITED:
+        return Retry(text, retry_after=wait, rate_limited=True)
+    if intent is Intent.RETRY or (intent is Intent.UNKNOWN_IF_WRITE and not call.writes):
+        return Retry(text, retry_after=wait)
+    if intent is Intent.UNKNOWN_IF_WRITE:
         return Unknown(text)
-    return Retry(text, retry_after=_number(header(headers, "retry-after")))
+    if 300 <= status < 400:
+        return Loud(f"unexpected redirect ({text})", status=status)
+    return Loud(text, auth=intent is Intent.AUTH, status=status)
 
 
 def _empty_success(call: Call, headers: Mapping[str, str]) -> Outcome:

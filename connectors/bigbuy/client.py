@@ -20,6 +20,7 @@ from connectors.base import ConnectorConfig, SupplierConnector
 from connectors.bigbuy import answers, wire
 from connectors.bigbuy.answers import Call
 from connectors.bigbuy.errors import (
+    ERRORS,
     BigBuyAuthError,
     BigBuyConfigError,
     BigBuyError,
@@ -43,8 +44,6 @@ T = TypeVar("T")
 
 #: what a parser may raise on a shape it cannot read
 _SHAPE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, ArithmeticError)
-#: failures where the request cannot have reached BigBuy, so even a create may simply go again
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 #: carriers can be added at BigBuy: an unknown carrier id refreshes the cached names, at most hourly
 _CARRIER_REFRESH_SECONDS = 3600.0
 
@@ -210,13 +209,8 @@ class BigBuyConnector(SupplierConnector):
         self.pacer.wait()
         try:
             response = self.client.request(method, path, json=body)
-        except _NOT_SENT as exc:
-            raise BigBuyUnavailable(f"BigBuy {call}: not reached ({type(exc).__name__})") from exc
-        except httpx.HTTPError as exc:
-            what = f"BigBuy {call}: no answer ({type(exc).__name__})"
-            if call.writes:
-                raise BigBuyOutcomeUnknown(what + "; look the reference up") from exc
-            raise BigBuyUnavailable(what) from exc
+        except httpx.TransportError as exc:
+            raise ERRORS.for_transport(exc, write=call.writes) from None
         return answers.classify(call, response.status_code, response.headers, response.content)
 
     def _read(

@@ -404,7 +404,7 @@ def test_a_refused_key_fails_loudly_without_the_key(api: Any) -> None:
 
 def test_an_echoed_key_is_redacted(api: Any) -> None:
     api.get("/rest/user/purse.json").mock(return_value=httpx.Response(403, text=f"key {KEY} is blocked"))
-    with pytest.raises(BigBuyRequestFailed) as caught:
+    with pytest.raises(BigBuyAuthError) as caught:
         connector().wallet_balance()
     assert KEY not in str(caught.value)
 
