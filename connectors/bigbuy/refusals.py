@@ -17,7 +17,8 @@ from connectors.bigbuy.outcomes import (
     short,
     strings,
 )
-from connectors.records import SupplierRefusal
+from connectors.records import SupplierOrder, SupplierRefusal
+from connectors.storable import max_length
 
 ER_ISSUES: dict[str, str] = {
     "ER001": codes.UNKNOWN_SKU,
@@ -30,10 +31,9 @@ ER_ISSUES: dict[str, str] = {
 }
 ER_CODE = re.compile(r"ER\d{3}", re.IGNORECASE)
 _MAX_DEPTH = 12
-#: supplier order ids and product references are kept in 100-character columns
-MAX_ID = 100
-#: a refusal's field path is kept with its issue in a 200-character column
-MAX_FIELD = 200
+#: supplier order ids (and product references, as long) are kept as the records declare
+MAX_ID = max_length(SupplierOrder, "supplier_order_id")
+MAX_FIELD = max_length(SupplierRefusal, "field")
 
 
 def plain_id(value: Any) -> str | None:

@@ -23,15 +23,15 @@ from connectors.records import (
     Tracking,
     as_utc,
 )
+from connectors.storable import max_amount, max_length
 
 CENT = Decimal("0.01")
-#: no real amount goes past this, and amounts are kept as NUMERIC(14, 2)
-MAX_AMOUNT = Decimal(10) ** 11
-#: what the store keeps of a tracking (its columns' sizes): longer texts are cut, longer numbers dropped
-MAX_TRACKING_NUMBER = 100
-MAX_CARRIER = 100
-MAX_STATUS = 200
-MAX_WAREHOUSE = 50
+# What the store keeps (declared on the records): longer texts are cut, longer numbers dropped
+MAX_AMOUNT = max_amount(SupplierOrder, "total")
+MAX_TRACKING_NUMBER = max_length(Tracking, "number")
+MAX_CARRIER = max_length(Tracking, "carrier")
+MAX_STATUS = max_length(Tracking, "status")
+MAX_WAREHOUSE = max_length(SupplierOrder, "warehouse")
 
 
 def order_body(request: SupplierOrderRequest, *, language: str, carriers: list[str]) -> dict[str, Any]:
@@ -73,7 +73,10 @@ def money(value: Any) -> Decimal:
         raise ValueError("amount is not finite")
     if abs(amount) >= MAX_AMOUNT:
         raise ValueError("amount is out of range")
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    amount = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    if abs(amount) >= MAX_AMOUNT:  # 999999999999.995 rounds up past the column
+        raise ValueError("amount is out of range")
+    return amount
 
 
 def _id(value: Any, what: str) -> str:
