@@ -7,7 +7,7 @@ A connector is a class with declarative attributes and a few small hooks; the or
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -47,7 +47,7 @@ class ConnectorConfig(BaseModel):
 
 
 class Connector(ABC):
-    kind: ClassVar[str]
+    kind: ClassVar[str]  # the name it is registered under (its entry point)
     role: ClassVar[str]  # "channel" or "supplier"
 
     def __init__(
@@ -65,6 +65,15 @@ class Connector(ABC):
     def make_client(self, transport: httpx.BaseTransport | None) -> httpx.Client:
         """Build the httpx client with ``connectors.http.make_client``."""
 
+    @abstractmethod
+    def check(self) -> str:
+        """One cheap call, made once (no retry), that proves the URL and the credentials work.
+
+        Answers what answered ("GET orders.json?limit=1 answered"); failures are raised from the
+        error tree (``AuthenticationFailed`` for refused credentials). Health checks call this and
+        nothing else, so a new connector needs no change outside its package.
+        """
+
     def close(self) -> None:
         self.client.close()
 
@@ -79,8 +88,6 @@ class ChannelConnector(Connector):
     """A sales channel: orders come in, tracking goes back."""
 
     role: ClassVar[str] = "channel"
-    page_size: ClassVar[int] = 100
-    cursor_field: ClassVar[str] = "updated_at"
     #: how far back each pull re-reads, so late writes and shifting pages are not missed
     overlap_seconds: ClassVar[int] = 300
 
@@ -104,6 +111,11 @@ class ChannelConnector(Connector):
     @abstractmethod
     def parse_order(cls, body: Any) -> ChannelOrder:
         """Read one order body. Raises only this connector's ``ParseError``."""
+
+    def check(self) -> str:
+        """By default the smallest read every channel offers: orders updated from now on."""
+        self.fetch_orders(datetime.now(UTC))
+        return "orders read"
 
     def parse_page(self, body: Any) -> OrderPage:
         """Parse a whole response body, quarantining what cannot be read."""
@@ -139,6 +151,10 @@ class SupplierConnector(Connector):
     role: ClassVar[str] = "supplier"
     #: how many orders one tracking call may ask about
     tracking_batch_size: ClassVar[int] = 100
+
+    def check(self) -> str:
+        """By default the wallet: every supplier account has one."""
+        return f"wallet read ({self.wallet_balance()})"
 
     @abstractmethod
     def quote(self, request: SupplierOrderRequest) -> Quote:

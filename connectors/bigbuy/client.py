@@ -78,6 +78,13 @@ class BigBuyConnector(SupplierConnector):
         except KeyError:
             raise BigBuyConfigError(f"no api_key configured for {self.config.name}") from None
 
+    def check(self) -> str:
+        outcome = self._send(Call.PURSE, "GET", "/rest/user/purse.json")
+        if not isinstance(outcome, answers.Ok):
+            raise self._error(Call.PURSE, outcome)
+        balance = self._parse(Call.PURSE, lambda: wire.purse(_payload(outcome)))
+        return f"GET /rest/user/purse.json answered (wallet {balance})"
+
     # Orders -----------------------------------------------------------------------------------
 
     def create(self, request: SupplierOrderRequest) -> SupplierSubmission:
