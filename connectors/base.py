@@ -22,6 +22,7 @@ from connectors.records import (
     Quote,
     RejectedBody,
     Shipment,
+    ShippingOption,
     SupplierOrderRequest,
     SupplierSubmission,
     Tracking,
@@ -179,6 +180,24 @@ class SupplierConnector(Connector):
     def wallet_balance(self) -> Decimal:
         """The prepaid balance the supplier takes order payments from."""
 
+    def shipping_options(self, request: SupplierOrderRequest) -> list[ShippingOption] | None:
+        """How the supplier can ship this request; None when it cannot say (optional)."""
+        return None
+
+    def find_carrier(self, request: SupplierOrderRequest, choice: str) -> ShippingOption | None:
+        """The option an operator's choice of carrier names (its code or its name, in any case or
+        spacing), or None when the supplier does not offer it for this request. A supplier that
+        cannot say accepts the choice as given."""
+        options = self.shipping_options(request)
+        if options is None:
+            return ShippingOption(carrier=choice.strip(), name=choice.strip())
+        wanted = _fold(choice)
+        return next((o for o in options if wanted in (_fold(o.carrier), _fold(o.name))), None)
+
     def order_status(self, supplier_order_id: str) -> str | None:
         """The supplier's status word for one order (optional)."""
         return None
+
+
+def _fold(name: str) -> str:
+    return "".join(name.split()).casefold()

@@ -204,6 +204,15 @@ class Quote(Record):
     refusals: list[SupplierRefusal] = Field(default_factory=list)
 
 
+class ShippingOption(Record):
+    """One way the supplier can ship an order: ``carrier`` is the code an order names it by."""
+
+    carrier: str
+    name: str
+    delay: str | None = None
+    cost: Decimal | None = None
+
+
 class Tracking(Record):
     supplier_order_id: str
     number: Annotated[str, Stored("shipments.tracking_number", length=100)]

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import unquote
+from zoneinfo import ZoneInfo
 
 from sandbox import catalogue
 from sandbox.server import App, Faults, Request, Response, json_response, text_response
@@ -31,6 +32,10 @@ POSTCODES: dict[str, tuple[str, str]] = {  # country -> (pattern, the example ER
     "BE": (r"\d{4}", "9000"),
 }
 CARRIERS = {1: "Correos", 2: "Chrono", 3: "GLS", 4: "DHL"}
+#: carriers that deliver to some countries only (the others deliver everywhere)
+CARRIER_COUNTRIES = {2: frozenset({"ES", "PT"})}
+#: BigBuy gives its dates in its own time, without a zone
+MADRID = ZoneInfo("Europe/Madrid")
 WAREHOUSE_CARRIER = {1: 1, 3: 3}
 STATUSES = {1: "Processing", 2: "Shipped", 3: "Delivered", 4: "Cancelled"}
 PAYMENT_METHODS = ("moneybox", "paypal", "bankwire")
@@ -152,6 +157,7 @@ class BigBuySandbox(App):
             ("GET", r"/rest/tracking/order/(?P<id>\d+)\.json", self._tracking_one),
             ("GET", r"/rest/tracking/carriers\.json", lambda r: self._read(r, CARRIER_LIST)),
             ("GET", r"/rest/shipping/carriers\.json", lambda r: self._read(r, SHIPPING_CARRIERS)),
+            ("POST", r"/rest/shipping/orders\.json", self._shipping),
             ("GET", r"/rest/user/purse\.json", lambda r: self._read(r, f"{self.wallet:.2f}")),
             ("POST", r"/_sandbox/advance", self._advance),
             ("GET", r"/_sandbox/state", lambda r: json_response(self.state())),
@@ -320,8 +326,8 @@ class BigBuySandbox(App):
         with self.lock:
             ids = self.orders_by_reference.get(reference)
             first = self.orders[ids[0]] if ids else None
-        if first is None:
-            return json_response({"code": 404, "message": f"No order found with refOrder: {reference}"}, 404)
+        if first is None:  # BigBuy's sandbox answers this, where production says 404 "No order found"
+            return json_response({"code": 500, "message": "An error has occurred"}, 500)
         return json_response({"id": first.id, "totalPaidTaxIncl": f"{first.total:.2f}"})
 
     def _order(self, request: Request) -> Response:
@@ -330,6 +336,30 @@ class BigBuySandbox(App):
         if o is None:
             return json_response({"code": 404, "message": "Order not found"}, 404)
         return self._read(request, _order_json(o))
+
+    def _shipping(self, request: Request) -> Response:
+        """The shipping options of a cart; a cart mixing warehouses is refused with each one's part."""
+        try:
+            order = request.json()["order"]
+            country = str(order["delivery"]["isoCountry"]).upper()
+            lines = [(str(p["reference"]), int(p["quantity"])) for p in order["products"]]
+        except (ValueError, KeyError, TypeError):
+            return json_response({"code": 400, "message": "Invalid shipping body"}, 400)
+        unknown = [sku for sku, _ in lines if sku not in catalogue.BY_SKU]
+        if unknown or not lines:
+            return json_response({"code": 404, "message": f"Product not found: {', '.join(unknown)}"}, 404)
+        by_warehouse: dict[int, list[str]] = {}
+        for sku, _ in lines:
+            by_warehouse.setdefault(catalogue.BY_SKU[sku].warehouse, []).append(sku)
+        if len(by_warehouse) > 1:
+            detail = {"warehouses": [{"id": w, "references": refs} for w, refs in sorted(by_warehouse.items())]}
+            return json_response({"code": 409, "message": "Products from different warehouses",
+                                  "error_detail": detail}, 409)
+        options = [{"shippingService": {"id": k, "name": name, "delay": "24-72h", "transportMethod": "van",
+                                        "serviceName": name.lower()},
+                    "cost": float(catalogue.SHIPPING_PER_WAREHOUSE), "weight": 1.0}
+                   for k, name in CARRIERS.items() if country in CARRIER_COUNTRIES.get(k, {country})]
+        return self._read(request, {"shippingOptions": options})
 
     # Tracking ---------------------------------------------------------------------------------
 
@@ -367,7 +397,7 @@ def _order_json(o: StoredOrder) -> dict[str, Any]:
 def _tracking_json(order: StoredOrder) -> dict[str, Any]:
     at = order.shipped_at or order.created_at
     tracking = {"trackingNumber": order.tracking_number, "statusDescription": order.status,
-                "statusDate": at.isoformat(timespec="seconds"), "descriptionTranslated": order.status,
+                "statusDate": f"{at.astimezone(MADRID):%Y-%m-%d %H:%M:%S}", "descriptionTranslated": order.status,
                 "carrier": {"id": WAREHOUSE_CARRIER.get(order.warehouse, 1)}}
     return {"id": order.id, "reference": order.reference, "trackings": [tracking]}
 
@@ -475,6 +505,8 @@ def _evaluate(
             groups.append(_Group(warehouse or min(catalogue.BY_SKU[s].warehouse for s, _ in group), group))
     if groups:
         return groups, errors, None
+    if split and len(errors) > 1:  # each warehouse refused for its own reason: the list says which
+        return [], [], json_response({"orders": [], "errors": errors}, 409)
     if inactive:
         return [], [], json_response(_products_error(inactive), 409)
     return [], [], _er("ER003", "No stock.", {"skus": empty})

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from connectors import codes, http
+from connectors.bigbuy import wire
 from connectors.bigbuy.outcomes import (
     OUTCOMES,
     AlreadyExists,
@@ -84,7 +85,8 @@ def _classify(call: Call, status: int, headers: Mapping[str, str], body: bytes) 
         if verdict is not None:
             return verdict
     if not success:
-        return _by_status(call, status, headers, short(data), structured=True)
+        listed = _listed_refusals(call, status, data)
+        return listed or _by_status(call, status, headers, short(data), structured=True)
     if call.lookup and data in (None, "", [], {}):
         return NotFound(f"empty {status} answer")
     if call is Call.CREATE_SINGLE:
@@ -114,7 +116,7 @@ def _error_body(call: Call, status: int, data: dict[Any, Any]) -> Outcome | None
         return None
     effective, message = fields
     low = message.lower()
-    if call is Call.REFERENCE and "no order found" in low:
+    if call is Call.REFERENCE and _unknown_reference(status, message):
         return NotFound(message)
     if "invalid token" in low:
         return Loud("BigBuy refused the API key", auth=True, status=status)
@@ -123,6 +125,25 @@ def _error_body(call: Call, status: int, data: dict[Any, Any]) -> Outcome | None
             return NotFound(message)
         return _transient(call, f"an error inside a {status} body: {message}")
     return None
+
+
+def _listed_refusals(call: Call, status: int, data: Any) -> Outcome | None:
+    """A 4xx multishipping answer whose ``errors`` list names each refused part: its ER codes are
+    kept. A 4xx create that also names orders says two things at once: it is looked up."""
+    if call is Call.SHIPPING and status == 409 and isinstance(data, dict) and "error_detail" in data:
+        return Ok(data)  # a cart mixing warehouses: the connector asks again per warehouse
+    if not (call.may_refuse and 400 <= status < 500 and isinstance(data, dict)):
+        return None
+    made = data.get("orders")
+    if isinstance(made, list) and made and call.writes:
+        return Unknown(f"a {status} answer naming orders")
+    entries = data.get("errors")
+    if not isinstance(entries, list) or not entries:
+        return None
+    refusals, existing = wire.refusals_from_entries(entries)
+    if existing and call.writes:  # an ER008 in a refusal: the id is confirmed by a look-up
+        return AlreadyExists(None)
+    return Refused(tuple(refusals), refusals[0].message) if refusals else None
 
 
 def _error_fields(data: dict[Any, Any]) -> tuple[int | None, str] | None:
@@ -141,7 +162,7 @@ def _error_fields(data: dict[Any, Any]) -> tuple[int | None, str] | None:
 def _by_status(call: Call, status: int, headers: Mapping[str, str], message: str, *, structured: bool) -> Outcome:
     """The shared HTTP error map, after BigBuy's own readings of a status."""
     text = f"HTTP {status}: {message}" if message else f"HTTP {status}"
-    if call is Call.REFERENCE and "no order found" in message.lower():
+    if call is Call.REFERENCE and _unknown_reference(status, message):
         return NotFound(message)
     if status == 404:
         if call.lookup and structured and "route" not in message.lower():
@@ -161,6 +182,14 @@ def _by_status(call: Call, status: int, headers: Mapping[str, str], message: str
     if 300 <= status < 400:
         return Loud(f"unexpected redirect ({text})", status=status)
     return Loud(text, auth=intent is Intent.AUTH, status=status)
+
+
+def _unknown_reference(status: int, message: str) -> bool:
+    """BigBuy answers 404 "No order found with refOrder"; its sandbox answers 500 "An error has
+    occurred". Reading the 500 as "not found" is safe: a create under a used reference is
+    answered ER008 with the existing order, never made twice."""
+    low = message.lower()
+    return "no order found" in low or (status == 500 and "an error has occurred" in low)
 
 
 def _empty_success(call: Call, headers: Mapping[str, str]) -> Outcome:

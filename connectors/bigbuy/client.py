@@ -17,7 +17,7 @@ import httpx
 
 from connectors import http
 from connectors.base import ConnectorConfig, SupplierConnector
-from connectors.bigbuy import answers, wire
+from connectors.bigbuy import answers, shipping, wire
 from connectors.bigbuy.answers import Call
 from connectors.bigbuy.errors import (
     ERRORS,
@@ -33,6 +33,7 @@ from connectors.bigbuy.errors import (
 from connectors.ratelimit import Pacer
 from connectors.records import (
     Quote,
+    ShippingOption,
     SupplierOrder,
     SupplierOrderRequest,
     SupplierRefusal,
@@ -139,6 +140,32 @@ class BigBuyConnector(SupplierConnector):
             outcome = self._read(Call.STATUSES, "GET", "/rest/order/orderstatuses.json")
             self._status_names = self._parse(Call.STATUSES, lambda: wire.status_names(_payload(outcome)))
         return dict(self._status_names)
+
+    def shipping_options(self, request: SupplierOrderRequest) -> list[ShippingOption]:
+        """How BigBuy can ship this request. A cart spread over warehouses is asked again per
+        warehouse, and only the carriers every part offers are kept: an order names its carriers
+        once for all its parts."""
+        options, parts = self._shipping(request)
+        if not parts:
+            return options
+        kept: list[ShippingOption] | None = None
+        for references in parts[:10]:
+            lines = [line for line in request.lines if line.supplier_sku in references]
+            part, split = self._shipping(request.model_copy(update={"lines": lines}))
+            if split:
+                raise BigBuyParseError(f"BigBuy {Call.SHIPPING}: a warehouse's part is still split")
+            codes = {o.carrier for o in part}
+            kept = part if kept is None else [o for o in kept if o.carrier in codes]
+        return kept or []
+
+    def _shipping(self, request: SupplierOrderRequest) -> tuple[list[ShippingOption], list[list[str]]]:
+        """(the options, []) or, when the cart mixes warehouses, ([], each warehouse's references)."""
+        outcome = self._read(Call.SHIPPING, "POST", "/rest/shipping/orders.json", shipping.shipping_body(request))
+        payload = _payload(outcome)
+        parts = shipping.warehouse_parts(payload)
+        if len(parts) > 1:
+            return [], parts
+        return self._parse(Call.SHIPPING, lambda: shipping.shipping_options(payload)), []
 
     # Tracking and wallet ----------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from connectors import codes
 from connectors.bigbuy import outcomes
@@ -26,6 +27,8 @@ from connectors.records import (
 from connectors.storable import max_amount, max_length
 
 CENT = Decimal("0.01")
+#: the zone of BigBuy's dates that carry none (``statusDate``)
+BIGBUY_TIME = ZoneInfo("Europe/Madrid")
 # What the store keeps (declared on the records): longer texts are cut, longer numbers dropped
 MAX_AMOUNT = max_amount(SupplierOrder, "total")
 MAX_TRACKING_NUMBER = max_length(Tracking, "number")
@@ -54,11 +57,16 @@ def order_body(request: SupplierOrderRequest, *, language: str, carriers: list[s
             "internalReference": request.internal_reference,
             "language": language,
             "paymentMethod": request.payment_method,
-            "carriers": [{"name": name} for name in carriers],
+            "carriers": [{"name": carrier_code(name)} for name in carriers],
             "shippingAddress": shipping,
             "products": [{"reference": line.supplier_sku, "quantity": line.quantity} for line in request.lines],
         }
     }
+
+
+def carrier_code(name: str) -> str:
+    """BigBuy names carriers in an order by code: ``correos``, ``gls``, ``chrono`` (lower case)."""
+    return "".join(name.split()).lower()
 
 
 def money(value: Any) -> Decimal:
@@ -86,7 +94,7 @@ def _id(value: Any, what: str) -> str:
     return found
 
 
-def _label(value: Any, limit: int) -> str | None:
+def label(value: Any, limit: int) -> str | None:
     """A free text (carrier name, status description) as it can be kept: cut to ``limit``."""
     if value is None or isinstance(value, bool) or not isinstance(value, (str, int, float)):
         return None
@@ -227,7 +235,7 @@ def carriers(payload: Any) -> dict[str, str]:
     names: dict[str, str] = {}
     for entry in payload:
         if isinstance(entry, Mapping) and entry.get("id") is not None and entry.get("name"):
-            name = _label(entry["name"], MAX_CARRIER)
+            name = label(entry["name"], MAX_CARRIER)
             if name:
                 names[str(entry["id"])] = name
     return names
@@ -273,9 +281,9 @@ def trackings(payload: Any, carrier_names: Mapping[str, str]) -> list[Tracking]:
                     supplier_order_id=order_id,
                     number=number,
                     carrier=(
-                        carrier_names.get(str(carrier_id)) if carrier_id is not None else _label(name, MAX_CARRIER)
+                        carrier_names.get(str(carrier_id)) if carrier_id is not None else label(name, MAX_CARRIER)
                     ),
-                    status=_label(status, MAX_STATUS),
+                    status=label(status, MAX_STATUS),
                     at=when(item.get("statusDate")),
                 )
             )
@@ -295,7 +303,8 @@ def _tracking_number(value: Any) -> str | None:
 
 
 def when(value: Any) -> datetime | None:
-    """BigBuy dates come as ISO or ``Y-m-d H:i:s`` (taken as UTC); anything else is dropped."""
+    """BigBuy dates come as ISO or ``Y-m-d H:i:s``; without a zone they are BigBuy's own time
+    (Europe/Madrid, summer time included). Anything else is dropped."""
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip().replace("Z", "+00:00")
@@ -311,6 +320,8 @@ def when(value: Any) -> datetime | None:
                 continue
     if parsed is None:
         return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=BIGBUY_TIME)
     try:
         return as_utc(parsed)
     except OverflowError:  # an offset pushing the date out of range: a date is not worth a failure
