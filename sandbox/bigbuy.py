@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
-from sandbox import catalogue
+from sandbox import bigbuy_shipping, catalogue
 from sandbox.server import App, Faults, Request, Response, json_response, text_response
 
 ADDRESS_MAX = 70
@@ -32,8 +32,6 @@ POSTCODES: dict[str, tuple[str, str]] = {  # country -> (pattern, the example ER
     "BE": (r"\d{4}", "9000"),
 }
 CARRIERS = {1: "Correos", 2: "Chrono", 3: "GLS", 4: "DHL"}
-#: carriers that deliver to some countries only (the others deliver everywhere)
-CARRIER_COUNTRIES = {2: frozenset({"ES", "PT"})}
 #: BigBuy gives its dates in its own time, without a zone
 MADRID = ZoneInfo("Europe/Madrid")
 WAREHOUSE_CARRIER = {1: 1, 3: 3}
@@ -338,28 +336,8 @@ class BigBuySandbox(App):
         return self._read(request, _order_json(o))
 
     def _shipping(self, request: Request) -> Response:
-        """The shipping options of a cart; a cart mixing warehouses is refused with each one's part."""
-        try:
-            order = request.json()["order"]
-            country = str(order["delivery"]["isoCountry"]).upper()
-            lines = [(str(p["reference"]), int(p["quantity"])) for p in order["products"]]
-        except (ValueError, KeyError, TypeError):
-            return json_response({"code": 400, "message": "Invalid shipping body"}, 400)
-        unknown = [sku for sku, _ in lines if sku not in catalogue.BY_SKU]
-        if unknown or not lines:
-            return json_response({"code": 404, "message": f"Product not found: {', '.join(unknown)}"}, 404)
-        by_warehouse: dict[int, list[str]] = {}
-        for sku, _ in lines:
-            by_warehouse.setdefault(catalogue.BY_SKU[sku].warehouse, []).append(sku)
-        if len(by_warehouse) > 1:
-            detail = {"warehouses": [{"id": w, "references": refs} for w, refs in sorted(by_warehouse.items())]}
-            return json_response({"code": 409, "message": "Products from different warehouses",
-                                  "error_detail": detail}, 409)
-        options = [{"shippingService": {"id": k, "name": name, "delay": "24-72h", "transportMethod": "van",
-                                        "serviceName": name.lower()},
-                    "cost": float(catalogue.SHIPPING_PER_WAREHOUSE), "weight": 1.0}
-                   for k, name in CARRIERS.items() if country in CARRIER_COUNTRIES.get(k, {country})]
-        return self._read(request, {"shippingOptions": options})
+        payload, refused = bigbuy_shipping.options(request, CARRIERS)
+        return refused or self._read(request, payload)
 
     # Tracking ---------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from urllib.parse import quote as urlquote
 import httpx
 
 from connectors import http
-from connectors.base import ConnectorConfig, SupplierConnector
+from connectors.base import SupplierConnector
 from connectors.bigbuy import answers, shipping, wire
 from connectors.bigbuy.answers import Call
 from connectors.bigbuy.errors import (
@@ -30,7 +30,6 @@ from connectors.bigbuy.errors import (
     BigBuyRequestFailed,
     BigBuyUnavailable,
 )
-from connectors.ratelimit import Pacer
 from connectors.records import (
     Quote,
     ShippingOption,
@@ -55,17 +54,10 @@ class BigBuyConnector(SupplierConnector):
     #: attempts per read (reads only; creates are never repeated here)
     read_attempts: int = 4
 
-    def __init__(
-        self,
-        config: ConnectorConfig,
-        *,
-        transport: httpx.BaseTransport | None = None,
-        pacer: Pacer | None = None,
-    ) -> None:
-        super().__init__(config, transport=transport, pacer=pacer)
-        self._carrier_names: dict[str, str] | None = None
-        self._carriers_at = 0.0
-        self._status_names: dict[str, str] | None = None
+    # read once per connector (replaced, never changed in place)
+    _carrier_names: dict[str, str] | None = None
+    _carriers_at = 0.0
+    _status_names: dict[str, str] | None = None
 
     def make_client(self, transport: httpx.BaseTransport | None) -> httpx.Client:
         base = self.config.url.rstrip("/")

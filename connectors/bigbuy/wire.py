@@ -111,8 +111,7 @@ def _skus(value: Any) -> list[str]:
 
 
 def _warehouse(value: Any) -> str | None:
-    found = mapping.plain_id(value)
-    return found if found is not None and len(found) <= MAX_WAREHOUSE else None
+    return mapping.plain_id(value, MAX_WAREHOUSE)
 
 
 def refusals_from_entries(entries: Any) -> tuple[list[SupplierRefusal], list[str]]:
@@ -291,15 +290,8 @@ def trackings(payload: Any, carrier_names: Mapping[str, str]) -> list[Tracking]:
 
 
 def _tracking_number(value: Any) -> str | None:
-    """A tracking number, or None for what cannot be one (blank, a structure, longer than any)."""
-    if not value or isinstance(value, bool) or not isinstance(value, (str, int)):
-        return None
-    if isinstance(value, int) and abs(value) >= 10**MAX_TRACKING_NUMBER:
-        return None
-    text = str(value).strip()
-    if not text or len(text) > MAX_TRACKING_NUMBER or "\x00" in text:
-        return None
-    return text
+    """A tracking number, or None for what cannot be one (blank, a structure, longer than its column)."""
+    return mapping.plain_id(value, MAX_TRACKING_NUMBER) if value else None
 
 
 def when(value: Any) -> datetime | None:
