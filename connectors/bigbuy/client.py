@@ -19,17 +19,8 @@ from connectors import http
 from connectors.base import SupplierConnector
 from connectors.bigbuy import answers, shipping, wire
 from connectors.bigbuy.answers import Call
-from connectors.bigbuy.errors import (
-    ERRORS,
-    BigBuyAuthError,
-    BigBuyConfigError,
-    BigBuyError,
-    BigBuyOutcomeUnknown,
-    BigBuyParseError,
-    BigBuyRateLimited,
-    BigBuyRequestFailed,
-    BigBuyUnavailable,
-)
+from connectors.bigbuy.errors import ERRORS, BigBuyConfigError, BigBuyOutcomeUnknown, BigBuyParseError
+from connectors.errors import ConnectorError
 from connectors.records import (
     Quote,
     ShippingOption,
@@ -256,24 +247,25 @@ class BigBuyConnector(SupplierConnector):
 
         return http.with_retries(once, attempts=self.read_attempts)
 
-    def _error(self, call: Call, outcome: answers.Outcome) -> BigBuyError:
+    def _error(self, call: Call, outcome: answers.Outcome) -> ConnectorError:
+        """BigBuy's own readings, in the classes of the shared error map."""
         message = self._redact(f"BigBuy {call}: {getattr(outcome, 'message', type(outcome).__name__)}")
         if isinstance(outcome, answers.Retry):
             if not outcome.rate_limited:
-                return BigBuyUnavailable(message, retry_after=outcome.retry_after)
+                return ERRORS.retry_later(message, retry_after=outcome.retry_after)
             now = time.time()
             reset = outcome.reset_at or now + (outcome.retry_after or 1.0)
             self.pacer.hold_until(reset)  # every worker sharing the bucket pauses, not just this one
-            return BigBuyRateLimited(message, retry_after=max(0.0, reset - now))
+            return ERRORS.rate_limited(message, retry_after=max(0.0, reset - now))
         if isinstance(outcome, answers.Unknown):
-            return BigBuyOutcomeUnknown(message)
+            return ERRORS.outcome_unknown(message)
         if isinstance(outcome, answers.Loud):
             if outcome.auth:
-                return BigBuyAuthError(message)
-            return BigBuyRequestFailed(message, status=outcome.status)
+                return ERRORS.auth_failed(message)
+            return ERRORS.fail_loudly(message, status=outcome.status)
         if isinstance(outcome, answers.AlreadyExists):
-            return BigBuyRequestFailed(f"BigBuy {call}: unexpected ER008")
-        return BigBuyRequestFailed(message)  # a refusal or "not found" where none can be
+            return ERRORS.fail_loudly(f"BigBuy {call}: unexpected ER008")
+        return ERRORS.fail_loudly(message)  # a refusal or "not found" where none can be
 
     def _parse(self, call: Call, parse: Callable[[], T]) -> T:
         try:
