@@ -7,7 +7,7 @@ A connector is a class with declarative attributes and a few small hooks; the or
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -22,6 +22,7 @@ from connectors.records import (
     Quote,
     RejectedBody,
     Shipment,
+    ShippingOption,
     SupplierOrderRequest,
     SupplierSubmission,
     Tracking,
@@ -47,7 +48,7 @@ class ConnectorConfig(BaseModel):
 
 
 class Connector(ABC):
-    kind: ClassVar[str]
+    kind: ClassVar[str]  # the name it is registered under (its entry point)
     role: ClassVar[str]  # "channel" or "supplier"
 
     def __init__(
@@ -65,6 +66,15 @@ class Connector(ABC):
     def make_client(self, transport: httpx.BaseTransport | None) -> httpx.Client:
         """Build the httpx client with ``connectors.http.make_client``."""
 
+    @abstractmethod
+    def check(self) -> str:
+        """One cheap call, made once (no retry), that proves the URL and the credentials work.
+
+        Answers what answered ("GET orders.json?limit=1 answered"); failures are raised from the
+        error tree (``AuthenticationFailed`` for refused credentials). Health checks call this and
+        nothing else, so a new connector needs no change outside its package.
+        """
+
     def close(self) -> None:
         self.client.close()
 
@@ -79,8 +89,6 @@ class ChannelConnector(Connector):
     """A sales channel: orders come in, tracking goes back."""
 
     role: ClassVar[str] = "channel"
-    page_size: ClassVar[int] = 100
-    cursor_field: ClassVar[str] = "updated_at"
     #: how far back each pull re-reads, so late writes and shifting pages are not missed
     overlap_seconds: ClassVar[int] = 300
 
@@ -104,6 +112,11 @@ class ChannelConnector(Connector):
     @abstractmethod
     def parse_order(cls, body: Any) -> ChannelOrder:
         """Read one order body. Raises only this connector's ``ParseError``."""
+
+    def check(self) -> str:
+        """By default the smallest read every channel offers: orders updated from now on."""
+        self.fetch_orders(datetime.now(UTC))
+        return "orders read"
 
     def parse_page(self, body: Any) -> OrderPage:
         """Parse a whole response body, quarantining what cannot be read."""
@@ -140,6 +153,10 @@ class SupplierConnector(Connector):
     #: how many orders one tracking call may ask about
     tracking_batch_size: ClassVar[int] = 100
 
+    def check(self) -> str:
+        """By default the wallet: every supplier account has one."""
+        return f"wallet read ({self.wallet_balance()})"
+
     @abstractmethod
     def quote(self, request: SupplierOrderRequest) -> Quote:
         """Price and split the order without creating it."""
@@ -163,6 +180,24 @@ class SupplierConnector(Connector):
     def wallet_balance(self) -> Decimal:
         """The prepaid balance the supplier takes order payments from."""
 
+    def shipping_options(self, request: SupplierOrderRequest) -> list[ShippingOption] | None:
+        """How the supplier can ship this request; None when it cannot say (optional)."""
+        return None
+
+    def find_carrier(self, request: SupplierOrderRequest, choice: str) -> ShippingOption | None:
+        """The option an operator's choice of carrier names (its code or its name, in any case or
+        spacing), or None when the supplier does not offer it for this request. A supplier that
+        cannot say accepts the choice as given."""
+        options = self.shipping_options(request)
+        if options is None:
+            return ShippingOption(carrier=choice.strip(), name=choice.strip())
+        wanted = _fold(choice)
+        return next((o for o in options if wanted in (_fold(o.carrier), _fold(o.name))), None)
+
     def order_status(self, supplier_order_id: str) -> str | None:
         """The supplier's status word for one order (optional)."""
         return None
+
+
+def _fold(name: str) -> str:
+    return "".join(name.split()).casefold()

@@ -1,8 +1,15 @@
-"""The one place HTTP clients are made: explicit timeouts, and retries that always stop."""
+"""The one place HTTP clients are made (explicit timeouts, retries that always stop) and the one
+place HTTP failures are mapped onto the connector exception tree."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC
+from email.utils import parsedate_to_datetime
+from enum import Enum
 from typing import Any, TypeVar
 
 import httpx
@@ -15,7 +22,14 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
-from connectors.errors import RetryLater
+from connectors.errors import (
+    AuthenticationFailed,
+    ConnectorError,
+    FailLoudly,
+    OutcomeUnknown,
+    RateLimited,
+    RetryLater,
+)
 
 T = TypeVar("T")
 
@@ -88,3 +102,112 @@ def redact(text: str, *secrets: str) -> str:
         if secret:
             text = text.replace(secret, "***")
     return text
+
+
+# The one HTTP error map -----------------------------------------------------------------------
+
+
+class Intent(Enum):
+    """What a failed call means for the caller, before it is dressed in a connector's classes."""
+
+    RETRY = "retry"  # nothing was handled: even a write may simply be sent again
+    RATE_LIMITED = "rate_limited"
+    UNKNOWN_IF_WRITE = "unknown_if_write"  # it may have been handled: a write must be looked up
+    AUTH = "auth"
+    LOUD = "loud"  # retrying the same call will not help
+
+
+#: transport failures, first match wins: a connection that never opened (or never came from the
+#: pool) sent nothing; any later failure may have reached the platform
+TRANSPORT_INTENTS: tuple[tuple[type[httpx.TransportError], Intent], ...] = (
+    (httpx.ConnectError, Intent.RETRY),
+    (httpx.ConnectTimeout, Intent.RETRY),
+    (httpx.PoolTimeout, Intent.RETRY),
+    (httpx.UnsupportedProtocol, Intent.LOUD),
+    (httpx.TransportError, Intent.UNKNOWN_IF_WRITE),
+)
+
+
+def status_intent(status: int) -> Intent | None:
+    """The intent of an HTTP status; None for a success."""
+    if 200 <= status < 300:
+        return None
+    if status == 429:
+        return Intent.RATE_LIMITED
+    if status in (401, 403):
+        return Intent.AUTH
+    if status == 408:
+        return Intent.RETRY  # the server gave up reading the request, so it handled nothing
+    if status >= 500:
+        return Intent.UNKNOWN_IF_WRITE
+    return Intent.LOUD  # redirects (the configured URL is wrong), other 4xx, 1xx
+
+
+def transport_intent(exc: httpx.TransportError) -> Intent:
+    return next(intent for kind, intent in TRANSPORT_INTENTS if isinstance(exc, kind))
+
+
+@dataclass(frozen=True)
+class ErrorClasses:
+    """A connector's own exception class for each intent, so callers catch by intent and logs
+    still say which platform answered."""
+
+    platform: str
+    retry_later: type[RetryLater]
+    rate_limited: type[RateLimited]
+    outcome_unknown: type[OutcomeUnknown]
+    auth_failed: type[AuthenticationFailed]
+    fail_loudly: Callable[..., FailLoudly]  # takes ``status=``
+
+    def error(self, intent: Intent, message: str, *, write: bool, status: int | None = None,
+              retry_after: float | None = None) -> ConnectorError:
+        if intent is Intent.RATE_LIMITED:
+            return self.rate_limited(message, retry_after=retry_after)
+        if intent is Intent.RETRY or (intent is Intent.UNKNOWN_IF_WRITE and not write):
+            return self.retry_later(message, retry_after=retry_after)
+        if intent is Intent.UNKNOWN_IF_WRITE:
+            return self.outcome_unknown(message + "; look it up before writing again", retry_after=retry_after)
+        if intent is Intent.AUTH:
+            return self.auth_failed(message + ": check the credentials and their permissions")
+        return self.fail_loudly(message, status=status)
+
+    def for_response(self, response: httpx.Response, *, write: bool, detail: str = "") -> ConnectorError | None:
+        """The error an answer stands for, or None for a success. ``detail`` is the platform's
+        own short, already redacted reason; the URL's query (which can hold a secret) is left out."""
+        intent = status_intent(response.status_code)
+        if intent is None:
+            return None
+        where = f"{response.request.method} {response.request.url.path}"
+        what = f"{self.platform} answered {response.status_code} to {where}{detail}"
+        if 300 <= response.status_code < 400:
+            what += ": redirected, check the configured URL"
+        return self.error(intent, what, write=write, status=response.status_code,
+                          retry_after=retry_after(response.headers))
+
+    def for_transport(self, exc: httpx.TransportError, *, write: bool) -> ConnectorError:
+        """Only the exception's class is named: its text can carry the URL, and so a secret."""
+        intent = transport_intent(exc)
+        what = f"{self.platform} could not be reached ({type(exc).__name__})"
+        if intent is Intent.UNKNOWN_IF_WRITE:
+            what = f"no answer from {self.platform} ({type(exc).__name__})"
+        elif intent is Intent.LOUD:
+            what = f"{self.platform}: the configured URL must start with https:// or http://"
+        return self.error(intent, what, write=write)
+
+
+def retry_after(headers: Mapping[str, str], *, now: float | None = None) -> float | None:
+    """Seconds from ``Retry-After``: delta-seconds or an HTTP date; None when absent or unreadable."""
+    value = (headers.get("Retry-After") or "").strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    return max(0.0, seconds) if math.isfinite(seconds) else None

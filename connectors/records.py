@@ -1,17 +1,31 @@
 """Canonical records: every connector turns its platform's bodies into these, and back.
 
 Money is always ``Decimal`` and serialises as a decimal string; datetimes are timezone-aware UTC.
+What the store can hold of a field is declared on it (``Stored``) and nowhere else.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from connectors.storable import Stored
+
 PaymentStatus = Literal["pending", "authorized", "paid", "partially_refunded", "refunded", "voided", "unknown"]
+
+
+def _money(column: str) -> Stored:
+    return Stored(column, digits=14, places=2)
+
+
+Name = Annotated[str | None, Stored("customers.first_name", length=200)]
+Surname = Annotated[str | None, Stored("customers.last_name", length=200)]
+Phone = Annotated[str | None, Stored("customers.phone", length=50)]
+#: a guest customer is keyed ``email:<address>``
+Email = Annotated[str | None, Stored("customers.external_id", length=200, key_prefix="email:")]
 
 
 class Record(BaseModel):
@@ -33,8 +47,8 @@ def as_utc(value: datetime) -> datetime:
 
 
 class Address(Record):
-    first_name: str | None = None
-    last_name: str | None = None
+    first_name: Name = None
+    last_name: Surname = None
     company: str | None = None
     address1: str | None = None
     address2: str | None = None
@@ -42,8 +56,8 @@ class Address(Record):
     region: str | None = None
     postcode: str | None = None
     country_code: str | None = None  # ISO 3166-1 alpha-2, upper case
-    phone: str | None = None
-    email: str | None = None
+    phone: Phone = None
+    email: Email = None
 
     @field_validator("*", mode="before")
     @classmethod
@@ -57,11 +71,12 @@ class Address(Record):
 
 
 class OrderLine(Record):
-    sku: str | None = None
-    quantity: int = Field(ge=0)
-    unit_price: Decimal
-    title: str = ""
-    external_id: str | None = None  # the channel's line id (Shopify needs it to fulfil)
+    sku: Annotated[str | None, Stored("order_lines.sku", length=100)] = None
+    quantity: Annotated[int, Stored("order_lines.quantity", maximum=2**31 - 1)] = Field(ge=0)
+    unit_price: Annotated[Decimal, _money("order_lines.unit_price")]
+    title: str = ""  # cut to its column, not refused
+    #: the channel's line id (Shopify needs it to fulfil)
+    external_id: Annotated[str | None, Stored("order_lines.external_id", length=100)] = None
 
     @field_validator("sku", mode="before")
     @classmethod
@@ -70,11 +85,11 @@ class OrderLine(Record):
 
 
 class ChannelCustomer(Record):
-    external_id: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    first_name: str | None = None
-    last_name: str | None = None
+    external_id: Annotated[str | None, Stored("customers.external_id", length=200)] = None
+    email: Email = None
+    phone: Phone = None
+    first_name: Name = None
+    last_name: Surname = None
     addresses: list[Address] = Field(default_factory=list)
 
     @field_validator("external_id", "email", "phone", "first_name", "last_name", mode="before")
@@ -84,12 +99,12 @@ class ChannelCustomer(Record):
 
 
 class ChannelOrder(Record):
-    external_id: str
-    number: str
-    status: str  # the channel's own word
+    external_id: Annotated[str, Stored("orders.external_id", length=100)]
+    number: Annotated[str, Stored("orders.number", length=100)]
+    status: Annotated[str, Stored("orders.channel_status", length=50)]  # the channel's own word
     payment_status: PaymentStatus = "unknown"
     currency: str
-    total: Decimal
+    total: Annotated[Decimal, _money("orders.total")]
     placed_at: datetime | None = None
     updated_at: datetime
     shipping_address: Address | None = None
@@ -158,10 +173,10 @@ class SupplierOrderRequest(Record):
 class SupplierOrder(Record):
     """One order at the supplier: a channel order can become several (one per warehouse)."""
 
-    supplier_order_id: str
-    warehouse: str | None = None
+    supplier_order_id: Annotated[str, Stored("supplier_orders.supplier_order_id", length=100)]
+    warehouse: Annotated[str | None, Stored("supplier_orders.warehouse", length=50)] = None
     skus: list[str] = Field(default_factory=list)
-    total: Decimal | None = None
+    total: Annotated[Decimal | None, _money("supplier_orders.total")] = None
 
 
 class SupplierRefusal(Record):
@@ -169,7 +184,7 @@ class SupplierRefusal(Record):
 
     code: str
     message: str
-    field: str | None = None
+    field: Annotated[str | None, Stored("order_issues.field", length=200)] = None
     skus: list[str] = Field(default_factory=list)
     supplier_code: str | None = None  # the supplier's own code, e.g. ER003
 
@@ -189,12 +204,21 @@ class Quote(Record):
     refusals: list[SupplierRefusal] = Field(default_factory=list)
 
 
+class ShippingOption(Record):
+    """One way the supplier can ship an order: ``carrier`` is the code an order names it by."""
+
+    carrier: str
+    name: str
+    delay: str | None = None
+    cost: Decimal | None = None
+
+
 class Tracking(Record):
     supplier_order_id: str
-    number: str
-    carrier: str | None = None
-    url: str | None = None
-    status: str | None = None
+    number: Annotated[str, Stored("shipments.tracking_number", length=100)]
+    carrier: Annotated[str | None, Stored("shipments.carrier", length=100)] = None
+    url: Annotated[str | None, Stored("shipments.url", length=500)] = None
+    status: Annotated[str | None, Stored("shipments.status", length=200)] = None
     at: datetime | None = None
 
     @field_validator("at")

@@ -22,6 +22,8 @@ def available() -> dict[str, type[Connector]]:
         cls = entry.load()
         if not (isinstance(cls, type) and issubclass(cls, Connector)):
             raise TypeError(f"entry point {entry.name} is not a Connector class")
+        if getattr(cls, "kind", None) != entry.name:
+            raise TypeError(f"entry point {entry.name} names a connector of kind {getattr(cls, 'kind', None)!r}")
         found[entry.name] = cls
     return found
 

@@ -1,11 +1,16 @@
-"""What a JSON store (PostgreSQL ``jsonb``) cannot hold: NUL characters and NaN/Infinity, both of
-which Python's JSON reader lets through."""
+"""What the store cannot hold: in JSON (PostgreSQL ``jsonb``), NUL characters and NaN/Infinity,
+both of which Python's JSON reader lets through; in its columns, text or numbers past their size."""
 
 from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
 from typing import Any
+
+from pydantic import BaseModel
 
 
 def surely_storable(body: Any) -> bool:
@@ -44,4 +49,105 @@ def unstorable(body: Any) -> tuple[str, str] | None:
                 stack.append((child, f"{path}.{key}"[:120] if path else str(key)[:120]))
         elif isinstance(value, list):
             stack.extend((child, f"{path}[{i}]"[:120]) for i, child in enumerate(value))
+    return None
+
+
+# What the store's columns hold ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stored:
+    """Field metadata on a canonical record: the column a value is kept in and how much of it fits.
+
+    Declared once, on the records (``Annotated[str, Stored("orders.number", length=100)]``); the
+    parsers and ingest check records with ``too_large``, and a test holds these numbers to the
+    tables' own column sizes.
+    """
+
+    column: str  # "table.column"
+    length: int | None = None  # characters
+    digits: int | None = None  # NUMERIC(digits, places)
+    places: int = 2
+    maximum: int | None = None  # an integer column's largest value
+    key_prefix: str = ""  # kept lower-cased behind this prefix (a guest customer keyed by e-mail)
+
+    @property
+    def max_amount(self) -> Decimal | None:
+        """The first amount too large for the column (its integer digits), or None for text."""
+        return None if self.digits is None else Decimal(10) ** (self.digits - self.places)
+
+
+def stored(record: type[BaseModel], field: str) -> Stored:
+    """The declaration on one field of a record."""
+    found = [m for m in record.model_fields[field].metadata if isinstance(m, Stored)]
+    if not found:
+        raise LookupError(f"{record.__name__}.{field} declares no storage limit")
+    return found[0]
+
+
+def max_length(record: type[BaseModel], field: str) -> int:
+    length = stored(record, field).length
+    if length is None:
+        raise LookupError(f"{record.__name__}.{field} is not text")
+    return length
+
+
+def max_amount(record: type[BaseModel], field: str) -> Decimal:
+    top = stored(record, field).max_amount
+    if top is None:
+        raise LookupError(f"{record.__name__}.{field} is not an amount")
+    return top
+
+
+@cache
+def _plan(record: type[BaseModel]) -> tuple[list[tuple[str, Stored]], list[str]]:
+    """(declared fields, fields that may hold nested records) of a record class."""
+    declared, nested = [], []
+    for name, info in record.model_fields.items():
+        limit = next((m for m in info.metadata if isinstance(m, Stored)), None)
+        if limit is not None:
+            declared.append((name, limit))
+        elif name != "raw":
+            nested.append(name)
+    return declared, nested
+
+
+def too_large(record: BaseModel, *, lengths: bool = True, path: str = "") -> tuple[str, str] | None:
+    """``(path, problem)`` of the first value past its column (``lines[2].sku``), or None.
+
+    ``lengths=False`` checks numbers only, for a store that cuts text to its column instead.
+    """
+    declared, nested = _plan(type(record))
+    for name, limit in declared:
+        where = f"{path}.{name}" if path else name
+        problem = _past(limit, getattr(record, name), lengths)
+        if problem:
+            return where, problem
+    for name in nested:
+        value = getattr(record, name)
+        items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
+        for index, item in items:
+            if isinstance(item, BaseModel):
+                where = f"{path}.{name}" if path else name
+                found = too_large(item, lengths=lengths, path=where if index is None else f"{where}[{index}]")
+                if found:
+                    return found
+    return None
+
+
+def _past(limit: Stored, value: Any, lengths: bool) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = limit.key_prefix + value.lower() if limit.key_prefix else value
+        return "is too long" if lengths and limit.length is not None and len(text) > limit.length else None
+    if isinstance(value, Decimal):
+        top = limit.max_amount
+        if top is None:
+            return None
+        # the column rounds to its places, so 999999999999.995 no longer fits in 12 digits
+        fits = abs(value) < top and abs(value.quantize(Decimal(1).scaleb(-limit.places))) < top
+        return None if fits else "is too large"
+    if isinstance(value, int) and limit.maximum is not None and value > limit.maximum:
+        return "is too large"
     return None

@@ -20,8 +20,9 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import unquote
+from zoneinfo import ZoneInfo
 
-from sandbox import catalogue
+from sandbox import bigbuy_shipping, catalogue
 from sandbox.server import App, Faults, Request, Response, json_response, text_response
 
 ADDRESS_MAX = 70
@@ -31,6 +32,8 @@ POSTCODES: dict[str, tuple[str, str]] = {  # country -> (pattern, the example ER
     "BE": (r"\d{4}", "9000"),
 }
 CARRIERS = {1: "Correos", 2: "Chrono", 3: "GLS", 4: "DHL"}
+#: BigBuy gives its dates in its own time, without a zone
+MADRID = ZoneInfo("Europe/Madrid")
 WAREHOUSE_CARRIER = {1: 1, 3: 3}
 STATUSES = {1: "Processing", 2: "Shipped", 3: "Delivered", 4: "Cancelled"}
 PAYMENT_METHODS = ("moneybox", "paypal", "bankwire")
@@ -152,6 +155,7 @@ class BigBuySandbox(App):
             ("GET", r"/rest/tracking/order/(?P<id>\d+)\.json", self._tracking_one),
             ("GET", r"/rest/tracking/carriers\.json", lambda r: self._read(r, CARRIER_LIST)),
             ("GET", r"/rest/shipping/carriers\.json", lambda r: self._read(r, SHIPPING_CARRIERS)),
+            ("POST", r"/rest/shipping/orders\.json", self._shipping),
             ("GET", r"/rest/user/purse\.json", lambda r: self._read(r, f"{self.wallet:.2f}")),
             ("POST", r"/_sandbox/advance", self._advance),
             ("GET", r"/_sandbox/state", lambda r: json_response(self.state())),
@@ -320,8 +324,8 @@ class BigBuySandbox(App):
         with self.lock:
             ids = self.orders_by_reference.get(reference)
             first = self.orders[ids[0]] if ids else None
-        if first is None:
-            return json_response({"code": 404, "message": f"No order found with refOrder: {reference}"}, 404)
+        if first is None:  # BigBuy's sandbox answers this, where production says 404 "No order found"
+            return json_response({"code": 500, "message": "An error has occurred"}, 500)
         return json_response({"id": first.id, "totalPaidTaxIncl": f"{first.total:.2f}"})
 
     def _order(self, request: Request) -> Response:
@@ -330,6 +334,10 @@ class BigBuySandbox(App):
         if o is None:
             return json_response({"code": 404, "message": "Order not found"}, 404)
         return self._read(request, _order_json(o))
+
+    def _shipping(self, request: Request) -> Response:
+        payload, refused = bigbuy_shipping.options(request, CARRIERS)
+        return refused or self._read(request, payload)
 
     # Tracking ---------------------------------------------------------------------------------
 
@@ -367,7 +375,7 @@ def _order_json(o: StoredOrder) -> dict[str, Any]:
 def _tracking_json(order: StoredOrder) -> dict[str, Any]:
     at = order.shipped_at or order.created_at
     tracking = {"trackingNumber": order.tracking_number, "statusDescription": order.status,
-                "statusDate": at.isoformat(timespec="seconds"), "descriptionTranslated": order.status,
+                "statusDate": f"{at.astimezone(MADRID):%Y-%m-%d %H:%M:%S}", "descriptionTranslated": order.status,
                 "carrier": {"id": WAREHOUSE_CARRIER.get(order.warehouse, 1)}}
     return {"id": order.id, "reference": order.reference, "trackings": [tracking]}
 
@@ -475,6 +483,8 @@ def _evaluate(
             groups.append(_Group(warehouse or min(catalogue.BY_SKU[s].warehouse for s, _ in group), group))
     if groups:
         return groups, errors, None
+    if split and len(errors) > 1:  # each warehouse refused for its own reason: the list says which
+        return [], [], json_response({"orders": [], "errors": errors}, 409)
     if inactive:
         return [], [], json_response(_products_error(inactive), 409)
     return [], [], _er("ER003", "No stock.", {"skus": empty})

@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, text
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from connectors.codes import CHANGED_AFTER_FORWARDING
 from connectors.records import Address, ChannelOrder, OrderPage, RejectedBody
+from connectors.storable import too_large
 from sync import issues as issue_store
 from sync.evaluate import Verdict, catalogue_context, judge
 from sync.issues import Dumped, bulk_insert, cut, fit, storable
@@ -165,20 +165,10 @@ def _prepare(o: ChannelOrder, strict: bool) -> _Prepared:
                      Dumped(raw, o.raw))
 
 
-_MONEY_MAX = Decimal(10) ** 12  # Numeric(14, 2)
-_INT_MAX = 2**31 - 1
-
-
 def _unstorable(o: ChannelOrder) -> str | None:
     """What the columns cannot hold as read (text too long for its column is cut instead)."""
-    if abs(o.total) >= _MONEY_MAX:
-        return "total has more than 12 integer digits"
-    for n, ln in enumerate(o.lines):
-        if abs(ln.unit_price) >= _MONEY_MAX:
-            return f"lines[{n}].unit_price has more than 12 integer digits"
-        if ln.quantity > _INT_MAX:
-            return f"lines[{n}].quantity is too large"
-    return None
+    found = too_large(o, lengths=False)
+    return f"{found[0]} {found[1]}" if found else None
 
 
 # Writing ------------------------------------------------------------------------------------

@@ -2,12 +2,7 @@
 
 Plain functions, each answering one ``Check``: the database (``SELECT 1``), the broker (a Redis
 ``PING``, or "embedded" for the in-process default), and every enabled sales channel and supplier
-account (one cheap authenticated read, short timeout, no retry):
-
-- shopify: ``GET orders.json?limit=1``
-- woocommerce: ``GET orders?per_page=1``
-- bigbuy: ``GET /rest/user/purse.json``
-- any other registered kind: the smallest read its connector offers.
+account: its connector's ``check()`` (one cheap authenticated call, short timeout, no retry).
 
 Details never carry a credential: every value of the account's credentials is masked out of
 whatever an error said, on top of the connectors' own redaction.
@@ -18,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,7 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 from sqlalchemy import select, text
 
-from connectors.base import ChannelConnector, Connector, ConnectorConfig, SupplierConnector
+from connectors.base import Connector, ConnectorConfig
 from connectors.errors import AuthenticationFailed
 from connectors.http import redact
 from connectors.registry import channel_class, supplier_class
@@ -81,7 +75,7 @@ def account(config: ConnectorConfig, role: str, *, timeout: float = DEFAULT_TIME
         return Check(False, redact(f"not usable: {_first_line(exc)}", *secrets))
     try:
         connector.client.timeout = httpx.Timeout(timeout)
-        what = _probe(connector)
+        what = connector.check()
     except AuthenticationFailed as exc:
         return Check(False, redact(f"credentials refused: {_first_line(exc)}", *secrets))
     except Exception as exc:
@@ -89,30 +83,6 @@ def account(config: ConnectorConfig, role: str, *, timeout: float = DEFAULT_TIME
     finally:
         connector.close()
     return Check(True, redact(what, *secrets))
-
-
-def _probe(connector: Connector) -> str:
-    kind = connector.config.kind
-    if kind == "shopify":
-        # the connector reads ``page_size`` orders a page: a one-order page, one attempt
-        setattr(connector, "limit", 1)  # noqa: B010 - set on the instance, not the class
-        setattr(connector, "read_attempts", 1)  # noqa: B010
-        assert isinstance(connector, ChannelConnector)
-        connector.fetch_orders(None)
-        return "GET orders.json?limit=1 answered"
-    if kind == "woocommerce":
-        api = getattr(connector, "api")  # noqa: B009 - WooClient.send: one attempt, errors mapped
-        api.send("GET", "/orders", params={"per_page": "1"})
-        return "GET orders?per_page=1 answered"
-    if isinstance(connector, SupplierConnector):
-        if hasattr(connector, "read_attempts"):
-            connector.read_attempts = 1
-        balance = connector.wallet_balance()
-        path = " /rest/user/purse.json" if kind == "bigbuy" else ""
-        return f"GET{path} answered (wallet {balance})"
-    assert isinstance(connector, ChannelConnector)
-    connector.fetch_orders(datetime.now(UTC))  # orders updated from now on: an empty page
-    return "orders read"
 
 
 def accounts(db: Database) -> list[tuple[str, str, ConnectorConfig]]:

@@ -13,7 +13,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from connectors import codes
+from connectors import codes, http
+from connectors.bigbuy import wire
 from connectors.bigbuy.outcomes import (
     OUTCOMES,
     AlreadyExists,
@@ -29,6 +30,7 @@ from connectors.bigbuy.outcomes import (
     short,
 )
 from connectors.bigbuy.refusals import ER_CODE, coded, form_refusals, plain_id, product_refusals
+from connectors.http import Intent
 from connectors.records import SupplierRefusal
 
 __all__ = [
@@ -62,6 +64,8 @@ def _classify(call: Call, status: int, headers: Mapping[str, str], body: bytes) 
         reset = _number(header(headers, "x-ratelimit-reset"))
         if reset is not None and reset < 1e9:  # seconds to wait rather than an epoch
             return Retry("rate limited (429)", retry_after=reset, rate_limited=True)
+        if reset is None:  # not BigBuy's documented way, but a proxy in front may say Retry-After
+            return Retry("rate limited (429)", retry_after=http.retry_after(headers), rate_limited=True)
         return Retry("rate limited (429)", reset_at=reset, rate_limited=True)
     if status == 401:
         return Loud("BigBuy refused the API key (401)", auth=True, status=status)
@@ -81,7 +85,8 @@ def _classify(call: Call, status: int, headers: Mapping[str, str], body: bytes) 
         if verdict is not None:
             return verdict
     if not success:
-        return _by_status(call, status, headers, short(data), structured=True)
+        listed = _listed_refusals(call, status, data)
+        return listed or _by_status(call, status, headers, short(data), structured=True)
     if call.lookup and data in (None, "", [], {}):
         return NotFound(f"empty {status} answer")
     if call is Call.CREATE_SINGLE:
@@ -111,7 +116,7 @@ def _error_body(call: Call, status: int, data: dict[Any, Any]) -> Outcome | None
         return None
     effective, message = fields
     low = message.lower()
-    if call is Call.REFERENCE and "no order found" in low:
+    if call is Call.REFERENCE and _unknown_reference(status, message):
         return NotFound(message)
     if "invalid token" in low:
         return Loud("BigBuy refused the API key", auth=True, status=status)
@@ -120,6 +125,25 @@ def _error_body(call: Call, status: int, data: dict[Any, Any]) -> Outcome | None
             return NotFound(message)
         return _transient(call, f"an error inside a {status} body: {message}")
     return None
+
+
+def _listed_refusals(call: Call, status: int, data: Any) -> Outcome | None:
+    """A 4xx multishipping answer whose ``errors`` list names each refused part: its ER codes are
+    kept. A 4xx create that also names orders says two things at once: it is looked up."""
+    if call is Call.SHIPPING and status == 409 and isinstance(data, dict) and "error_detail" in data:
+        return Ok(data)  # a cart mixing warehouses: the connector asks again per warehouse
+    if not (call.may_refuse and 400 <= status < 500 and isinstance(data, dict)):
+        return None
+    made = data.get("orders")
+    if isinstance(made, list) and made and call.writes:
+        return Unknown(f"a {status} answer naming orders")
+    entries = data.get("errors")
+    if not isinstance(entries, list) or not entries:
+        return None
+    refusals, existing = wire.refusals_from_entries(entries)
+    if existing and call.writes:  # an ER008 in a refusal: the id is confirmed by a look-up
+        return AlreadyExists(None)
+    return Refused(tuple(refusals), refusals[0].message) if refusals else None
 
 
 def _error_fields(data: dict[Any, Any]) -> tuple[int | None, str] | None:
@@ -136,25 +160,36 @@ def _error_fields(data: dict[Any, Any]) -> tuple[int | None, str] | None:
 
 
 def _by_status(call: Call, status: int, headers: Mapping[str, str], message: str, *, structured: bool) -> Outcome:
+    """The shared HTTP error map, after BigBuy's own readings of a status."""
     text = f"HTTP {status}: {message}" if message else f"HTTP {status}"
-    if call is Call.REFERENCE and "no order found" in message.lower():
-        return NotFound(message)  # the real sandbox answers 500 for an unknown reference
-    if 300 <= status < 400:
-        return Loud(f"unexpected redirect ({text})", status=status)
+    if call is Call.REFERENCE and _unknown_reference(status, message):
+        return NotFound(message)
     if status == 404:
         if call.lookup and structured and "route" not in message.lower():
             return NotFound(message)
         return Loud(f"endpoint not found ({text})", status=status)
-    if status == 408:
-        return Retry(text)  # the request was not read in full, so nothing was handled
-    if 400 <= status < 500:
-        if structured and status in (400, 409, 422) and call.may_refuse:
-            refusal = SupplierRefusal(code=codes.SUPPLIER_REJECTED, message=text)
-            return Refused((refusal,), text)
-        return Loud(text, status=status)
-    if call.writes:
+    if structured and status in (400, 409, 422) and call.may_refuse:
+        refusal = SupplierRefusal(code=codes.SUPPLIER_REJECTED, message=text)
+        return Refused((refusal,), text)
+    intent = http.status_intent(status)
+    wait = http.retry_after(headers)
+    if intent is Intent.RATE_LIMITED:
+        return Retry(text, retry_after=wait, rate_limited=True)
+    if intent is Intent.RETRY or (intent is Intent.UNKNOWN_IF_WRITE and not call.writes):
+        return Retry(text, retry_after=wait)
+    if intent is Intent.UNKNOWN_IF_WRITE:
         return Unknown(text)
-    return Retry(text, retry_after=_number(header(headers, "retry-after")))
+    if 300 <= status < 400:
+        return Loud(f"unexpected redirect ({text})", status=status)
+    return Loud(text, auth=intent is Intent.AUTH, status=status)
+
+
+def _unknown_reference(status: int, message: str) -> bool:
+    """BigBuy answers 404 "No order found with refOrder"; its sandbox answers 500 "An error has
+    occurred". Reading the 500 as "not found" is safe: a create under a used reference is
+    answered ER008 with the existing order, never made twice."""
+    low = message.lower()
+    return "no order found" in low or (status == 500 and "an error has occurred" in low)
 
 
 def _empty_success(call: Call, headers: Mapping[str, str]) -> Outcome:

@@ -16,22 +16,14 @@ from urllib.parse import quote as urlquote
 import httpx
 
 from connectors import http
-from connectors.base import ConnectorConfig, SupplierConnector
-from connectors.bigbuy import answers, wire
+from connectors.base import SupplierConnector
+from connectors.bigbuy import answers, shipping, wire
 from connectors.bigbuy.answers import Call
-from connectors.bigbuy.errors import (
-    BigBuyAuthError,
-    BigBuyConfigError,
-    BigBuyError,
-    BigBuyOutcomeUnknown,
-    BigBuyParseError,
-    BigBuyRateLimited,
-    BigBuyRequestFailed,
-    BigBuyUnavailable,
-)
-from connectors.ratelimit import Pacer
+from connectors.bigbuy.errors import ERRORS, BigBuyConfigError, BigBuyOutcomeUnknown, BigBuyParseError
+from connectors.errors import ConnectorError
 from connectors.records import (
     Quote,
+    ShippingOption,
     SupplierOrder,
     SupplierOrderRequest,
     SupplierRefusal,
@@ -43,8 +35,6 @@ T = TypeVar("T")
 
 #: what a parser may raise on a shape it cannot read
 _SHAPE_ERRORS = (ValueError, TypeError, KeyError, AttributeError, ArithmeticError)
-#: failures where the request cannot have reached BigBuy, so even a create may simply go again
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 #: carriers can be added at BigBuy: an unknown carrier id refreshes the cached names, at most hourly
 _CARRIER_REFRESH_SECONDS = 3600.0
 
@@ -55,17 +45,10 @@ class BigBuyConnector(SupplierConnector):
     #: attempts per read (reads only; creates are never repeated here)
     read_attempts: int = 4
 
-    def __init__(
-        self,
-        config: ConnectorConfig,
-        *,
-        transport: httpx.BaseTransport | None = None,
-        pacer: Pacer | None = None,
-    ) -> None:
-        super().__init__(config, transport=transport, pacer=pacer)
-        self._carrier_names: dict[str, str] | None = None
-        self._carriers_at = 0.0
-        self._status_names: dict[str, str] | None = None
+    # read once per connector (replaced, never changed in place)
+    _carrier_names: dict[str, str] | None = None
+    _carriers_at = 0.0
+    _status_names: dict[str, str] | None = None
 
     def make_client(self, transport: httpx.BaseTransport | None) -> httpx.Client:
         base = self.config.url.rstrip("/")
@@ -78,6 +61,13 @@ class BigBuyConnector(SupplierConnector):
             return self.config.secret("api_key")
         except KeyError:
             raise BigBuyConfigError(f"no api_key configured for {self.config.name}") from None
+
+    def check(self) -> str:
+        outcome = self._send(Call.PURSE, "GET", "/rest/user/purse.json")
+        if not isinstance(outcome, answers.Ok):
+            raise self._error(Call.PURSE, outcome)
+        balance = self._parse(Call.PURSE, lambda: wire.purse(_payload(outcome)))
+        return f"GET /rest/user/purse.json answered (wallet {balance})"
 
     # Orders -----------------------------------------------------------------------------------
 
@@ -133,6 +123,32 @@ class BigBuyConnector(SupplierConnector):
             outcome = self._read(Call.STATUSES, "GET", "/rest/order/orderstatuses.json")
             self._status_names = self._parse(Call.STATUSES, lambda: wire.status_names(_payload(outcome)))
         return dict(self._status_names)
+
+    def shipping_options(self, request: SupplierOrderRequest) -> list[ShippingOption]:
+        """How BigBuy can ship this request. A cart spread over warehouses is asked again per
+        warehouse, and only the carriers every part offers are kept: an order names its carriers
+        once for all its parts."""
+        options, parts = self._shipping(request)
+        if not parts:
+            return options
+        kept: list[ShippingOption] | None = None
+        for references in parts[:10]:
+            lines = [line for line in request.lines if line.supplier_sku in references]
+            part, split = self._shipping(request.model_copy(update={"lines": lines}))
+            if split:
+                raise BigBuyParseError(f"BigBuy {Call.SHIPPING}: a warehouse's part is still split")
+            codes = {o.carrier for o in part}
+            kept = part if kept is None else [o for o in kept if o.carrier in codes]
+        return kept or []
+
+    def _shipping(self, request: SupplierOrderRequest) -> tuple[list[ShippingOption], list[list[str]]]:
+        """(the options, []) or, when the cart mixes warehouses, ([], each warehouse's references)."""
+        outcome = self._read(Call.SHIPPING, "POST", "/rest/shipping/orders.json", shipping.shipping_body(request))
+        payload = _payload(outcome)
+        parts = shipping.warehouse_parts(payload)
+        if len(parts) > 1:
+            return [], parts
+        return self._parse(Call.SHIPPING, lambda: shipping.shipping_options(payload)), []
 
     # Tracking and wallet ----------------------------------------------------------------------
 
@@ -210,13 +226,8 @@ class BigBuyConnector(SupplierConnector):
         self.pacer.wait()
         try:
             response = self.client.request(method, path, json=body)
-        except _NOT_SENT as exc:
-            raise BigBuyUnavailable(f"BigBuy {call}: not reached ({type(exc).__name__})") from exc
-        except httpx.HTTPError as exc:
-            what = f"BigBuy {call}: no answer ({type(exc).__name__})"
-            if call.writes:
-                raise BigBuyOutcomeUnknown(what + "; look the reference up") from exc
-            raise BigBuyUnavailable(what) from exc
+        except httpx.TransportError as exc:
+            raise ERRORS.for_transport(exc, write=call.writes) from None
         return answers.classify(call, response.status_code, response.headers, response.content)
 
     def _read(
@@ -236,24 +247,25 @@ class BigBuyConnector(SupplierConnector):
 
         return http.with_retries(once, attempts=self.read_attempts)
 
-    def _error(self, call: Call, outcome: answers.Outcome) -> BigBuyError:
+    def _error(self, call: Call, outcome: answers.Outcome) -> ConnectorError:
+        """BigBuy's own readings, in the classes of the shared error map."""
         message = self._redact(f"BigBuy {call}: {getattr(outcome, 'message', type(outcome).__name__)}")
         if isinstance(outcome, answers.Retry):
             if not outcome.rate_limited:
-                return BigBuyUnavailable(message, retry_after=outcome.retry_after)
+                return ERRORS.retry_later(message, retry_after=outcome.retry_after)
             now = time.time()
             reset = outcome.reset_at or now + (outcome.retry_after or 1.0)
             self.pacer.hold_until(reset)  # every worker sharing the bucket pauses, not just this one
-            return BigBuyRateLimited(message, retry_after=max(0.0, reset - now))
+            return ERRORS.rate_limited(message, retry_after=max(0.0, reset - now))
         if isinstance(outcome, answers.Unknown):
-            return BigBuyOutcomeUnknown(message)
+            return ERRORS.outcome_unknown(message)
         if isinstance(outcome, answers.Loud):
             if outcome.auth:
-                return BigBuyAuthError(message)
-            return BigBuyRequestFailed(message, status=outcome.status)
+                return ERRORS.auth_failed(message)
+            return ERRORS.fail_loudly(message, status=outcome.status)
         if isinstance(outcome, answers.AlreadyExists):
-            return BigBuyRequestFailed(f"BigBuy {call}: unexpected ER008")
-        return BigBuyRequestFailed(message)  # a refusal or "not found" where none can be
+            return ERRORS.fail_loudly(f"BigBuy {call}: unexpected ER008")
+        return ERRORS.fail_loudly(message)  # a refusal or "not found" where none can be
 
     def _parse(self, call: Call, parse: Callable[[], T]) -> T:
         try:

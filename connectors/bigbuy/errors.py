@@ -5,6 +5,7 @@ key: texts taken from bodies are redacted before they reach an exception."""
 from __future__ import annotations
 
 from connectors import errors
+from connectors.http import ErrorClasses
 
 
 class BigBuyError(errors.ConnectorError):
@@ -41,3 +42,8 @@ class BigBuyParseError(BigBuyError, errors.ParseError):
 
 class BigBuyConfigError(BigBuyError, errors.FailLoudly):
     """The connector is not configured well enough to make a call (no API key)."""
+
+
+#: BigBuy's class for each intent of the shared HTTP error map
+ERRORS = ErrorClasses("BigBuy", BigBuyUnavailable, BigBuyRateLimited, BigBuyOutcomeUnknown, BigBuyAuthError,
+                      BigBuyRequestFailed)

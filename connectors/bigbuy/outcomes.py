@@ -27,6 +27,7 @@ class Call(StrEnum):
     TRACKING_ORDER = "tracking_order"
     CARRIERS = "carriers"
     PURSE = "purse"
+    SHIPPING = "shipping"  # POST shipping/orders.json (a read, despite the verb)
 
     @property
     def writes(self) -> bool:

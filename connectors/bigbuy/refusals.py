@@ -17,7 +17,8 @@ from connectors.bigbuy.outcomes import (
     short,
     strings,
 )
-from connectors.records import SupplierRefusal
+from connectors.records import SupplierOrder, SupplierRefusal
+from connectors.storable import max_length
 
 ER_ISSUES: dict[str, str] = {
     "ER001": codes.UNKNOWN_SKU,
@@ -30,21 +31,21 @@ ER_ISSUES: dict[str, str] = {
 }
 ER_CODE = re.compile(r"ER\d{3}", re.IGNORECASE)
 _MAX_DEPTH = 12
-#: supplier order ids and product references are kept in 100-character columns
-MAX_ID = 100
-#: a refusal's field path is kept with its issue in a 200-character column
-MAX_FIELD = 200
+#: supplier order ids (and product references, as long) are kept as the records declare
+MAX_ID = max_length(SupplierOrder, "supplier_order_id")
+MAX_FIELD = max_length(SupplierRefusal, "field")
 
 
-def plain_id(value: Any) -> str | None:
+def plain_id(value: Any, limit: int = MAX_ID) -> str | None:
     """An id as BigBuy gives it (a string or an integer), stripped; None when there is none: blank,
-    of another type, longer than any real id, or holding a NUL (the store could keep neither)."""
+    of another type, longer than ``limit`` (its column), or holding a NUL (the store could keep
+    neither)."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return None
-    if isinstance(value, int) and abs(value) >= 10**MAX_ID:
+    if isinstance(value, int) and abs(value) >= 10**limit:
         return None
     text = str(value).strip()
-    if not text or len(text) > MAX_ID or "\x00" in text:
+    if not text or len(text) > limit or "\x00" in text:
         return None
     return text
 

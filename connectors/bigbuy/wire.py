@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from connectors import codes
 from connectors.bigbuy import outcomes
@@ -23,15 +24,17 @@ from connectors.records import (
     Tracking,
     as_utc,
 )
+from connectors.storable import max_amount, max_length
 
 CENT = Decimal("0.01")
-#: no real amount goes past this, and amounts are kept as NUMERIC(14, 2)
-MAX_AMOUNT = Decimal(10) ** 11
-#: what the store keeps of a tracking (its columns' sizes): longer texts are cut, longer numbers dropped
-MAX_TRACKING_NUMBER = 100
-MAX_CARRIER = 100
-MAX_STATUS = 200
-MAX_WAREHOUSE = 50
+#: the zone of BigBuy's dates that carry none (``statusDate``)
+BIGBUY_TIME = ZoneInfo("Europe/Madrid")
+# What the store keeps (declared on the records): longer texts are cut, longer numbers dropped
+MAX_AMOUNT = max_amount(SupplierOrder, "total")
+MAX_TRACKING_NUMBER = max_length(Tracking, "number")
+MAX_CARRIER = max_length(Tracking, "carrier")
+MAX_STATUS = max_length(Tracking, "status")
+MAX_WAREHOUSE = max_length(SupplierOrder, "warehouse")
 
 
 def order_body(request: SupplierOrderRequest, *, language: str, carriers: list[str]) -> dict[str, Any]:
@@ -54,11 +57,16 @@ def order_body(request: SupplierOrderRequest, *, language: str, carriers: list[s
             "internalReference": request.internal_reference,
             "language": language,
             "paymentMethod": request.payment_method,
-            "carriers": [{"name": name} for name in carriers],
+            "carriers": [{"name": carrier_code(name)} for name in carriers],
             "shippingAddress": shipping,
             "products": [{"reference": line.supplier_sku, "quantity": line.quantity} for line in request.lines],
         }
     }
+
+
+def carrier_code(name: str) -> str:
+    """BigBuy names carriers in an order by code: ``correos``, ``gls``, ``chrono`` (lower case)."""
+    return "".join(name.split()).lower()
 
 
 def money(value: Any) -> Decimal:
@@ -73,7 +81,10 @@ def money(value: Any) -> Decimal:
         raise ValueError("amount is not finite")
     if abs(amount) >= MAX_AMOUNT:
         raise ValueError("amount is out of range")
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    amount = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    if abs(amount) >= MAX_AMOUNT:  # 999999999999.995 rounds up past the column
+        raise ValueError("amount is out of range")
+    return amount
 
 
 def _id(value: Any, what: str) -> str:
@@ -83,7 +94,7 @@ def _id(value: Any, what: str) -> str:
     return found
 
 
-def _label(value: Any, limit: int) -> str | None:
+def label(value: Any, limit: int) -> str | None:
     """A free text (carrier name, status description) as it can be kept: cut to ``limit``."""
     if value is None or isinstance(value, bool) or not isinstance(value, (str, int, float)):
         return None
@@ -100,8 +111,7 @@ def _skus(value: Any) -> list[str]:
 
 
 def _warehouse(value: Any) -> str | None:
-    found = mapping.plain_id(value)
-    return found if found is not None and len(found) <= MAX_WAREHOUSE else None
+    return mapping.plain_id(value, MAX_WAREHOUSE)
 
 
 def refusals_from_entries(entries: Any) -> tuple[list[SupplierRefusal], list[str]]:
@@ -224,7 +234,7 @@ def carriers(payload: Any) -> dict[str, str]:
     names: dict[str, str] = {}
     for entry in payload:
         if isinstance(entry, Mapping) and entry.get("id") is not None and entry.get("name"):
-            name = _label(entry["name"], MAX_CARRIER)
+            name = label(entry["name"], MAX_CARRIER)
             if name:
                 names[str(entry["id"])] = name
     return names
@@ -270,9 +280,9 @@ def trackings(payload: Any, carrier_names: Mapping[str, str]) -> list[Tracking]:
                     supplier_order_id=order_id,
                     number=number,
                     carrier=(
-                        carrier_names.get(str(carrier_id)) if carrier_id is not None else _label(name, MAX_CARRIER)
+                        carrier_names.get(str(carrier_id)) if carrier_id is not None else label(name, MAX_CARRIER)
                     ),
-                    status=_label(status, MAX_STATUS),
+                    status=label(status, MAX_STATUS),
                     at=when(item.get("statusDate")),
                 )
             )
@@ -280,19 +290,13 @@ def trackings(payload: Any, carrier_names: Mapping[str, str]) -> list[Tracking]:
 
 
 def _tracking_number(value: Any) -> str | None:
-    """A tracking number, or None for what cannot be one (blank, a structure, longer than any)."""
-    if not value or isinstance(value, bool) or not isinstance(value, (str, int)):
-        return None
-    if isinstance(value, int) and abs(value) >= 10**MAX_TRACKING_NUMBER:
-        return None
-    text = str(value).strip()
-    if not text or len(text) > MAX_TRACKING_NUMBER or "\x00" in text:
-        return None
-    return text
+    """A tracking number, or None for what cannot be one (blank, a structure, longer than its column)."""
+    return mapping.plain_id(value, MAX_TRACKING_NUMBER) if value else None
 
 
 def when(value: Any) -> datetime | None:
-    """BigBuy dates come as ISO or ``Y-m-d H:i:s`` (taken as UTC); anything else is dropped."""
+    """BigBuy dates come as ISO or ``Y-m-d H:i:s``; without a zone they are BigBuy's own time
+    (Europe/Madrid, summer time included). Anything else is dropped."""
     if not isinstance(value, str) or not value.strip():
         return None
     text = value.strip().replace("Z", "+00:00")
@@ -308,6 +312,8 @@ def when(value: Any) -> datetime | None:
                 continue
     if parsed is None:
         return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=BIGBUY_TIME)
     try:
         return as_utc(parsed)
     except OverflowError:  # an offset pushing the date out of range: a date is not worth a failure

@@ -1,4 +1,4 @@
-"""Reading Shopify's HTTP answers: status -> exception, rate-limit headers, ``Link`` paging.
+"""Reading Shopify's HTTP answers: its error reason, rate-limit headers, ``Link`` paging.
 
 Pure functions over ``httpx.Response`` so the connector stays about the API, not the wire.
 """
@@ -6,38 +6,18 @@ Pure functions over ``httpx.Response`` so the connector stays about the API, not
 from __future__ import annotations
 
 import json
-import math
 import re
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from connectors.errors import ConnectorError
 from connectors.http import redact
-from connectors.shopify.errors import (
-    ShopifyAuthError,
-    ShopifyError,
-    ShopifyOutcomeUnknown,
-    ShopifyParseError,
-    ShopifyRateLimited,
-    ShopifyRequestFailed,
-    ShopifyUnavailable,
-)
+from connectors.shopify.errors import ERRORS, ShopifyParseError
 
 CALL_LIMIT_HEADER = "X-Shopify-Shop-Api-Call-Limit"
 _CALL_LIMIT = re.compile(r"\s*(\d+)\s*/\s*(\d+)\s*")
-
-
-def retry_after(response: httpx.Response) -> float | None:
-    """Shopify sends seconds as a float ("2.0"); anything else is ignored, not trusted."""
-    raw = response.headers.get("Retry-After")
-    if raw is None:
-        return None
-    try:
-        seconds = float(raw)
-    except ValueError:
-        return None
-    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 def call_limit(response: httpx.Response) -> tuple[int, int] | None:
@@ -82,28 +62,12 @@ def _detail(response: httpx.Response, secret: str) -> str:
 
 
 def raise_for_status(response: httpx.Response, *, write: bool, secret: str) -> None:
-    status = response.status_code
-    if status < 300:
-        return
-    where = f"{response.request.method} {response.request.url.path}"
-    wait = retry_after(response)
-    if status == 429:
-        raise ShopifyRateLimited(f"Shopify throttled {where} (429)", retry_after=wait)
-    if status in (401, 403):
-        raise ShopifyAuthError(f"Shopify refused the access token on {where} ({status})"
-                               f"{_detail(response, secret)}")
-    if status >= 500:
-        if write:
-            raise ShopifyOutcomeUnknown(f"Shopify answered {status} to {where}", retry_after=wait)
-        raise ShopifyUnavailable(f"Shopify answered {status} to {where}", retry_after=wait)
-    detail = _detail(response, secret)
-    raise ShopifyRequestFailed(f"Shopify refused {where} ({status}){detail}", status=status)
+    """Raises the error the answer stands for (``connectors.http``'s map) with Shopify's reason."""
+    detail = _detail(response, secret) if 400 <= response.status_code < 500 else ""
+    error = ERRORS.for_response(response, write=write, detail=detail)
+    if error is not None:
+        raise error
 
 
-def transport_error(exc: httpx.TransportError, *, write: bool) -> ShopifyError:
-    """Only the exception's class goes in the message: its text may carry request details."""
-    kind = type(exc).__name__
-    # a refused connection means the request never left, so even a write may simply be sent again
-    if not write or isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
-        return ShopifyUnavailable(f"Shopify could not be reached ({kind})")
-    return ShopifyOutcomeUnknown(f"no answer from Shopify to a write ({kind})")
+def transport_error(exc: httpx.TransportError, *, write: bool) -> ConnectorError:
+    return ERRORS.for_transport(exc, write=write)

@@ -34,7 +34,6 @@ _ORDER_ID = re.compile(r"[0-9]{1,20}")
 class ShopifyConnector(ChannelConnector):
     kind: ClassVar[str] = "shopify"
     page_size: ClassVar[int] = 250  # Shopify's maximum ``limit``
-    cursor_field: ClassVar[str] = "updated_at"
     default_api_version: ClassVar[str] = "2024-10"
     read_attempts: ClassVar[int] = 4
     write_attempts: ClassVar[int] = 3
@@ -84,6 +83,10 @@ class ShopifyConnector(ChannelConnector):
     @classmethod
     def parse_order(cls, body: Any) -> ChannelOrder:
         return parse.parse_order(body)
+
+    def check(self) -> str:
+        self._send("GET", self._path("orders.json"), params={"limit": 1, "fields": "id"})
+        return "GET orders.json?limit=1 answered"
 
     # orders ----------------------------------------------------------------------------------
 

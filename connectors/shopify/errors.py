@@ -5,6 +5,7 @@ buyer data."""
 from __future__ import annotations
 
 from connectors import errors
+from connectors.http import ErrorClasses
 
 
 class ShopifyError(errors.ConnectorError):
@@ -41,3 +42,8 @@ class ShopifyRequestFailed(ShopifyError, errors.FailLoudly):
 
 class ShopifyConfigError(ShopifyError, errors.FailLoudly):
     """The connector is not configured well enough to make a call."""
+
+
+#: Shopify's class for each intent of the shared HTTP error map
+ERRORS = ErrorClasses("Shopify", ShopifyUnavailable, ShopifyRateLimited, ShopifyOutcomeUnknown, ShopifyAuthError,
+                      ShopifyRequestFailed)

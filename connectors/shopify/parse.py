@@ -24,7 +24,7 @@ from connectors.records import (
     as_utc,
 )
 from connectors.shopify.errors import ShopifyParseError
-from connectors.storable import unstorable
+from connectors.storable import too_large, unstorable
 
 PAYMENT_STATUS: dict[str, PaymentStatus] = {
     "pending": "pending",
@@ -44,14 +44,6 @@ _CURRENCY = re.compile(r"[A-Za-z]{3}")
 _UNEXPECTED = (KeyError, TypeError, ValueError, ArithmeticError, AttributeError, RecursionError)
 _ADDRESS_FIELDS = ("first_name", "last_name", "company", "address1", "address2", "city", "zip",
                    "province", "province_code", "country_code", "phone")
-
-# Bounds of what is stored of an order (its columns' sizes): no real order goes past them, and one
-# that does must land in quarantine instead of failing its whole page at the database.
-MAX_AMOUNT = Decimal(10) ** 11  # amounts are NUMERIC(14, 2)
-MAX_QUANTITY = 2**31 - 1  # a 4-byte INTEGER
-#: e-mail: a guest customer is keyed ``email:<address>`` in a 200-character column
-_MAX_LENGTHS = {"id": 100, "number": 100, "status": 50, "sku": 100, "customer_id": 200, "name": 200,
-                "email": 194, "phone": 50}
 
 
 def parse_order(body: Any) -> ChannelOrder:
@@ -256,34 +248,7 @@ def storable_json(body: Any) -> None:
 
 
 def fits_store(order: ChannelOrder) -> None:
-    """Raises when a value is past what the store keeps (see ``_MAX_LENGTHS``)."""
-    def length(value: str | None, path: str, kind: str) -> None:
-        if value is not None and len(value.strip().lower() if kind == "email" else value) > _MAX_LENGTHS[kind]:
-            raise ShopifyParseError(f"{path} is too long")
-
-    def amount(value: Decimal, path: str) -> None:
-        if abs(value) >= MAX_AMOUNT:
-            raise ShopifyParseError(f"{path} is too large")
-
-    length(order.external_id, "id", "id")
-    length(order.number, "name", "number")
-    length(order.status, "fulfillment_status", "status")
-    amount(order.total, "total_price")
-    for i, line in enumerate(order.lines):
-        length(line.sku, f"line_items[{i}].sku", "sku")
-        length(line.external_id, f"line_items[{i}].id", "id")
-        amount(line.unit_price, f"line_items[{i}].price")
-        if line.quantity > MAX_QUANTITY:
-            raise ShopifyParseError(f"line_items[{i}].quantity is too large")
-    people: list[tuple[str, Any]] = [("shipping_address", order.shipping_address),
-                                     ("billing_address", order.billing_address), ("customer", order.customer)]
-    if order.customer is not None:
-        length(order.customer.external_id, "customer.id", "customer_id")
-        people += [("customer.default_address", a) for a in order.customer.addresses]
-    for path, person in people:
-        if person is None:
-            continue
-        length(person.first_name, f"{path}.first_name", "name")
-        length(person.last_name, f"{path}.last_name", "name")
-        length(person.email, "email" if path.endswith("address") else f"{path}.email", "email")
-        length(person.phone, f"{path}.phone", "phone")
+    """Raises when a value is past what the store keeps (declared on the records)."""
+    found = too_large(order)
+    if found is not None:
+        raise ShopifyParseError(f"{found[0]} {found[1]}")

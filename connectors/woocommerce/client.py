@@ -11,12 +11,7 @@ import httpx
 from connectors.errors import RateLimited
 from connectors.http import with_retries
 from connectors.ratelimit import Pacer
-from connectors.woocommerce.errors import (
-    WooParseError,
-    WooRequestRejected,
-    for_response,
-    for_transport,
-)
+from connectors.woocommerce.errors import ERRORS, WooParseError, WooRequestRejected, for_response
 
 API = "/wp-json/wc/v3"
 
@@ -54,13 +49,11 @@ class WooClient:
         self.pacer.wait()
         try:
             response = self.http.request(method, API + path, params=merged or None, json=json)
-        except httpx.UnsupportedProtocol:
-            raise WooRequestRejected("the shop URL must start with https:// (or http://)") from None
         except httpx.InvalidURL:
             raise WooRequestRejected("the shop URL is not a valid URL") from None
         except httpx.TransportError as exc:
             # ``from None``: httpx's own exception holds the request URL, which can hold the secret
-            raise for_transport(exc, write=write) from None
+            raise ERRORS.for_transport(exc, write=write) from None
         error = for_response(response, write=write)
         if error is not None:
             if isinstance(error, RateLimited) and error.retry_after:

@@ -97,7 +97,6 @@ class WooCommerceConnector(ChannelConnector):
 
     kind: ClassVar[str] = "woocommerce"
     page_size: ClassVar[int] = 100  # wc/v3's maximum ``per_page``
-    cursor_field: ClassVar[str] = "date_modified_gmt"
 
     def __init__(
         self,
@@ -132,6 +131,10 @@ class WooCommerceConnector(ChannelConnector):
         key, secret = self._credentials()
         auth = None if self._query_auth() else (key, secret)
         return make_client(self.config.url, auth=auth, transport=transport)
+
+    def check(self) -> str:
+        self.api.send("GET", "/orders", params={"per_page": "1"})
+        return "GET orders?per_page=1 answered"
 
     # Reading orders ---------------------------------------------------------------------
 

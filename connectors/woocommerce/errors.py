@@ -1,4 +1,4 @@
-"""WooCommerce's exception tree, and the mapping from HTTP answers onto it.
+"""WooCommerce's exception tree and its error ``code``; the HTTP error map is ``connectors.http``'s.
 
 Messages carry the status and WooCommerce's error ``code`` only: never a body, a URL (query-string
 auth puts the secret there) or any customer data, so every one of them can be logged as is.
@@ -7,14 +7,12 @@ auth puts the secret there) or any customer data, so every one of them can be lo
 from __future__ import annotations
 
 import re
-import time
-from datetime import UTC
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
 from connectors import errors
+from connectors.http import ErrorClasses
 
 
 class WooError(errors.ConnectorError):
@@ -64,52 +62,20 @@ def error_code(response: httpx.Response) -> str | None:
     return code if isinstance(code, str) and _CODE.match(code) else None
 
 
-def retry_after(response: httpx.Response, *, now: float | None = None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or an HTTP date)."""
-    value = response.headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+#: WooCommerce's class for each intent of the shared HTTP error map
+ERRORS = ErrorClasses("WooCommerce", WooUnavailable, WooRateLimited, WooOutcomeUnknown, WooAuthError,
+                      WooRequestRejected)
 
 
-def for_response(response: httpx.Response, *, write: bool) -> WooError | None:
-    """The exception an answer stands for, or None when it is a success."""
-    status = response.status_code
-    if 200 <= status < 300:
+def for_response(response: httpx.Response, *, write: bool) -> errors.ConnectorError | None:
+    """The error an answer stands for (``connectors.http``'s map), with WooCommerce's ``code``."""
+    if 200 <= response.status_code < 300:
         return None
     code = error_code(response)
-    what = f"WooCommerce answered {status}" + (f" ({code})" if code else "")
-    if status in (401, 403):
-        return WooAuthError(f"{what}: check the consumer key, secret and their permission")
-    if status == 429:
-        return WooRateLimited(what, retry_after=retry_after(response))
-    if status >= 500:
-        # the host may have run the write before failing (PHP fatal after save, proxy timeout)
-        cls = WooOutcomeUnknown if write else WooUnavailable
-        return cls(what, retry_after=retry_after(response))
-    if 300 <= status < 400:
-        # usually http -> https or a moved site: the configured shop URL is wrong
-        return WooRequestRejected(f"{what}: redirected, check the shop URL", status=status)
-    return WooRequestRejected(what, status=status, code=code)
-
-
-def for_transport(exc: httpx.TransportError, *, write: bool) -> WooError:
-    """A failure below HTTP. A write that never connected is safe to repeat; any later failure
-    may have reached the shop."""
-    name = type(exc).__name__
-    if not write or isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-        return WooUnavailable(f"WooCommerce unreachable ({name})")
-    return WooOutcomeUnknown(f"WooCommerce write interrupted ({name})")
+    error = ERRORS.for_response(response, write=write, detail=f" ({code})" if code else "")
+    if isinstance(error, WooRequestRejected):
+        error.code = code
+    return error
 
 
 def describe(field: str, problem: str) -> WooParseError:

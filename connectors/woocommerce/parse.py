@@ -22,7 +22,7 @@ from connectors.records import (
     OrderLine,
     PaymentStatus,
 )
-from connectors.storable import unstorable
+from connectors.storable import too_large, unstorable
 from connectors.woocommerce.errors import WooParseError, describe, short_loc
 
 #: the fields that make an address: ``phone`` is left out because a shipping block holding only
@@ -35,15 +35,7 @@ BATCH_KEYS = ("create", "update", "delete")
 #: what a reader slip can raise on odd JSON (ArithmeticError covers decimal.InvalidOperation)
 _UNEXPECTED = (KeyError, TypeError, ValueError, ArithmeticError, AttributeError, RecursionError)
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
-
-# Bounds of what is stored of an order (its columns' sizes): no real order goes past them, and one
-# that does must land in quarantine instead of failing its whole page at the database.
-MAX_AMOUNT = Decimal(10) ** 11  # amounts are NUMERIC(14, 2)
 MIN_EXPONENT = -1000  # PostgreSQL's numeric refuses far smaller exponents, even for a zero
-MAX_QUANTITY = 2**31 - 1  # a 4-byte INTEGER
-#: e-mail: a guest customer is keyed ``email:<address>`` in a 200-character column
-_MAX_LENGTHS = {"id": 100, "number": 100, "status": 50, "sku": 100, "customer_id": 200, "name": 200,
-                "email": 194, "phone": 50}
 
 
 def _obj(value: Any, field: str) -> dict[str, Any]:
@@ -274,37 +266,10 @@ def _storable_json(body: dict[str, Any]) -> None:
 
 
 def _fits_store(order: ChannelOrder) -> None:
-    """Raises when a value is past what the store keeps (see ``_MAX_LENGTHS``)."""
-
-    def length(value: str | None, field: str, kind: str) -> None:
-        if value is not None and len(value.strip().lower() if kind == "email" else value) > _MAX_LENGTHS[kind]:
-            raise describe(field, "is too long")
-
-    def amount(value: Decimal, field: str) -> None:
-        if abs(value) >= MAX_AMOUNT:
-            raise describe(field, "is too large")
-
-    length(order.external_id, "id", "id")
-    length(order.number, "number", "number")
-    length(order.status, "status", "status")
-    amount(order.total, "total")
-    for i, line in enumerate(order.lines):
-        length(line.sku, f"line_items[{i}].sku", "sku")
-        length(line.external_id, f"line_items[{i}].id", "id")
-        amount(line.unit_price, f"line_items[{i}].price")
-        if line.quantity > MAX_QUANTITY:
-            raise describe(f"line_items[{i}].quantity", "is too large")
-    if order.customer is not None:
-        length(order.customer.external_id, "customer_id", "customer_id")
-    people: list[tuple[str, Any]] = [("shipping", order.shipping_address), ("billing", order.billing_address),
-                                     ("billing", order.customer)]
-    for field, person in people:
-        if person is None:
-            continue
-        length(person.first_name, f"{field}.first_name", "name")
-        length(person.last_name, f"{field}.last_name", "name")
-        length(person.email, "billing.email", "email")
-        length(person.phone, f"{field}.phone", "phone")
+    """Raises when a value is past what the store keeps (declared on the records)."""
+    found = too_large(order)
+    if found is not None:
+        raise describe(*found)
 
 
 def parse_order(body: Any) -> ChannelOrder:

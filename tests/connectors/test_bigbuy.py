@@ -31,25 +31,13 @@ from connectors.bigbuy.answers import OUTCOMES
 from connectors.records import SupplierAddress, SupplierLine, SupplierOrderRequest
 
 import support
+from support.pacing import RecordingPacer
 
 BASE = "https://api.bigbuy.eu"
 KEY = "bb_live_SECRET_4242"
 PAYLOADS = support.PAYLOADS / "bigbuy"
 CREATE = "/rest/order/create/multishipping.json"
 REFERENCE = "/rest/order/reference/OH-1.json"
-
-
-class RecordingPacer:
-    def __init__(self) -> None:
-        self.waits = 0
-        self.holds: list[float] = []
-
-    def wait(self, cost: int = 1) -> float:
-        self.waits += 1
-        return 0.0
-
-    def hold_until(self, epoch_seconds: float) -> None:
-        self.holds.append(epoch_seconds)
 
 
 def payload(name: str) -> Any:
@@ -404,7 +392,7 @@ def test_a_refused_key_fails_loudly_without_the_key(api: Any) -> None:
 
 def test_an_echoed_key_is_redacted(api: Any) -> None:
     api.get("/rest/user/purse.json").mock(return_value=httpx.Response(403, text=f"key {KEY} is blocked"))
-    with pytest.raises(BigBuyRequestFailed) as caught:
+    with pytest.raises(BigBuyAuthError) as caught:
         connector().wallet_balance()
     assert KEY not in str(caught.value)
 

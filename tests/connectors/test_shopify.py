@@ -30,6 +30,7 @@ from connectors.shopify import (
 )
 
 import support
+from support.pacing import RecordingPacer
 
 PAYLOADS = support.PAYLOADS / "shopify"
 
@@ -49,19 +50,6 @@ def sample_order() -> dict[str, Any]:
 class Sleeps(list[float]):
     def __call__(self, seconds: float) -> None:
         self.append(seconds)
-
-
-class RecordingPacer:
-    def __init__(self) -> None:
-        self.waits = 0
-        self.holds: list[float] = []
-
-    def wait(self, cost: int = 1) -> float:
-        self.waits += 1
-        return 0.0
-
-    def hold_until(self, epoch_seconds: float) -> None:
-        self.holds.append(epoch_seconds)
 
 
 def sleeps(connector: ShopifyConnector) -> Sleeps:

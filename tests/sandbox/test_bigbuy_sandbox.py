@@ -240,3 +240,44 @@ def test_the_control_endpoints(make: Any) -> None:
         assert client.post("/_sandbox/advance").json() == {"shipped": 1}
         assert client.get("/_sandbox/state").json() == {"orders": 1, "references": 1, "duplicates": 0,
                                                         "wallet": "12.50"}
+
+
+def test_an_unknown_reference_is_answered_as_bigbuys_sandbox_does(make: Any) -> None:
+    bb = make()
+    answer = httpx.get(f"{bb.running.url}/rest/order/reference/OH-404.json",
+                       headers={"Authorization": "Bearer bb_sandbox_key"})
+    assert answer.status_code == 500 and answer.json()["message"] == "An error has occurred"
+    assert bb.connector().find_by_reference("OH-404") is None
+
+
+def test_tracking_dates_come_in_madrid_time_and_are_read_back_to_the_instant(make: Any) -> None:
+    bb = make()
+    connector = bb.connector()
+    [made] = connector.create(order("OH-1")).orders
+    bb.app.advance()
+    shipped = bb.app.orders[made.supplier_order_id].shipped_at
+    raw = httpx.get(f"{bb.running.url}/rest/tracking/order/{made.supplier_order_id}.json",
+                    headers={"Authorization": "Bearer bb_sandbox_key"}).json()
+    assert "+" not in raw["trackings"][0]["statusDate"] and "Z" not in raw["trackings"][0]["statusDate"]
+    [tracked] = connector.tracking([made.supplier_order_id])
+    assert tracked.at == shipped.replace(microsecond=0)
+
+
+def test_every_warehouse_refused_keeps_each_ones_code(make: Any) -> None:
+    bb = make(out_of_stock={W1})
+    made = bb.connector().create(order("OH-1", W1, catalogue.DISCONTINUED.sku))
+    assert not made.orders
+    assert sorted((r.code, tuple(r.skus)) for r in made.refusals) == sorted(
+        [(codes.OUT_OF_STOCK, (W1,)), (codes.DISCONTINUED, (catalogue.DISCONTINUED.sku,))])
+
+
+def test_shipping_options_check_an_operators_carrier(make: Any) -> None:
+    bb = make()
+    connector = bb.connector()
+    assert {o.carrier for o in connector.shipping_options(order("OH-1", W1))} == {"correos", "chrono", "gls", "dhl"}
+    abroad = order("OH-1", W1, country_code="FR", postcode="69002")
+    assert connector.find_carrier(abroad, "Chrono") is None  # delivers to Spain and Portugal only
+    chosen = connector.find_carrier(order("OH-1", W1, W3), "GLS")
+    assert chosen is not None and chosen.carrier == "gls"
+    assert connector.find_carrier(order("OH-1", W1), "UPS") is None
+    assert bb.app.state()["orders"] == 0

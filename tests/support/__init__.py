@@ -1,5 +1,6 @@
 """What the tests share: where the fixtures are, which real services to use, builders of orders
-and accounts (``orders``), the one fake supplier (``supplier``) and the fuzzers' strategies."""
+and accounts (``orders``), the one fake supplier (``supplier``), a recording pacer (``pacing``)
+and the fuzzers' strategies."""
 
 from __future__ import annotations
 
