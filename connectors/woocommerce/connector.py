@@ -7,7 +7,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, ClassVar, Self
 
 import httpx
@@ -15,23 +15,17 @@ import httpx
 from connectors.base import ChannelConnector, ConnectorConfig, parse_bodies
 from connectors.http import make_client
 from connectors.ratelimit import Pacer
-from connectors.records import ChannelOrder, OrderPage, Shipment, Tracking
-from connectors.woocommerce import parse
+from connectors.records import ChannelOrder, OrderPage, RejectedBody, Shipment, Tracking
+from connectors.woocommerce import paging, parse
 from connectors.woocommerce.client import WooClient
 from connectors.woocommerce.errors import WooAuthError, WooParseError, WooRequestRejected
+from connectors.woocommerce.refunds import apply_refunds, has_refunds
 
 log = logging.getLogger(__name__)
 
 #: statuses a shipment must not overwrite: done already, or the shop no longer wants it sent
 KEEP_STATUSES = frozenset({"completed", "cancelled", "refunded", "failed", "trash"})
 _ORDER_ID = re.compile(r"^[0-9]{1,20}$")
-
-
-def format_since(since: datetime) -> str:
-    """``modified_after`` as wc/v3 reads it with ``dates_are_gmt=true``: UTC, no offset."""
-    if since.tzinfo is not None:
-        since = since.astimezone(UTC)
-    return since.replace(tzinfo=None, microsecond=0).isoformat()
 
 
 def note_text(tracking: Tracking) -> str:
@@ -84,13 +78,6 @@ def newest_per_id(orders: list[ChannelOrder]) -> list[ChannelOrder]:
     return list(kept.values())
 
 
-def _total_pages(response: httpx.Response) -> int | None:
-    try:
-        return int(response.headers["X-WP-TotalPages"])
-    except (KeyError, ValueError):
-        return None
-
-
 class WooCommerceConnector(ChannelConnector):
     """Settings: ``query_string_auth`` (bool) sends the key and secret as query parameters
     instead of HTTP Basic, for hosts that drop the ``Authorization`` header (HTTPS only)."""
@@ -136,33 +123,40 @@ class WooCommerceConnector(ChannelConnector):
     # Reading orders ---------------------------------------------------------------------
 
     def fetch_orders(self, since: datetime | None, page: str | None = None) -> OrderPage:
-        number = self._page_number(page)
+        position = paging.decode(page, since)
         params = {
             "dates_are_gmt": "true",
             "orderby": "modified",
             "order": "asc",
             "per_page": str(self.page_size),
-            "page": str(number),
+            "page": str(position.page),
         }
-        if since is not None:
-            params["modified_after"] = format_since(since)
+        if position.after is not None:
+            params["modified_after"] = paging.format_since(position.after)
         body, response = self.api.get("/orders", params)
         if not isinstance(body, list):
             raise WooParseError("woocommerce: the order list answer is not a JSON list")
         result = parse_bodies(self, body)
         result.orders = newest_per_id(result.orders)
-        total_pages = _total_pages(response)
-        last = len(body) < self.page_size or (total_pages is not None and number >= total_pages)
-        result.next_page = None if last else str(number + 1)
+        following = paging.next_position(position, response, len(body), self.page_size, result.orders)
+        self._less_refunds(result)
+        result.next_page = paging.encode(following) if following else None
         return result
 
-    @staticmethod
-    def _page_number(page: str | None) -> int:
-        if page is None:
-            return 1
-        if not (page.isascii() and page.isdigit()) or int(page) < 1:
-            raise WooRequestRejected("invalid page token for woocommerce")
-        return int(page)
+    def _less_refunds(self, result: OrderPage) -> None:
+        """Refunded units are only in each refund's own body: read them for orders with refunds."""
+        kept = []
+        for order in result.orders:
+            if not has_refunds(order.raw):
+                kept.append(order)
+                continue
+            refunds, _ = self.api.get(f"/orders/{order.external_id}/refunds", {"per_page": "100"})
+            try:
+                kept.append(apply_refunds(order, refunds))
+            except WooParseError as exc:
+                result.rejected.append(RejectedBody(body=order.raw, error=f"refunds: {exc}",
+                                                    external_id=order.external_id))
+        result.orders = kept
 
     @classmethod
     def order_bodies(cls, body: Any) -> list[Any]:

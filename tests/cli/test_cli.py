@@ -125,6 +125,18 @@ def test_sandbox_prints_its_urls_first_and_they_answer_like_the_platforms() -> N
         proc.wait(timeout=10)
 
 
+def test_channels_add_shows_how_far_back_the_first_pull_reaches(tmp_path: Path) -> None:
+    env = {"ORDERHUB_DATABASE_URL": f"sqlite:///{tmp_path / 'add.sqlite3'}"}
+    assert orderhub("db", "upgrade", env=env).returncode == 0
+    added = orderhub("channels", "add", "shop", "--kind", "shopify", "--url", "https://shop.example",
+                     "--credential", "access_token=shpat_x", env=env)
+    assert added.returncode == 0, added.stderr
+    assert "first pull: orders updated in the last 24 hours (setting first_pull_hours)" in added.stdout
+    bad = orderhub("channels", "add", "shop2", "--kind", "shopify", "--url", "https://shop.example",
+                   "--credential", "access_token=shpat_x", "--setting", "first_pull_hours=-3", env=env)
+    assert bad.returncode == 2 and "first_pull_hours" in bad.stderr and "Traceback" not in bad.stderr
+
+
 def test_orders_list_json_after_a_channel_sync(tmp_path: Path) -> None:
     from admin import stack as sandbox_stack
 
@@ -135,8 +147,13 @@ def test_orders_list_json_after_a_channel_sync(tmp_path: Path) -> None:
         described = stack.describe()
         sh = described["shopify"]
         bb = described["bigbuy"]
-        assert orderhub("channels", "add", "shop", "--kind", "shopify", "--url", sh["url"],
-                        "--credential", f"access_token={sh['access_token']}", env=env).returncode == 0
+        # the sandbox's orders are dated from a fixed day: the first pull must reach back to it
+        hours = sandbox_stack.seeds_first_pull_hours()
+        added = orderhub("channels", "add", "shop", "--kind", "shopify", "--url", sh["url"],
+                         "--credential", f"access_token={sh['access_token']}",
+                         "--setting", f"first_pull_hours={hours}", env=env)
+        assert added.returncode == 0, added.stderr
+        assert f"first pull: orders updated in the last {hours} hours" in added.stdout
         assert orderhub("channels", "add", "bigbuy", "--kind", "bigbuy", "--url", bb["url"],
                         "--credential", f"api_key={bb['api_key']}", env=env).returncode == 0
         dup = orderhub("channels", "add", "shop", "--kind", "shopify", "--url", sh["url"], env=env)
