@@ -30,7 +30,8 @@ def dispatch(args: argparse.Namespace) -> int:
 def cmd_inspect(args: argparse.Namespace) -> int:
     from connectors.errors import ParseError
     from connectors.registry import UnknownConnector, channel_class
-    from validation import Context, validate
+    from sync.evaluate import judge
+    from validation import Context
 
     try:
         cls = channel_class(args.channel)
@@ -57,9 +58,10 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         except ParseError as exc:
             rejected.append({"index": index, "error": str(exc)})
             continue
-        issues = validate(order, Context())
-        out.append({"order": order.model_dump(mode="json", exclude={"raw"}),
-                    "issues": [i.model_dump() for i in issues]})
+        # no catalogue and no channel settings: the state the order would enter with no network
+        verdict = judge(order, Context(), {})
+        out.append({"order": order.model_dump(mode="json", exclude={"raw"}), "status": verdict.status.value,
+                    "reason": verdict.reason, "issues": [i.model_dump() for i in verdict.issues]})
     result: dict[str, Any] = {"orders": out}
     if rejected:
         result["rejected"] = rejected

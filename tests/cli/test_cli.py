@@ -70,6 +70,27 @@ def test_inspect_flags_what_the_rules_find(tmp_path: Path) -> None:
     assert codes == {"missing_surname", "invalid_postcode", "missing_sku"}
 
 
+def test_inspect_prints_the_state_each_order_would_enter(tmp_path: Path) -> None:
+    sample = json.loads((PAYLOADS / "shopify" / "order.json").read_text())["order"]
+    sample["financial_status"] = "paid"
+    variants = {
+        "ready": {},
+        "pending_review": {"shipping_address": {**sample["shipping_address"], "last_name": None}},
+        "awaiting_payment": {"financial_status": "pending"},
+        "cancelled": {"cancelled_at": "2008-01-10T12:00:00-05:00"},
+        "ignored": {"test": True},
+        "fulfilled_on_channel": {"fulfillment_status": "fulfilled"},
+    }
+    path = tmp_path / "orders.json"
+    path.write_text(json.dumps({"orders": [sample | {"id": n} | change for n, change in enumerate(variants.values(), 1)]}))
+    done = orderhub("inspect", "shopify", str(path))
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)["orders"]
+    assert [o["status"] for o in out] == list(variants)
+    assert all(o["reason"] for o in out)
+    assert "missing_surname" in out[1]["reason"]
+
+
 @pytest.mark.parametrize("args, needle", [
     (["inspect", "ebay", "x.json"], "unknown connector"),
     (["inspect", "shopify", "/nonexistent/file.json"], "no such file"),
