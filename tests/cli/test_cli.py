@@ -82,7 +82,8 @@ def test_inspect_prints_the_state_each_order_would_enter(tmp_path: Path) -> None
         "fulfilled_on_channel": {"fulfillment_status": "fulfilled"},
     }
     path = tmp_path / "orders.json"
-    path.write_text(json.dumps({"orders": [sample | {"id": n} | change for n, change in enumerate(variants.values(), 1)]}))
+    bodies = [sample | {"id": n} | change for n, change in enumerate(variants.values(), 1)]
+    path.write_text(json.dumps({"orders": bodies}))
     done = orderhub("inspect", "shopify", str(path))
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout)["orders"]
