@@ -8,9 +8,6 @@ The clock is derived from the data, not the wall, so every run tells the same st
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import math
 import zlib
 from collections.abc import Callable
@@ -21,6 +18,7 @@ from typing import Any
 
 from sandbox import seeding, server
 from sandbox.server import Request, Response, json_response
+from sandbox.woocommerce_auth import Credentials
 
 API = "/wp-json/wc/v3"
 SITE_OFFSET = timedelta(hours=1)
@@ -95,10 +93,14 @@ class WooCommerceSandbox(server.App):
         consumer_key: str = "ck_sandbox",
         consumer_secret: str = "cs_sandbox",
         faults: server.Faults | None = None,
+        https: bool = False,
     ) -> None:
         super().__init__(faults)
         self.consumer_key = consumer_key
         self.consumer_secret = consumer_secret
+        #: whether to answer as a shop served over HTTPS (Basic auth); plain HTTP takes OAuth 1.0a only
+        self.https = https
+        self.auth = Credentials(consumer_key, consumer_secret)
         self.specs: list[seeding.OrderSpec] = []
         self._by_id: dict[int, seeding.OrderSpec] = {}
         self.raw: list[tuple[datetime, dict[str, Any]]] = []  # malformed bodies, served as is
@@ -197,17 +199,7 @@ class WooCommerceSandbox(server.App):
         return None
 
     def _authorized(self, request: Request) -> bool:
-        header = request.headers.get("authorization", "")
-        if header[:6].lower() == "basic ":
-            try:
-                key, _, secret = base64.b64decode(header[6:], validate=True).decode().partition(":")
-            except (binascii.Error, UnicodeDecodeError):
-                return False
-        else:  # WooCommerce also reads the pair from the query string (hosts that drop headers)
-            key = request.arg("consumer_key") or ""
-            secret = request.arg("consumer_secret") or ""
-        key_ok = hmac.compare_digest(key.encode(), self.consumer_key.encode())
-        return hmac.compare_digest(secret.encode(), self.consumer_secret.encode()) and key_ok
+        return self.auth.authorized(request, https=self.https)
 
     def _guard(self, handler: server.Handler, what: str, message: str) -> server.Handler:
         """WooCommerce answers 401 with a per-route ``woocommerce_rest_cannot_*`` code."""

@@ -19,6 +19,7 @@ from connectors.records import ChannelOrder, OrderPage, RejectedBody, Shipment, 
 from connectors.woocommerce import paging, parse
 from connectors.woocommerce.client import WooClient
 from connectors.woocommerce.errors import WooAuthError, WooParseError, WooRequestRejected
+from connectors.woocommerce.oauth import OAuth1
 from connectors.woocommerce.refunds import apply_refunds, has_refunds
 
 log = logging.getLogger(__name__)
@@ -79,8 +80,10 @@ def newest_per_id(orders: list[ChannelOrder]) -> list[ChannelOrder]:
 
 
 class WooCommerceConnector(ChannelConnector):
-    """Settings: ``query_string_auth`` (bool) sends the key and secret as query parameters
-    instead of HTTP Basic, for hosts that drop the ``Authorization`` header (HTTPS only)."""
+    """Over ``https://`` the key and secret go as HTTP Basic, or as query parameters with the
+    ``query_string_auth`` setting (for hosts that drop the ``Authorization`` header). Over
+    ``http://`` WooCommerce takes neither: requests are signed with OAuth 1.0a
+    (``oauth_signature_method``: HMAC-SHA256, the default, or HMAC-SHA1)."""
 
     kind: ClassVar[str] = "woocommerce"
     page_size: ClassVar[int] = 100  # wc/v3's maximum ``per_page``
@@ -106,8 +109,12 @@ class WooCommerceConnector(ChannelConnector):
     def __enter__(self) -> Self:  # the base's returns ``Connector``, hiding our methods
         return self
 
+    def _https(self) -> bool:
+        return self.config.url.strip().lower().startswith("https://")
+
     def _query_auth(self) -> bool:
-        return bool(self.config.settings.get("query_string_auth", False))
+        # over plain http the keys never travel in clear: OAuth 1.0a signs instead
+        return self._https() and bool(self.config.settings.get("query_string_auth", False))
 
     def _credentials(self) -> tuple[str, str]:
         try:
@@ -117,7 +124,15 @@ class WooCommerceConnector(ChannelConnector):
 
     def make_client(self, transport: httpx.BaseTransport | None) -> httpx.Client:
         key, secret = self._credentials()
-        auth = None if self._query_auth() else (key, secret)
+        auth: httpx.Auth | tuple[str, str] | None
+        if not self._https():
+            method = str(self.config.settings.get("oauth_signature_method", "HMAC-SHA256"))
+            try:
+                auth = OAuth1(key, secret, method=method)
+            except ValueError as exc:
+                raise WooAuthError(str(exc)) from None
+        else:
+            auth = None if self._query_auth() else (key, secret)
         return make_client(self.config.url, auth=auth, transport=transport)
 
     # Reading orders ---------------------------------------------------------------------

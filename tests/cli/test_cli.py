@@ -140,7 +140,10 @@ def test_sandbox_prints_its_urls_first_and_they_answer_like_the_platforms() -> N
                       headers={"X-Shopify-Access-Token": sh["access_token"]})
         assert r.status_code == 200 and len(r.json()["orders"]) > 0
         wc = first["woocommerce"]
-        r = httpx.get(f"{wc['url']}/wp-json/wc/v3/orders", auth=(wc["consumer_key"], wc["consumer_secret"]))
+        from connectors.woocommerce.oauth import OAuth1
+
+        # plain http: WooCommerce (and so the sandbox) takes OAuth 1.0a signatures only
+        r = httpx.get(f"{wc['url']}/wp-json/wc/v3/orders", auth=OAuth1(wc["consumer_key"], wc["consumer_secret"]))
         assert r.status_code == 200 and isinstance(r.json(), list)
     finally:
         proc.terminate()

@@ -172,3 +172,34 @@ def test_a_stored_token_resumes_at_its_position_not_at_an_offset(api: respx.Mock
         resumed = woo.fetch_orders(None, first.next_page)
     # page 2 by number would now start at 1005; the token starts after the last order read
     assert [o.external_id for o in resumed.orders] == ["1002", "1003", "1004"]
+
+
+def test_over_http_requests_are_signed_with_oauth_and_carry_no_keys() -> None:
+    from sandbox.server import Request
+    from sandbox.woocommerce_auth import Credentials
+
+    config = ConnectorConfig(name="shop", kind="woocommerce", url="http://shop.example",
+                             credentials={"consumer_key": SecretStr("ck_1"), "consumer_secret": SecretStr("cs_1")},
+                             settings={"query_string_auth": True})
+    with respx.mock() as api, WooCommerceConnector(config) as woo:
+        route = api.get("http://shop.example" + ORDERS).mock(
+            return_value=httpx.Response(200, json=[], headers={"X-WP-TotalPages": "1"}))
+        woo.fetch_orders(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
+    sent = route.calls.last.request
+    assert "authorization" not in sent.headers and "cs_1" not in str(sent.url)
+    assert sent.url.params["oauth_signature_method"] == "HMAC-SHA256"
+    query: dict[str, list[str]] = {}
+    for k, v in sent.url.params.multi_items():
+        query.setdefault(k, []).append(v)
+    # checked the way WooCommerce checks it (the sandbox's copy of WC_REST_Authentication)
+    as_received = Request(method="GET", path=sent.url.path, query=query, headers={"host": "shop.example"}, body=b"")
+    assert Credentials("ck_1", "cs_1").authorized(as_received, https=False)
+    assert not Credentials("ck_1", "cs_2").authorized(as_received, https=False)
+
+
+def test_over_https_the_keys_go_as_basic_auth(api: respx.MockRouter) -> None:
+    route = api.get(ORDERS).mock(return_value=httpx.Response(200, json=[], headers={"X-WP-TotalPages": "1"}))
+    with connector() as woo:
+        woo.fetch_orders(None)
+    sent = route.calls.last.request
+    assert sent.headers["authorization"].startswith("Basic ") and "oauth_signature" not in sent.url.params
