@@ -111,6 +111,7 @@ class WooCommerceSandbox(server.App):
         self._completed_at: dict[int, datetime] = {}
         self._clock = seeding.BASE_TIME
         self._next_note = 1001
+        self.refunds: dict[int, list[dict[str, Any]]] = {}  # order id -> refunds, as the refunds route answers
         self.add_orders(orders)
 
         order, notes = API + r"/orders/(?P<id>\d+)", API + r"/orders/(?P<id>\d+)/notes"
@@ -121,6 +122,8 @@ class WooCommerceSandbox(server.App):
         self.add("PUT", order, self._guard(self._update, "cannot_edit",
                                            "Sorry, you are not allowed to edit this resource."))
         self.add("GET", notes, self._guard(self._list_notes, *listing))
+        self.add("GET", order + "/refunds", self._guard(
+            lambda r: json_response(self.refunds.get(int(r.params["id"]), [])), *listing))
         self.add("POST", notes, self._guard(self._create_note, "cannot_create",
                                             "Sorry, you are not allowed to create resources."))
         for method in ("GET", "POST", "PUT", "DELETE", "PATCH"):
@@ -160,6 +163,25 @@ class WooCommerceSandbox(server.App):
                     self._paid_at[spec.order_id] = spec.updated_at
                 self._clock = max(self._clock, spec.updated_at)
             return [spec.order_id for spec in changed]
+
+    def refund(self, order_id: int, line_id: int, quantity: int) -> None:
+        """Refund ``quantity`` units of one line, as the shop's admin does: a refund whose line
+        items carry a negative quantity and the order line's id; the order itself is unchanged
+        but for its ``refunds`` summary and its modification date."""
+        with self.lock:
+            spec = self._by_id[order_id]
+            line = next(ln for ln in spec.lines if ln.line_id == line_id)
+            amount = _money(line.unit_price * quantity)
+            refund_id = 90_000 + sum(len(v) for v in self.refunds.values())
+            self.refunds.setdefault(order_id, []).append({
+                "id": refund_id, "date_created_gmt": self._tick().replace(tzinfo=None).isoformat(),
+                "amount": amount, "reason": "", "refunded_by": 1, "refunded_payment": False, "meta_data": [],
+                "line_items": [{"id": refund_id + 1, "name": line.title, "quantity": -quantity, "sku": line.sku,
+                                "subtotal": f"-{amount}", "total": f"-{amount}", "price": -float(line.unit_price),
+                                "meta_data": [{"id": refund_id + 2, "key": "_refunded_item_id",
+                                               "value": str(line_id)}]}],
+            })
+            spec.updated_at = self._clock
 
     def state(self) -> dict[str, Any]:
         with self.lock:
@@ -255,7 +277,9 @@ class WooCommerceSandbox(server.App):
             "shipping_lines": [{"id": spec.order_id * 10 + 9, "method_title": "Flat rate",
                                 "method_id": "flat_rate", "total": _money(spec.total - subtotal),
                                 "total_tax": "0.00", "taxes": [], "meta_data": []}],
-            "fee_lines": [], "coupon_lines": [], "refunds": [],
+            "fee_lines": [], "coupon_lines": [],
+            "refunds": [{"id": r["id"], "reason": r["reason"], "total": f"-{r['amount']}"}
+                        for r in self.refunds.get(spec.order_id, [])],
             "_links": _links(f"/orders/{spec.order_id}", **links),
         }
 

@@ -231,3 +231,25 @@ def test_woocommerces_own_python_client_works_over_http(running: server.Running,
     order_id = answer.json()[0]["id"]
     note = client.post(f"orders/{order_id}/notes", {"note": "Shipped with GLS: tracking 123"})
     assert note.status_code == 201, note.text
+
+
+def test_refunded_units_never_reach_the_supplier(woo: WooCommerceConnector, app: WooCommerceSandbox) -> None:
+    spec = next(s for s in app.specs if s.paid and not s.cancelled and s.lines[0].quantity >= 1)
+    line = spec.lines[0]
+    app.refund(spec.order_id, line.line_id, line.quantity)
+    orders, _ = pull(woo)
+    order = {o.external_id: o for o in orders}[str(spec.order_id)]
+    assert order.payment_status == "partially_refunded"
+    assert {ln.external_id: ln.quantity for ln in order.lines}[str(line.line_id)] == 0
+
+
+def test_completed_and_on_hold_orders_through_the_sandbox(woo: WooCommerceConnector,
+                                                          app: WooCommerceSandbox, running: server.Running) -> None:
+    paid = [s for s in app.specs if s.paid and not s.cancelled][:2]
+    with httpx.Client(base_url=running.url, auth=OAuth1(app.consumer_key, app.consumer_secret)) as shop:
+        for spec, status in zip(paid, ("completed", "on-hold"), strict=True):
+            assert shop.put(f"{ORDERS}/{spec.order_id}", json={"status": status}).status_code == 200
+    orders = {o.external_id: o for o in pull(woo)[0]}
+    completed, held = orders[str(paid[0].order_id)], orders[str(paid[1].order_id)]
+    assert completed.fulfilled_on_channel and completed.payment_status == "paid"
+    assert held.payment_status == "pending" and held.raw["date_paid"] is not None
