@@ -45,15 +45,18 @@ def _refunded_item(item: Any, field: str) -> tuple[str | None, int]:
     if not isinstance(item, dict):
         raise describe(field, "is not an object")
     quantity = item.get("quantity")
-    if isinstance(quantity, bool) or not isinstance(quantity, int | float) or quantity != int(quantity):
+    whole = isinstance(quantity, int) or (isinstance(quantity, float) and quantity.is_integer())
+    if isinstance(quantity, bool) or not whole:
         raise describe(f"{field}.quantity", "is not a whole number")
     meta = item.get("meta_data")
     if not isinstance(meta, list):
         return None, 0
     for entry in meta:
         if isinstance(entry, dict) and entry.get("key") == REFUNDED_ITEM:
-            value = str(entry.get("value", "")).strip()
-            return (value or None), abs(int(quantity))
+            value = entry.get("value")
+            if isinstance(value, bool) or not isinstance(value, str | int):
+                raise describe(f"{field}.meta_data", "names no order line")
+            return (str(value).strip() or None), abs(int(quantity))
     return None, 0
 
 
