@@ -45,8 +45,9 @@ def _refunded_item(item: Any, field: str) -> tuple[str | None, int]:
     if not isinstance(item, dict):
         raise describe(field, "is not an object")
     quantity = item.get("quantity")
-    whole = isinstance(quantity, int) or (isinstance(quantity, float) and quantity.is_integer())
-    if isinstance(quantity, bool) or not whole:
+    if isinstance(quantity, float) and quantity.is_integer():
+        quantity = int(quantity)
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
         raise describe(f"{field}.quantity", "is not a whole number")
     meta = item.get("meta_data")
     if not isinstance(meta, list):
@@ -56,7 +57,7 @@ def _refunded_item(item: Any, field: str) -> tuple[str | None, int]:
             value = entry.get("value")
             if isinstance(value, bool) or not isinstance(value, str | int):
                 raise describe(f"{field}.meta_data", "names no order line")
-            return (str(value).strip() or None), abs(int(quantity))
+            return (str(value).strip() or None), abs(quantity)
     return None, 0
 
 
