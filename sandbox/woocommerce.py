@@ -83,6 +83,10 @@ def _links(path: str, **more: str) -> dict[str, list[dict[str, str]]]:
     return links
 
 
+def product_id(sku: str) -> int:
+    return 100 + zlib.crc32(sku.encode()) % 9000
+
+
 class WooCommerceSandbox(server.App):
     name = "woocommerce"
 
@@ -112,6 +116,7 @@ class WooCommerceSandbox(server.App):
         self._clock = seeding.BASE_TIME
         self._next_note = 1001
         self.refunds: dict[int, list[dict[str, Any]]] = {}  # order id -> refunds, as the refunds route answers
+        self.virtual_skus: set[str] = set()  # products sold as virtual (no shipping)
         self.add_orders(orders)
 
         order, notes = API + r"/orders/(?P<id>\d+)", API + r"/orders/(?P<id>\d+)/notes"
@@ -122,6 +127,7 @@ class WooCommerceSandbox(server.App):
         self.add("PUT", order, self._guard(self._update, "cannot_edit",
                                            "Sorry, you are not allowed to edit this resource."))
         self.add("GET", notes, self._guard(self._list_notes, *listing))
+        self.add("GET", API + r"/products", self._guard(self._products, *listing))
         self.add("GET", order + "/refunds", self._guard(
             lambda r: json_response(self.refunds.get(int(r.params["id"]), [])), *listing))
         self.add("POST", notes, self._guard(self._create_note, "cannot_create",
@@ -267,7 +273,7 @@ class WooCommerceSandbox(server.App):
             "cart_hash": "", "meta_data": [],
             "line_items": [{
                 "id": ln.line_id, "name": ln.title,
-                "product_id": 100 + zlib.crc32(ln.sku.encode()) % 9000, "variation_id": 0,
+                "product_id": product_id(ln.sku), "variation_id": 0,
                 "quantity": ln.quantity, "tax_class": "",
                 "subtotal": _money(ln.unit_price * ln.quantity), "subtotal_tax": "0.00",
                 "total": _money(ln.unit_price * ln.quantity), "total_tax": "0.00", "taxes": [],
@@ -303,6 +309,14 @@ class WooCommerceSandbox(server.App):
         return self._by_id.get(order_id)
 
     # Routes -----------------------------------------------------------------------------
+
+    def _products(self, request: Request) -> Response:
+        """The shop's products (``include`` filter only), with the ``virtual`` flag."""
+        wanted = {int(i) for i in (request.arg("include") or "").split(",") if i.strip().isdigit()}
+        skus = {ln.sku for spec in self.specs for ln in spec.lines}
+        body = [{"id": product_id(sku), "sku": sku, "type": "simple", "virtual": sku in self.virtual_skus,
+                 "downloadable": False} for sku in sorted(skus) if not wanted or product_id(sku) in wanted]
+        return json_response(body, headers={"X-WP-Total": str(len(body)), "X-WP-TotalPages": "1"})
 
     def _list(self, request: Request) -> Response:
         query = _Query.read(request)

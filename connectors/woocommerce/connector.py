@@ -20,6 +20,7 @@ from connectors.woocommerce import paging, parse
 from connectors.woocommerce.client import WooClient
 from connectors.woocommerce.errors import WooAuthError, WooParseError, WooRequestRejected
 from connectors.woocommerce.oauth import OAuth1
+from connectors.woocommerce.products import VirtualProducts
 from connectors.woocommerce.refunds import apply_refunds, has_refunds
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,7 @@ class WooCommerceConnector(ChannelConnector):
             auth_params = {"consumer_key": key, "consumer_secret": secret}
         self.api = WooClient(self.client, self.pacer, auth_params=auth_params,
                              sleep=lambda seconds: self.retry_sleep(seconds))
+        self.products = VirtualProducts(lambda path, params: self.api.get(path, params)[0])
 
     def __enter__(self) -> Self:  # the base's returns ``Connector``, hiding our methods
         return self
@@ -155,8 +157,16 @@ class WooCommerceConnector(ChannelConnector):
         result.orders = newest_per_id(result.orders)
         following = paging.next_position(position, response, len(body), self.page_size, result.orders)
         self._less_refunds(result)
+        self._set_apart_virtual(result)
         result.next_page = paging.encode(following) if following else None
         return result
+
+    def _set_apart_virtual(self, result: OrderPage) -> None:
+        try:
+            result.orders = self.products.apply(result.orders)
+        except WooRequestRejected as exc:
+            # the lines then all count as shipped: a virtual one is flagged for review, never lost
+            log.warning("woocommerce products could not be read (%s): virtual lines not set apart", exc)
 
     def _less_refunds(self, result: OrderPage) -> None:
         """Refunded units are only in each refund's own body: read them for orders with refunds."""

@@ -74,6 +74,9 @@ def woo() -> Iterator[WooCommerceConnector]:
 @pytest.fixture
 def api() -> Iterator[respx.MockRouter]:
     with respx.mock(base_url=BASE, assert_all_called=False) as router:
+        # no line of the sample orders is a virtual product
+        router.get(path__regex=r"^/wp-json/wc/v3/products(/\d+/variations)?$").mock(
+            return_value=httpx.Response(200, json=[]))
         yield router
 
 

@@ -43,6 +43,9 @@ def connector(cls: type[WooCommerceConnector] = WooCommerceConnector) -> WooComm
 @pytest.fixture
 def api() -> Iterator[respx.MockRouter]:
     with respx.mock(base_url=BASE, assert_all_called=False) as router:
+        # no line of the sample orders is a virtual product
+        router.get(path__regex=r"^/wp-json/wc/v3/products(/\d+/variations)?$").mock(
+            return_value=httpx.Response(200, json=[]))
         yield router
 
 
@@ -181,9 +184,11 @@ def test_over_http_requests_are_signed_with_oauth_and_carry_no_keys() -> None:
     config = ConnectorConfig(name="shop", kind="woocommerce", url="http://shop.example",
                              credentials={"consumer_key": SecretStr("ck_1"), "consumer_secret": SecretStr("cs_1")},
                              settings={"query_string_auth": True})
-    with respx.mock() as api, WooCommerceConnector(config) as woo:
+    with respx.mock(assert_all_called=False) as api, WooCommerceConnector(config) as woo:
         route = api.get("http://shop.example" + ORDERS).mock(
             return_value=httpx.Response(200, json=[], headers={"X-WP-TotalPages": "1"}))
+        api.get(path__regex=r"^/wp-json/wc/v3/products(/\d+/variations)?$").mock(
+            return_value=httpx.Response(200, json=[]))
         woo.fetch_orders(datetime(2026, 11, 2, 9, 0, tzinfo=UTC))
     sent = route.calls.last.request
     assert "authorization" not in sent.headers and "cs_1" not in str(sent.url)
@@ -203,3 +208,28 @@ def test_over_https_the_keys_go_as_basic_auth(api: respx.MockRouter) -> None:
         woo.fetch_orders(None)
     sent = route.calls.last.request
     assert sent.headers["authorization"].startswith("Basic ") and "oauth_signature" not in sent.url.params
+
+
+def test_virtual_products_are_set_apart_and_never_flagged() -> None:
+    body = order_727()  # line 0 (product 93, no SKU) and line 1 (Bar3, a variation of 22)
+    with respx.mock(base_url=BASE) as api:
+        _virtual_first_line(api, body)
+
+
+def _virtual_first_line(api: respx.MockRouter, body: dict[str, Any]) -> None:
+    first, second = body["line_items"]
+    api.get(ORDERS).mock(return_value=httpx.Response(200, json=[body], headers={"X-WP-TotalPages": "1"}))
+    products = api.get("/wp-json/wc/v3/products").mock(return_value=httpx.Response(200, json=[
+        {"id": first["product_id"], "virtual": True, "downloadable": True}]))
+    variations = api.get(f"/wp-json/wc/v3/products/{second['product_id']}/variations").mock(
+        return_value=httpx.Response(200, json=[{"id": second["variation_id"], "virtual": False}]))
+    with connector() as woo:
+        [order] = woo.fetch_orders(None).orders
+        woo.fetch_orders(None)  # the flags are remembered: no second products call
+    assert products.call_count == 1
+    assert variations.call_count == (1 if second["variation_id"] else 0)
+    assert products.calls.last.request.url.params["include"] == str(first["product_id"])
+    assert [ln.external_id for ln in order.unshipped_lines] == [str(first["id"])]
+    assert [ln.external_id for ln in order.lines] == [str(second["id"])]
+    # the virtual line has no SKU: set apart, it is no longer a flaw
+    assert judge(order, Context(), {}).status is Status.READY

@@ -253,3 +253,12 @@ def test_completed_and_on_hold_orders_through_the_sandbox(woo: WooCommerceConnec
     completed, held = orders[str(paid[0].order_id)], orders[str(paid[1].order_id)]
     assert completed.fulfilled_on_channel and completed.payment_status == "paid"
     assert held.payment_status == "pending" and held.raw["date_paid"] is not None
+
+
+def test_virtual_products_are_set_apart_through_the_sandbox(woo: WooCommerceConnector,
+                                                            app: WooCommerceSandbox) -> None:
+    spec = next(s for s in app.specs if len(s.lines) >= 2)
+    app.virtual_skus.add(spec.lines[0].sku)
+    order = {o.external_id: o for o in pull(woo)[0]}[str(spec.order_id)]
+    assert spec.lines[0].sku in [ln.sku for ln in order.unshipped_lines]
+    assert spec.lines[0].sku not in [ln.sku for ln in order.lines]
