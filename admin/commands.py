@@ -221,6 +221,9 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     if args.out_of_stock:
         stack.bigbuy_app.out_of_stock.update(args.out_of_stock)
     emit(stack.describe())
+    # a channel's first pull reaches back 24 hours by default; the seeded orders are older
+    print(f"channels added for these shops need --setting first_pull_hours={sandbox_stack.seeds_first_pull_hours()}"
+          " to read the seeded orders", file=sys.stderr, flush=True)
     stop = _wait_for_signal()
     try:
         stop.wait()

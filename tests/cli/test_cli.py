@@ -125,6 +125,8 @@ def test_sandbox_prints_its_urls_first_and_they_answer_like_the_platforms() -> N
         assert proc.stdout is not None
         first = json.loads(proc.stdout.readline())
         assert set(first) >= {"shopify", "woocommerce", "bigbuy"}
+        assert proc.stderr is not None
+        assert "--setting first_pull_hours=" in proc.stderr.readline()  # the seeds are older than a day
         bb = first["bigbuy"]
         r = httpx.post(f"{bb['url']}/rest/order/check.json", headers={"Authorization": f"Bearer {bb['api_key']}"},
                        json={"order": {"internalReference": "x", "language": "en", "paymentMethod": "moneybox",
