@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from connectors.base import ConnectorConfig
 from connectors.shopify import ShopifyConnector
+from connectors.woocommerce.oauth import OAuth1
 from sync.models import Channel, Order
 from sync.pull import first_pull_hours, pull_channel
 from sync.states import Status
@@ -73,3 +74,42 @@ def test_fulfilled_orders_are_stored_as_such_and_never_forwarded(db) -> None:
     assert statuses["1"] == statuses["2"] == Status.FULFILLED_ON_CHANNEL.value
     assert statuses["3"] != Status.FULFILLED_ON_CHANNEL.value
     assert set(result.ready) == ready_ids and len(result.ready) <= 1
+
+
+def test_a_woocommerce_pull_through_the_sandbox_keeps_back_what_must_not_be_bought(db) -> None:
+    """Completed on the shop, held on-hold though paid, a line refunded whole, a virtual line: the
+    WooCommerce sandbox (over http, so OAuth-signed) shows each, and none reaches ``ready`` with
+    what must not be bought."""
+    from admin import stack as sandbox_stack
+    from sandbox import seeding, server
+    from sandbox.woocommerce import WooCommerceSandbox
+    from sync import connect
+    from sync.models import OrderLine
+
+    app = WooCommerceSandbox(seeding.generate("woocommerce"))
+    paid = [s for s in app.specs if s.paid and not s.cancelled]
+    completed, held, refunded, virtual = paid[0], paid[1], paid[2], next(s for s in paid[3:] if len(s.lines) >= 2)
+    with server.Running(app) as running:
+        with httpx.Client(base_url=running.url, auth=OAuth1(app.consumer_key, app.consumer_secret)) as shop:
+            for spec, status in ((completed, "completed"), (held, "on-hold")):
+                assert shop.put(f"/wp-json/wc/v3/orders/{spec.order_id}", json={"status": status}).status_code == 200
+        app.refund(refunded.order_id, refunded.lines[0].line_id, refunded.lines[0].quantity)
+        app.virtual_skus.add(virtual.lines[0].sku)
+        with db.session() as s:
+            row = Channel(name="woo", kind="woocommerce", role="channel", url=running.url,
+                          credentials=app.credentials(),
+                          settings={"first_pull_hours": sandbox_stack.seeds_first_pull_hours()})
+            s.add(row)
+            s.flush()
+            channel_id = row.id
+        pull_channel(db, channel_id, connect.channel_for)
+    with db.session() as s:
+        orders = {o.external_id: o for o in s.scalars(select(Order).where(Order.channel_id == channel_id))}
+        assert len(orders) == len(app.specs)
+        assert orders[str(completed.order_id)].status == Status.FULFILLED_ON_CHANNEL.value
+        assert orders[str(held.order_id)].status == Status.AWAITING_PAYMENT.value
+        lines = {(ln.order_id, ln.external_id): ln.quantity for ln in s.scalars(select(OrderLine))}
+        assert lines[(orders[str(refunded.order_id)].id, str(refunded.lines[0].line_id))] == 0
+        stored_skus = {ln.sku for ln in s.scalars(select(OrderLine).where(
+            OrderLine.order_id == orders[str(virtual.order_id)].id))}
+        assert virtual.lines[0].sku not in stored_skus
