@@ -113,3 +113,22 @@ def test_a_woocommerce_pull_through_the_sandbox_keeps_back_what_must_not_be_boug
         stored_skus = {ln.sku for ln in s.scalars(select(OrderLine).where(
             OrderLine.order_id == orders[str(virtual.order_id)].id))}
         assert virtual.lines[0].sku not in stored_skus
+
+
+def test_a_pull_resuming_a_refused_page_info_reads_again_from_its_since(db) -> None:
+    channel_id, _ = add_accounts(db)
+    with db.session() as s:
+        s.get(Channel, channel_id).cursor_state = {"since": "2026-11-02T09:00:00+00:00", "page": "expired"}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if "page_info" in request.url.params:
+            return httpx.Response(400, json={"errors": {"page_info": "Invalid value."}})
+        return httpx.Response(200, json={"orders": [sample(id=7, name="#7")]})
+
+    with respx.mock() as api:
+        route = api.get(ORDERS).mock(side_effect=answer)
+        result = pull_channel(db, channel_id, shopify_for)
+    assert route.call_count == 2 and pulled_since(route) == datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    assert result.inserted == 1
+    with db.session() as s:
+        assert s.get(Channel, channel_id).cursor_state == {}
