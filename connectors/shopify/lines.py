@@ -64,7 +64,7 @@ def to_ship(item: dict[str, Any], path: str, refunded: int, *, fulfilled: bool) 
     # then would look like an edit of an order already sent, so it only counts before that.
     if not fulfilled and item.get("fulfillable_quantity") is not None:
         current = min(current, count(item["fulfillable_quantity"], f"{path}.fulfillable_quantity"))
-    return min(current, ordered)
+    return current
 
 
 def refunded_quantities(refunds: Any) -> Counter[str]:
