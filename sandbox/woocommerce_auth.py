@@ -78,5 +78,8 @@ class Credentials:
         with self._lock:
             if (nonce, stamp) in self._nonces:
                 return False  # a replayed request
+            if len(self._nonces) > 50_000:  # a nonce past the window can no longer be replayed
+                cutoff = time.time() - WINDOW_SECONDS
+                self._nonces = {n for n in self._nonces if int(n[1]) >= cutoff}
             self._nonces.add((nonce, stamp))
         return True
