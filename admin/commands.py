@@ -30,7 +30,8 @@ def dispatch(args: argparse.Namespace) -> int:
 def cmd_inspect(args: argparse.Namespace) -> int:
     from connectors.errors import ParseError
     from connectors.registry import UnknownConnector, channel_class
-    from validation import Context, validate
+    from sync.evaluate import judge
+    from validation import Context
 
     try:
         cls = channel_class(args.channel)
@@ -57,9 +58,10 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         except ParseError as exc:
             rejected.append({"index": index, "error": str(exc)})
             continue
-        issues = validate(order, Context())
-        out.append({"order": order.model_dump(mode="json", exclude={"raw"}),
-                    "issues": [i.model_dump() for i in issues]})
+        # no catalogue and no channel settings: the state the order would enter with no network
+        verdict = judge(order, Context(), {})
+        out.append({"order": order.model_dump(mode="json", exclude={"raw"}), "status": verdict.status.value,
+                    "reason": verdict.reason, "issues": [i.model_dump() for i in verdict.issues]})
     result: dict[str, Any] = {"orders": out}
     if rejected:
         result["rejected"] = rejected
@@ -219,6 +221,9 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     if args.out_of_stock:
         stack.bigbuy_app.out_of_stock.update(args.out_of_stock)
     emit(stack.describe())
+    # a channel's first pull reaches back 24 hours by default; the seeded orders are older
+    print(f"channels added for these shops need --setting first_pull_hours={sandbox_stack.seeds_first_pull_hours()}"
+          " to read the seeded orders", file=sys.stderr, flush=True)
     stop = _wait_for_signal()
     try:
         stop.wait()

@@ -37,14 +37,23 @@ def channels(args: argparse.Namespace, InputError: type[Exception]) -> int:  # n
         role = args.role or cls.role
         if role != cls.role:
             raise InputError(f"{args.kind} is a {cls.role}, not a {role}")
+        from sync.pull import first_pull_hours
+
+        settings = _settings(dict(args.setting))
+        try:
+            hours = first_pull_hours(settings) if role == "channel" else None
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
         with db.session() as session:
             if session.scalar(select(Channel.id).where(Channel.name == args.name)):
                 raise InputError(f"an account named {args.name!r} exists already")
             row = Channel(name=args.name, kind=args.kind, role=role, url=args.url,
-                          credentials=dict(args.credential), settings=_settings(dict(args.setting)))
+                          credentials=dict(args.credential), settings=settings)
             session.add(row)
             session.flush()
             print(f"added {role} {args.name} (id {row.id})")
+        if hours is not None:
+            print(f"first pull: orders updated in the last {hours:g} hours (setting first_pull_hours)")
         return 0
     if args.channels_command == "sync":
         from sync import connect, pull

@@ -4,6 +4,7 @@ channel and supplier rows that point at them. Used by ``demo``, ``sandbox`` and 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -101,7 +102,8 @@ def register(db: Database, stack: SandboxStack, *, supplier_rate: float = 0.9,
             info = dict(described[name])
             url = info.pop("url")
             row = Channel(name=f"{name}-sandbox", kind=kind, role="channel", url=url, credentials=info,
-                          settings={"pull_every_seconds": 60, **(channel_settings or {})})
+                          settings={"pull_every_seconds": 60, "first_pull_hours": seeds_first_pull_hours(),
+                                    **(channel_settings or {})})
             session.add(row)
             session.flush()
             ids[name] = row.id
@@ -115,6 +117,11 @@ def register(db: Database, stack: SandboxStack, *, supplier_rate: float = 0.9,
         ids["bigbuy"] = supplier.id
         load_catalogue(session)
     return ids
+
+
+def seeds_first_pull_hours() -> int:
+    """The seeded orders are dated from a fixed day: the first pull must reach back to it."""
+    return int((datetime.now(UTC) - seeding.BASE_TIME).total_seconds() // 3600) + 24
 
 
 def load_catalogue(session: Any) -> None:

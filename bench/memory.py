@@ -26,7 +26,7 @@ from typing import Any
 
 from _common import emit, fresh_database, log, open_database, parser, quiet_logs, rss_mb
 
-from admin.stack import load_catalogue
+from admin.stack import load_catalogue, seeds_first_pull_hours
 from sandbox import seeding
 from sandbox.server import Running
 from sandbox.shopify import ShopifySandbox
@@ -57,7 +57,8 @@ def parent(args: Any) -> int:
                 shop = ShopifySandbox(specs, bucket_size=1_000_000, leak_rate=1_000_000.0)
                 servers.append(Running(shop).start())
                 row = Channel(name=f"shopify-{n}", kind="shopify", role="channel", url=servers[-1].url,
-                              credentials=shop.credentials(), settings={})
+                              credentials=shop.credentials(),
+                              settings={"first_pull_hours": seeds_first_pull_hours()})
                 session.add(row)
                 session.flush()
                 ids.append(row.id)

@@ -113,6 +113,11 @@ class ChannelOrder(Record):
     customer: ChannelCustomer | None = None
     cancelled: bool = False
     test: bool = False
+    #: the channel fulfilled the order (all or part) itself: bought or shipped elsewhere
+    fulfilled_on_channel: bool = False
+    #: lines that need no shipping (gift cards, digital items): kept apart so that they never
+    #: reach the supplier nor the checks of what is sent
+    unshipped_lines: list[OrderLine] = Field(default_factory=list)
     raw: dict[str, Any] = Field(default_factory=dict, repr=False)
 
     @field_validator("placed_at", "updated_at")

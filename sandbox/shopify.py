@@ -136,6 +136,13 @@ class ShopifySandbox(App):
         self.add("POST", r"/_sandbox/advance", self._control_advance)
         self.add("GET", r"/_sandbox/state", self._control_state)
 
+    def served_version(self, asked: str | None) -> str:
+        """Shopify serves a version no longer supported as its oldest supported one (here
+        ``api_version``), and says which in ``X-Shopify-API-Version``."""
+        if asked is None or (asked != "unstable" and asked < self.api_version):
+            return self.api_version
+        return asked
+
     # seeding and control -------------------------------------------------------------------
 
     @property
@@ -207,7 +214,7 @@ class ShopifySandbox(App):
             with self.lock:
                 allowed, used, wait = self.bucket.take()
             limit = {"X-Shopify-Shop-Api-Call-Limit": f"{used}/{self.bucket.size}",
-                     "X-Shopify-API-Version": request.params.get("version", self.api_version)}
+                     "X-Shopify-API-Version": self.served_version(request.params.get("version"))}
             if not allowed:
                 return json_response({"errors": THROTTLED}, 429, {**limit, "Retry-After": f"{wait:.1f}"})
             try:
@@ -406,7 +413,8 @@ class ShopifySandbox(App):
             "fulfillable_quantity": max(0, line.quantity - done),
             "fulfillment_status": None if not done else ("fulfilled" if done >= line.quantity else "partial"),
             "name": line.title, "title": line.title, "price": price, "price_set": _money_set(price, currency),
-            "product_id": _stable_id(line.sku, 30_000_000_000), "quantity": line.quantity, "sku": line.sku,
+            "product_id": _stable_id(line.sku, 30_000_000_000), "quantity": line.quantity,
+            "current_quantity": line.quantity, "sku": line.sku,
             "variant_id": _stable_id(line.sku, 40_000_000_000), **_LINE_STATIC,
         }
 

@@ -8,50 +8,27 @@ The clock is derived from the data, not the wall, so every run tells the same st
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hmac
 import math
 import zlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sandbox import seeding, server
 from sandbox.server import Request, Response, json_response
+from sandbox.woocommerce_auth import Credentials
+from sandbox.woocommerce_query import SITE_OFFSET, Query, Row, error, invalid
 
 API = "/wp-json/wc/v3"
-SITE_OFFSET = timedelta(hours=1)
 STATUSES = ("pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed",
             "checkout-draft", "trash")
 _LABELS = {"pending": "Pending payment", "on-hold": "On hold", "checkout-draft": "Draft"}
-#: (modified, created, id, status, spec or raw body)
-Row = tuple[datetime, datetime, int, str, "seeding.OrderSpec | dict[str, Any]"]
-_ORDERBY = ("date", "id", "include", "title", "slug", "modified")
-#: WordPress date queries are exclusive: "after" means strictly later
-_BOUNDS: dict[str, Callable[[Row, datetime], bool]] = {
-    "modified_after": lambda r, t: r[0] > t,
-    "modified_before": lambda r, t: r[0] < t,
-    "after": lambda r, t: r[1] > t,
-    "before": lambda r, t: r[1] < t,
-}
 _HTML_503 = (
     "<!DOCTYPE html>\n<html><head><title>503 Service Unavailable</title></head><body>\n"
     "<h1>Service Unavailable</h1>\n<p>The server is temporarily unable to service your "
     "request due to maintenance downtime or capacity problems. Please try again later.</p>\n"
     "</body></html>\n"
 )
-
-
-def _error(code: str, message: str, status: int, **extra: Any) -> Response:
-    return json_response({"code": code, "message": message, "data": {"status": status, **extra}},
-                         status)
-
-
-def _invalid(param: str, why: str) -> Response:
-    return _error("rest_invalid_param", f"Invalid parameter(s): {param}", 400, params={param: why})
 
 
 def _json_object(request: Request) -> dict[str, Any] | Response:
@@ -61,7 +38,7 @@ def _json_object(request: Request) -> dict[str, Any] | Response:
         data = None
     if isinstance(data, dict):
         return data
-    return _error("rest_invalid_json", "Invalid JSON body passed.", 400)
+    return error("rest_invalid_json", "Invalid JSON body passed.", 400)
 
 
 def _dates(prefix: str, at: datetime | None) -> dict[str, str | None]:
@@ -85,6 +62,10 @@ def _links(path: str, **more: str) -> dict[str, list[dict[str, str]]]:
     return links
 
 
+def product_id(sku: str) -> int:
+    return 100 + zlib.crc32(sku.encode()) % 9000
+
+
 class WooCommerceSandbox(server.App):
     name = "woocommerce"
 
@@ -95,10 +76,14 @@ class WooCommerceSandbox(server.App):
         consumer_key: str = "ck_sandbox",
         consumer_secret: str = "cs_sandbox",
         faults: server.Faults | None = None,
+        https: bool = False,
     ) -> None:
         super().__init__(faults)
         self.consumer_key = consumer_key
         self.consumer_secret = consumer_secret
+        #: whether to answer as a shop served over HTTPS (Basic auth); plain HTTP takes OAuth 1.0a only
+        self.https = https
+        self.auth = Credentials(consumer_key, consumer_secret)
         self.specs: list[seeding.OrderSpec] = []
         self._by_id: dict[int, seeding.OrderSpec] = {}
         self.raw: list[tuple[datetime, dict[str, Any]]] = []  # malformed bodies, served as is
@@ -109,6 +94,8 @@ class WooCommerceSandbox(server.App):
         self._completed_at: dict[int, datetime] = {}
         self._clock = seeding.BASE_TIME
         self._next_note = 1001
+        self.refunds: dict[int, list[dict[str, Any]]] = {}  # order id -> refunds, as the refunds route answers
+        self.virtual_skus: set[str] = set()  # products sold as virtual (no shipping)
         self.add_orders(orders)
 
         order, notes = API + r"/orders/(?P<id>\d+)", API + r"/orders/(?P<id>\d+)/notes"
@@ -119,10 +106,13 @@ class WooCommerceSandbox(server.App):
         self.add("PUT", order, self._guard(self._update, "cannot_edit",
                                            "Sorry, you are not allowed to edit this resource."))
         self.add("GET", notes, self._guard(self._list_notes, *listing))
+        self.add("GET", API + r"/products", self._guard(self._products, *listing))
+        self.add("GET", order + "/refunds", self._guard(
+            lambda r: json_response(self.refunds.get(int(r.params["id"]), [])), *listing))
         self.add("POST", notes, self._guard(self._create_note, "cannot_create",
                                             "Sorry, you are not allowed to create resources."))
         for method in ("GET", "POST", "PUT", "DELETE", "PATCH"):
-            self.add(method, r"/wp-json/.*", lambda r: _error(
+            self.add(method, r"/wp-json/.*", lambda r: error(
                 "rest_no_route", "No route was found matching the URL and request method.", 404))
         self.add("POST", r"/_sandbox/advance", self._advance_route)
         self.add("GET", r"/_sandbox/state", lambda r: json_response(self.state()))
@@ -159,6 +149,25 @@ class WooCommerceSandbox(server.App):
                 self._clock = max(self._clock, spec.updated_at)
             return [spec.order_id for spec in changed]
 
+    def refund(self, order_id: int, line_id: int, quantity: int) -> None:
+        """Refund ``quantity`` units of one line, as the shop's admin does: a refund whose line
+        items carry a negative quantity and the order line's id; the order itself is unchanged
+        but for its ``refunds`` summary and its modification date."""
+        with self.lock:
+            spec = self._by_id[order_id]
+            line = next(ln for ln in spec.lines if ln.line_id == line_id)
+            amount = _money(line.unit_price * quantity)
+            refund_id = 90_000 + sum(len(v) for v in self.refunds.values())
+            self.refunds.setdefault(order_id, []).append({
+                "id": refund_id, "date_created_gmt": self._tick().replace(tzinfo=None).isoformat(),
+                "amount": amount, "reason": "", "refunded_by": 1, "refunded_payment": False, "meta_data": [],
+                "line_items": [{"id": refund_id + 1, "name": line.title, "quantity": -quantity, "sku": line.sku,
+                                "subtotal": f"-{amount}", "total": f"-{amount}", "price": -float(line.unit_price),
+                                "meta_data": [{"id": refund_id + 2, "key": "_refunded_item_id",
+                                               "value": str(line_id)}]}],
+            })
+            spec.updated_at = self._clock
+
     def state(self) -> dict[str, Any]:
         with self.lock:
             return {
@@ -189,7 +198,7 @@ class WooCommerceSandbox(server.App):
             down = self.faults.rng.random() < self.faults.http_5xx_rate
         if throttle:
             # WooCommerce has no limit of its own: this is what hosts and WAF plugins answer
-            response = _error("woocommerce_rest_too_many_requests", "Too many requests.", 429)
+            response = error("woocommerce_rest_too_many_requests", "Too many requests.", 429)
             response.headers["Retry-After"] = "1"
             return response
         if down:
@@ -197,24 +206,14 @@ class WooCommerceSandbox(server.App):
         return None
 
     def _authorized(self, request: Request) -> bool:
-        header = request.headers.get("authorization", "")
-        if header[:6].lower() == "basic ":
-            try:
-                key, _, secret = base64.b64decode(header[6:], validate=True).decode().partition(":")
-            except (binascii.Error, UnicodeDecodeError):
-                return False
-        else:  # WooCommerce also reads the pair from the query string (hosts that drop headers)
-            key = request.arg("consumer_key") or ""
-            secret = request.arg("consumer_secret") or ""
-        key_ok = hmac.compare_digest(key.encode(), self.consumer_key.encode())
-        return hmac.compare_digest(secret.encode(), self.consumer_secret.encode()) and key_ok
+        return self.auth.authorized(request, https=self.https)
 
     def _guard(self, handler: server.Handler, what: str, message: str) -> server.Handler:
         """WooCommerce answers 401 with a per-route ``woocommerce_rest_cannot_*`` code."""
         def guarded(request: Request) -> Response:
             if self._authorized(request):
                 return handler(request)
-            return _error(f"woocommerce_rest_{what}", message, 401)
+            return error(f"woocommerce_rest_{what}", message, 401)
         return guarded
 
     # Rendering --------------------------------------------------------------------------
@@ -253,7 +252,7 @@ class WooCommerceSandbox(server.App):
             "cart_hash": "", "meta_data": [],
             "line_items": [{
                 "id": ln.line_id, "name": ln.title,
-                "product_id": 100 + zlib.crc32(ln.sku.encode()) % 9000, "variation_id": 0,
+                "product_id": product_id(ln.sku), "variation_id": 0,
                 "quantity": ln.quantity, "tax_class": "",
                 "subtotal": _money(ln.unit_price * ln.quantity), "subtotal_tax": "0.00",
                 "total": _money(ln.unit_price * ln.quantity), "total_tax": "0.00", "taxes": [],
@@ -263,7 +262,9 @@ class WooCommerceSandbox(server.App):
             "shipping_lines": [{"id": spec.order_id * 10 + 9, "method_title": "Flat rate",
                                 "method_id": "flat_rate", "total": _money(spec.total - subtotal),
                                 "total_tax": "0.00", "taxes": [], "meta_data": []}],
-            "fee_lines": [], "coupon_lines": [], "refunds": [],
+            "fee_lines": [], "coupon_lines": [],
+            "refunds": [{"id": r["id"], "reason": r["reason"], "total": f"-{r['amount']}"}
+                        for r in self.refunds.get(spec.order_id, [])],
             "_links": _links(f"/orders/{spec.order_id}", **links),
         }
 
@@ -288,8 +289,16 @@ class WooCommerceSandbox(server.App):
 
     # Routes -----------------------------------------------------------------------------
 
+    def _products(self, request: Request) -> Response:
+        """The shop's products (``include`` filter only), with the ``virtual`` flag."""
+        wanted = {int(i) for i in (request.arg("include") or "").split(",") if i.strip().isdigit()}
+        skus = {ln.sku for spec in self.specs for ln in spec.lines}
+        body = [{"id": product_id(sku), "sku": sku, "type": "simple", "virtual": sku in self.virtual_skus,
+                 "downloadable": False} for sku in sorted(skus) if not wanted or product_id(sku) in wanted]
+        return json_response(body, headers={"X-WP-Total": str(len(body)), "X-WP-TotalPages": "1"})
+
     def _list(self, request: Request) -> Response:
-        query = _Query.read(request)
+        query = Query.read(request)
         if isinstance(query, Response):
             return query
         with self.lock:
@@ -313,7 +322,7 @@ class WooCommerceSandbox(server.App):
             for _, body in self.raw:
                 if body.get("id") == order_id:
                     return json_response(body)
-        return _error("woocommerce_rest_shop_order_invalid_id", "Invalid ID.", 404)
+        return error("woocommerce_rest_shop_order_invalid_id", "Invalid ID.", 404)
 
     def _update(self, request: Request) -> Response:
         data = _json_object(request)
@@ -321,11 +330,11 @@ class WooCommerceSandbox(server.App):
             return data
         status = data.get("status")
         if status is not None and status not in STATUSES:
-            return _invalid("status", f"status is not one of {', '.join(STATUSES)}.")
+            return invalid("status", f"status is not one of {', '.join(STATUSES)}.")
         with self.lock:
             spec = self._find(int(request.params["id"]))
             if spec is None:
-                return _error("woocommerce_rest_shop_order_invalid_id", "Invalid ID.", 400)
+                return error("woocommerce_rest_shop_order_invalid_id", "Invalid ID.", 400)
             before = self._status_of(spec)
             spec.updated_at = self._tick()
             if status is not None and status != before:
@@ -343,7 +352,7 @@ class WooCommerceSandbox(server.App):
         order_id = int(request.params["id"])
         with self.lock:
             if self._find(order_id) is None:
-                return _error("woocommerce_rest_order_invalid_id", "Invalid order ID.", 404)
+                return error("woocommerce_rest_order_invalid_id", "Invalid order ID.", 404)
             kind = request.arg("type", "any")
             notes = [n for n in self.notes.get(order_id, []) if kind == "any"
                      or (kind == "customer") == n["customer_note"]]
@@ -355,12 +364,12 @@ class WooCommerceSandbox(server.App):
             return data
         note = data.get("note")
         if not isinstance(note, str) or not note:
-            return _error("rest_missing_callback_param", "Missing parameter(s): note", 400,
+            return error("rest_missing_callback_param", "Missing parameter(s): note", 400,
                           params=["note"])
         order_id = int(request.params["id"])
         with self.lock:
             if self._find(order_id) is None:
-                return _error("woocommerce_rest_order_invalid_id", "Invalid order ID.", 404)
+                return error("woocommerce_rest_order_invalid_id", "Invalid order ID.", 404)
             created = self._add_note(order_id, note, customer_note=bool(data.get("customer_note")))
         return json_response(created, 201)
 
@@ -373,61 +382,3 @@ class WooCommerceSandbox(server.App):
         self._next_note += 1
         self.notes.setdefault(order_id, []).append(note)
         return note
-
-
-@dataclass
-class _Query:
-    """The listing parameters wc/v3 takes for orders (the subset a sync uses, validated alike)."""
-
-    per_page: int = 10
-    page: int = 1
-    orderby: str = "date"
-    order: str = "desc"
-    statuses: frozenset[str] = frozenset({"any"})
-    bounds: dict[str, datetime] = field(default_factory=dict)
-
-    @classmethod
-    def read(cls, request: Request) -> _Query | Response:
-        query = cls()
-        for name, low, high in (("per_page", 1, 100), ("page", 1, None)):
-            try:
-                value = int(request.arg(name) or getattr(query, name))
-            except ValueError:
-                return _invalid(name, f"{name} is not of type integer.")
-            if value < low or (high is not None and value > high):
-                why = f"between {low} (inclusive) and {high} (inclusive)" if high else f">= {low}"
-                return _invalid(name, f"{name} must be {why}")
-            setattr(query, name, value)
-        query.orderby = request.arg("orderby") or query.orderby
-        if query.orderby not in _ORDERBY:
-            return _invalid("orderby", f"orderby is not one of {', '.join(_ORDERBY)}.")
-        query.order = request.arg("order") or query.order
-        if query.order not in ("asc", "desc"):
-            return _invalid("order", "order is not one of asc, desc.")
-        gmt = (request.arg("dates_are_gmt") or "").lower() in ("1", "true")
-        for name in _BOUNDS:
-            text = request.arg(name)
-            if not text:
-                continue
-            try:
-                when = datetime.fromisoformat(text)
-            except ValueError:
-                return _invalid(name, "Invalid date.")
-            if when.tzinfo is None:  # a plain date is the shop's local time unless told otherwise
-                when = when.replace(tzinfo=UTC) - (timedelta(0) if gmt else SITE_OFFSET)
-            query.bounds[name] = when
-        query.statuses = frozenset(s for s in (request.arg("status") or "any").split(",") if s)
-        return query
-
-    def select(self, rows: list[Row]) -> list[Row]:
-        rows = [r for r in rows
-                if r[3] in self.statuses or ("any" in self.statuses and r[3] != "trash")]
-        for name, when in self.bounds.items():
-            rows = [r for r in rows if _BOUNDS[name](r, when)]
-        if self.orderby == "modified":
-            rows.sort(key=lambda r: (r[0], r[2]))
-        elif self.orderby == "date":
-            rows.sort(key=lambda r: (r[1], r[2]))
-        else:
-            rows.sort(key=lambda r: r[2])
-        return rows[::-1] if self.order == "desc" else rows

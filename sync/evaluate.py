@@ -39,6 +39,11 @@ def judge(order: ChannelOrder, context: Context, channel_settings: dict[str, Any
         return Verdict(Status.CANCELLED, issues, f"payment {order.payment_status} on the channel")
     if order.test:
         return Verdict(Status.IGNORED, issues, "test order: never forwarded")
+    if order.fulfilled_on_channel:
+        return Verdict(Status.FULFILLED_ON_CHANNEL, [],
+                       f"fulfilled on the channel already ({order.status}): never forwarded")
+    if order.unshipped_lines and not any(ln.quantity > 0 for ln in order.lines):
+        return Verdict(Status.IGNORED, [], "no line needs shipping (gift cards or digital items)")
     if not eligible_payment(order, channel_settings):
         return Verdict(Status.AWAITING_PAYMENT, issues, f"payment {order.payment_status}")
     if issues:

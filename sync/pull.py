@@ -3,6 +3,7 @@ each page in its own transaction together with the cursor, so a crash resumes wh
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -44,6 +45,30 @@ class PullResult:
         self.ready.extend(page.ready)
 
 
+#: how far back a channel's first pull reaches when its ``first_pull_hours`` setting is not set:
+#: older orders were most likely handled before OrderHub, and buying them again costs money
+DEFAULT_FIRST_PULL_HOURS = 24
+
+
+def first_pull_hours(settings: dict[str, Any] | None) -> float:
+    raw = (settings or {}).get("first_pull_hours", DEFAULT_FIRST_PULL_HOURS)
+    try:
+        hours = float(raw)
+    except (TypeError, ValueError):
+        hours = -1.0
+    if not math.isfinite(hours) or hours <= 0 or isinstance(raw, bool):
+        raise ValueError("setting first_pull_hours must be a positive number of hours")
+    return hours
+
+
+@dataclass
+class _Start:
+    connector: ChannelConnector
+    name: str
+    since: datetime | None
+    token: str | None
+
+
 def pull_channel(
     db: Database,
     channel_id: int,
@@ -53,39 +78,12 @@ def pull_channel(
     max_pages: int = 10_000,
 ) -> PullResult:
     """``after_commit`` receives each stored page, to enqueue its ready orders once they are visible."""
-    with db.session() as session:
-        channel = session.get(Channel, channel_id)
-        if channel is None:
-            raise LookupError(f"no channel {channel_id}")
-        connector = connector_for(channel)
-        name = channel.name
-        state: dict[str, Any] = dict(channel.cursor_state or {})
-        if state.get("since") is not None or state.get("page"):
-            since = datetime.fromisoformat(state["since"]) if state.get("since") else None
-            token = state.get("page")
-        else:
-            overlap = timedelta(seconds=int((channel.settings or {}).get("overlap_seconds", connector.overlap_seconds)))
-            since = channel.cursor - overlap if channel.cursor else None
-            token = None
+    start = _start(db, channel_id, connector_for)
     result = PullResult()
+    token = start.token
     for _ in range(max_pages):
-        try:
-            page = connector.fetch_orders(since, token)
-        except ParseError as exc:
-            # the whole body was unreadable: keep the error for an operator and stop this pull
-            with db.session() as session:
-                session.add(QuarantinedBody(channel_id=channel_id, error=f"page unreadable: {exc}", body=""))
-                channel = session.get(Channel, channel_id)
-                assert channel is not None
-                channel.last_error = f"page unreadable: {exc}"
-            metrics.QUARANTINED.labels(name).inc()
-            raise
-        next_state = {"since": since.isoformat() if since else None, "page": page.next_page} if page.next_page else {}
-        started = utcnow()
-        with db.session() as session:
-            stored = store_page(session, channel_id, page, cursor_state=next_state)
-            flagged = _flagged(session, channel_id, page, since=started)
-        _count(name, stored, flagged)  # after the commit: a rolled-back page counts nothing
+        page = _fetch(db, channel_id, start, token)
+        stored = _store(db, channel_id, start, page)
         result.add(stored)
         if after_commit:
             after_commit(stored)
@@ -95,6 +93,51 @@ def pull_channel(
     log.info("pull.done", channel_id=channel_id, pages=result.pages, inserted=result.inserted,
              updated=result.updated, quarantined=result.quarantined)
     return result
+
+
+def _start(db: Database, channel_id: int, connector_for: Callable[[Channel], ChannelConnector]) -> _Start:
+    """Where this pull begins: the page an interrupted pull stopped at, else the cursor minus the
+    overlap, else (a channel's first pull) ``first_pull_hours`` back from now."""
+    with db.session() as session:
+        channel = session.get(Channel, channel_id)
+        if channel is None:
+            raise LookupError(f"no channel {channel_id}")
+        connector = connector_for(channel)
+        state: dict[str, Any] = dict(channel.cursor_state or {})
+        if state.get("since") is not None or state.get("page"):
+            since = datetime.fromisoformat(state["since"]) if state.get("since") else None
+            return _Start(connector, channel.name, since, state.get("page"))
+        settings = channel.settings or {}
+        if channel.cursor is None:
+            return _Start(connector, channel.name, utcnow() - timedelta(hours=first_pull_hours(settings)), None)
+        overlap = timedelta(seconds=int(settings.get("overlap_seconds", connector.overlap_seconds)))
+        return _Start(connector, channel.name, channel.cursor - overlap, None)
+
+
+def _fetch(db: Database, channel_id: int, start: _Start, token: str | None) -> OrderPage:
+    try:
+        return start.connector.fetch_orders(start.since, token)
+    except ParseError as exc:
+        # the whole body was unreadable: keep the error for an operator and stop this pull
+        with db.session() as session:
+            session.add(QuarantinedBody(channel_id=channel_id, error=f"page unreadable: {exc}", body=""))
+            channel = session.get(Channel, channel_id)
+            assert channel is not None
+            channel.last_error = f"page unreadable: {exc}"
+        metrics.QUARANTINED.labels(start.name).inc()
+        raise
+
+
+def _store(db: Database, channel_id: int, start: _Start, page: OrderPage) -> PageResult:
+    """The page and the cursor state to resume from, in one transaction."""
+    since = start.since
+    next_state = {"since": since.isoformat() if since else None, "page": page.next_page} if page.next_page else {}
+    started = utcnow()
+    with db.session() as session:
+        stored = store_page(session, channel_id, page, cursor_state=next_state)
+        flagged = _flagged(session, channel_id, page, since=started)
+    _count(start.name, stored, flagged)  # after the commit: a rolled-back page counts nothing
+    return stored
 
 
 def _flagged(session: Session, channel_id: int, page: OrderPage, *, since: datetime) -> dict[str, int]:

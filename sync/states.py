@@ -22,22 +22,29 @@ class Status(StrEnum):
     PENDING_REVIEW = "pending_review"
     CANCELLED = "cancelled"
     IGNORED = "ignored"  # test orders: never forwarded
+    FULFILLED_ON_CHANNEL = "fulfilled_on_channel"  # bought or shipped elsewhere: never forwarded
 
 
 S = Status
 ALLOWED: dict[Status, frozenset[Status]] = {
-    S.NEW: frozenset({S.READY, S.PENDING_REVIEW, S.AWAITING_PAYMENT, S.CANCELLED, S.IGNORED}),
-    S.AWAITING_PAYMENT: frozenset({S.NEW, S.READY, S.PENDING_REVIEW, S.CANCELLED, S.IGNORED}),
-    S.READY: frozenset({S.FORWARDING, S.PENDING_REVIEW, S.AWAITING_PAYMENT, S.CANCELLED, S.NEW, S.IGNORED}),
+    S.NEW: frozenset({S.READY, S.PENDING_REVIEW, S.AWAITING_PAYMENT, S.CANCELLED, S.IGNORED,
+                      S.FULFILLED_ON_CHANNEL}),
+    S.AWAITING_PAYMENT: frozenset({S.NEW, S.READY, S.PENDING_REVIEW, S.CANCELLED, S.IGNORED,
+                                   S.FULFILLED_ON_CHANNEL}),
+    S.READY: frozenset({S.FORWARDING, S.PENDING_REVIEW, S.AWAITING_PAYMENT, S.CANCELLED, S.NEW, S.IGNORED,
+                        S.FULFILLED_ON_CHANNEL}),
     S.FORWARDING: frozenset({S.SENT, S.PENDING_REVIEW, S.READY}),
-    S.PENDING_REVIEW: frozenset({S.READY, S.NEW, S.AWAITING_PAYMENT, S.CANCELLED, S.SENT, S.IGNORED}),
+    S.PENDING_REVIEW: frozenset({S.READY, S.NEW, S.AWAITING_PAYMENT, S.CANCELLED, S.SENT, S.IGNORED,
+                                 S.FULFILLED_ON_CHANNEL}),
     S.SENT: frozenset({S.SHIPPED}),
     S.SHIPPED: frozenset(),
     S.CANCELLED: frozenset({S.NEW}),  # a channel may reopen an order it cancelled
     S.IGNORED: frozenset({S.NEW}),
+    S.FULFILLED_ON_CHANNEL: frozenset({S.NEW}),
 }
 #: the states an order ends a run in; anything else is work still to do
-SETTLED = frozenset({S.SENT, S.SHIPPED, S.PENDING_REVIEW, S.CANCELLED, S.IGNORED, S.AWAITING_PAYMENT})
+SETTLED = frozenset({S.SENT, S.SHIPPED, S.PENDING_REVIEW, S.CANCELLED, S.IGNORED, S.AWAITING_PAYMENT,
+                     S.FULFILLED_ON_CHANNEL})
 #: already at the supplier: never forwarded again automatically
 AT_SUPPLIER = frozenset({S.FORWARDING, S.SENT, S.SHIPPED})
 

@@ -27,6 +27,7 @@ from connectors.shopify.errors import (
 
 log = logging.getLogger(__name__)
 
+API_VERSION_HEADER = "X-Shopify-API-Version"
 _API_VERSION = re.compile(r"[0-9]{4}-[0-9]{2}|unstable")
 _ORDER_ID = re.compile(r"[0-9]{1,20}")
 
@@ -56,6 +57,8 @@ class ShopifyConnector(ChannelConnector):
         except (TypeError, ValueError):
             raise ShopifyConfigError("page_size must be an integer") from None
         self.limit = max(1, min(limit, 250))
+        #: the version Shopify said it served (X-Shopify-API-Version), once it has answered
+        self.served_api_version: str | None = None
         #: (used, size) from the last X-Shopify-Shop-Api-Call-Limit seen
         self.last_call_limit: tuple[int, int] | None = None
         #: tests swap this to run retries and pauses without waiting
@@ -91,15 +94,22 @@ class ShopifyConnector(ChannelConnector):
     # orders ----------------------------------------------------------------------------------
 
     def fetch_orders(self, since: datetime | None, page: str | None = None) -> OrderPage:
-        params: dict[str, Any]
         if page:
             # Shopify refuses any filter next to page_info: the token carries the query
-            params = {"limit": self.limit, "page_info": page}
+            params: dict[str, Any] = {"limit": self.limit, "page_info": page}
         else:
             params = {"status": "any", "limit": self.limit, "order": "updated_at asc"}
             if since is not None:
                 params["updated_at_min"] = as_utc(since).isoformat(timespec="seconds")
-        response = self._get(self._path("orders.json"), params)
+        try:
+            response = self._get(self._path("orders.json"), params)
+        except ShopifyRequestFailed as exc:
+            if not page or exc.status != 400:
+                raise
+            # a page_info expires, and one kept from an interrupted pull may be refused: read the
+            # same query again from its start (what was stored already is only read twice)
+            log.warning("shopify refused a stored page_info (400): reading again from the cursor")
+            return self.fetch_orders(since, None)
         body = client.json_body(response, "orders page")
         if not isinstance(body, dict) or not isinstance(body.get("orders"), list):
             raise ShopifyParseError('orders page is not {"orders": [...]}')
@@ -165,6 +175,7 @@ class ShopifyConnector(ChannelConnector):
         except httpx.TransportError as exc:
             raise client.transport_error(exc, write=write) from None
         self._note_call_limit(response)
+        self._note_api_version(response)
         try:
             client.raise_for_status(response, write=write, secret=self._token)
         except ShopifyRateLimited as exc:
@@ -173,6 +184,19 @@ class ShopifyConnector(ChannelConnector):
                 self.pacer.hold_until(time.time() + exc.retry_after)
             raise
         return response
+
+    def _note_api_version(self, response: httpx.Response) -> None:
+        """Shopify serves its oldest supported version when the one asked for is no longer
+        supported, so the version actually served is what the bodies follow."""
+        served = response.headers.get(API_VERSION_HEADER)
+        if not served or served == self.served_api_version:
+            return
+        self.served_api_version = served
+        if served != self.api_version:
+            log.warning("shopify served API version %s instead of %s (setting api_version)",
+                        served[:20], self.api_version)
+        else:
+            log.info("shopify API version %s", served[:20])
 
     def _note_call_limit(self, response: httpx.Response) -> None:
         limit = client.call_limit(response)

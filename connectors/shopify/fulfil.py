@@ -11,7 +11,7 @@ from typing import Any
 
 from connectors.records import OrderLine, Shipment
 from connectors.shopify.errors import ShopifyParseError, ShopifyRequestFailed
-from connectors.shopify.parse import count, ident, text
+from connectors.shopify.fields import count, ident, text
 
 OPEN_STATUSES = frozenset({"open", "in_progress"})
 #: lines in these will be fulfillable later (a hold is released, a schedule comes due)

@@ -7,10 +7,7 @@ and never its value (values are buyer data).
 
 from __future__ import annotations
 
-import math
 import re
-from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -19,11 +16,11 @@ from connectors.records import (
     Address,
     ChannelCustomer,
     ChannelOrder,
-    OrderLine,
     PaymentStatus,
-    as_utc,
 )
 from connectors.shopify.errors import ShopifyParseError
+from connectors.shopify.fields import flag, ident, moment, money, text
+from connectors.shopify.lines import read_lines
 from connectors.storable import too_large, unstorable
 
 PAYMENT_STATUS: dict[str, PaymentStatus] = {
@@ -39,7 +36,8 @@ PAYMENT_STATUS: dict[str, PaymentStatus] = {
     "expired": "voided",
 }
 
-_MONEY = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,10})?")
+#: the shop shipped all or part itself (``restocked`` is a refund, not a fulfilment)
+FULFILLED = frozenset({"fulfilled", "partial"})
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
 _UNEXPECTED = (KeyError, TypeError, ValueError, ArithmeticError, AttributeError, RecursionError)
 _ADDRESS_FIELDS = ("first_name", "last_name", "company", "address1", "address2", "city", "zip",
@@ -96,6 +94,8 @@ def _order(body: dict[str, Any]) -> ChannelOrder:
     if updated_at is None:
         raise ShopifyParseError("missing updated_at")
     email = text(body.get("email"), "email") or text(body.get("contact_email"), "contact_email")
+    fulfilled = (fulfillment_status or "").strip().lower() in FULFILLED
+    lines = read_lines(body, fulfilled=fulfilled)
     order = ChannelOrder(
         external_id=external_id,
         number=number,
@@ -105,16 +105,27 @@ def _order(body: dict[str, Any]) -> ChannelOrder:
         total=money(_required(body, "total_price", "total_price"), "total_price"),
         placed_at=moment(body.get("created_at"), "created_at"),
         updated_at=updated_at,
-        shipping_address=address(body.get("shipping_address"), "shipping_address", email),
+        shipping_address=_with_phone(address(body.get("shipping_address"), "shipping_address", email),
+                                     text(body.get("phone"), "phone")),
         billing_address=address(body.get("billing_address"), "billing_address", email),
-        lines=_lines(body.get("line_items")),
+        lines=lines.shipped,
+        unshipped_lines=lines.unshipped,
         customer=customer(body.get("customer"), "customer"),
         cancelled=cancelled_at is not None,
         test=flag(body.get("test"), "test"),
+        fulfilled_on_channel=fulfilled,
         raw=body,
     )
     fits_store(order)
     return order
+
+
+def _with_phone(shipping: Address | None, order_phone: str | None) -> Address | None:
+    """The order's own ``phone`` is the one the buyer gave at checkout for this delivery: it comes
+    after the shipping address's phone and before the billing address's or the customer's."""
+    if shipping is None or shipping.phone or not (order_phone and order_phone.strip()):
+        return shipping
+    return shipping.model_copy(update={"phone": order_phone.strip()})
 
 
 def _required(body: dict[str, Any], key: str, label: str) -> Any:
@@ -122,59 +133,6 @@ def _required(body: dict[str, Any], key: str, label: str) -> Any:
     if value is None:
         raise ShopifyParseError(f"missing {label}")
     return value
-
-
-def text(value: Any, path: str) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    raise ShopifyParseError(f"{path} is not a string")
-
-
-def ident(value: Any, path: str) -> str:
-    # Shopify ids are integers; digit strings are taken too, so re-serialised bodies still read
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    if isinstance(value, str) and value.strip() and len(value) <= 100:
-        return value.strip()
-    raise ShopifyParseError(f"{path} is not an id")
-
-
-def money(value: Any, path: str) -> Decimal:
-    if isinstance(value, float) and math.isfinite(value):
-        value = repr(value)
-    elif isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str) or not _MONEY.fullmatch(value.strip()):
-        raise ShopifyParseError(f"{path} is not a decimal amount")
-    amount = Decimal(value.strip())
-    if amount < 0:
-        raise ShopifyParseError(f"{path} is negative")
-    return amount
-
-
-def moment(value: Any, path: str) -> datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ShopifyParseError(f"{path} is not a datetime string")
-    try:
-        return as_utc(datetime.fromisoformat(value.strip()))
-    except (ValueError, OverflowError):
-        raise ShopifyParseError(f"{path} is not an ISO 8601 datetime") from None
-
-
-def flag(value: Any, path: str) -> bool:
-    if value is None:
-        return False
-    if isinstance(value, bool):
-        return value
-    raise ShopifyParseError(f"{path} is not a boolean")
-
-
-def count(value: Any, path: str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    raise ShopifyParseError(f"{path} is not a non-negative integer")
 
 
 def address(value: Any, path: str, email: str | None = None) -> Address | None:
@@ -197,28 +155,6 @@ def address(value: Any, path: str, email: str | None = None) -> Address | None:
         country_code=fields["country_code"],
         phone=fields["phone"],
         email=email,
-    )
-
-
-def _lines(value: Any) -> list[OrderLine]:
-    if value is None:
-        return []  # list endpoints may be asked for fewer fields; the sample orders.json has none
-    if not isinstance(value, list):
-        raise ShopifyParseError("line_items is not a list")
-    return [_line(item, f"line_items[{i}]") for i, item in enumerate(value)]
-
-
-def _line(value: Any, path: str) -> OrderLine:
-    if not isinstance(value, dict):
-        raise ShopifyParseError(f"{path} is not an object")
-    line_id = value.get("id")
-    title = text(value.get("name"), f"{path}.name") or text(value.get("title"), f"{path}.title")
-    return OrderLine(
-        sku=text(value.get("sku"), f"{path}.sku"),
-        quantity=count(value.get("quantity"), f"{path}.quantity"),
-        unit_price=money(value.get("price"), f"{path}.price"),
-        title=title or "",
-        external_id=None if line_id is None else ident(line_id, f"{path}.id"),
     )
 
 

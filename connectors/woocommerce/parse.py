@@ -11,7 +11,7 @@ import math
 import re
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -24,13 +24,17 @@ from connectors.records import (
 )
 from connectors.storable import too_large, unstorable
 from connectors.woocommerce.errors import WooParseError, describe, short_loc
+from connectors.woocommerce.refunds import less_refunded
 
 #: the fields that make an address: ``phone`` is left out because a shipping block holding only
 #: a phone still means "ship to the billing address"
 ADDRESS_KEYS = ("first_name", "last_name", "company", "address_1", "address_2", "city", "state",
                 "postcode", "country")
 PAID_STATUSES = frozenset({"processing", "completed"})
-UNPAID_STATUSES = frozenset({"pending", "on-hold", "failed", "checkout-draft", "cancelled"})
+#: the shop marked it done itself: shipped or handed over without us
+FULFILLED_STATUSES = frozenset({"completed"})
+#: statuses in which the shop holds the order back, whatever ``date_paid`` says
+WAITING_STATUSES = frozenset({"pending", "on-hold", "failed", "checkout-draft"})
 BATCH_KEYS = ("create", "update", "delete")
 #: what a reader slip can raise on odd JSON (ArithmeticError covers decimal.InvalidOperation)
 _UNEXPECTED = (KeyError, TypeError, ValueError, ArithmeticError, AttributeError, RecursionError)
@@ -165,18 +169,19 @@ def _line(item: Any, index: int) -> OrderLine:
 
 
 def payment_status(body: dict[str, Any], status: str, paid_at: datetime | None) -> PaymentStatus:
-    """wc/v3 has no payment field: it is read from ``status`` and ``date_paid``."""
+    """wc/v3 has no payment field: it is read from ``status`` and ``date_paid``.
+
+    The status wins over ``date_paid``: a shop puts a paid order ``on-hold`` (a fraud check, a
+    bank transfer to confirm) precisely so that it waits.
+    """
     if status == "refunded":
         return "refunded"
-    refunds = body.get("refunds")
-    paid = paid_at is not None or status in PAID_STATUSES
-    if paid and isinstance(refunds, list) and refunds:
-        return "partially_refunded"
-    if paid:
-        return "paid"
-    if status in UNPAID_STATUSES:
+    if status in WAITING_STATUSES or (status == "cancelled" and paid_at is None):
         return "pending"
-    return "unknown"  # a plugin's own status, never paid
+    if paid_at is None and status not in PAID_STATUSES:
+        return "unknown"  # a plugin's own status, never paid
+    refunds = body.get("refunds")
+    return "partially_refunded" if isinstance(refunds, list) and refunds else "paid"
 
 
 def _customer(
@@ -195,24 +200,29 @@ def _customer(
     )
 
 
-def _parse(body: Any) -> ChannelOrder:
-    if not isinstance(body, dict):
-        raise describe("body", "is not an object")
-    _storable_json(body)
-    order_id = _int(body.get("id"), "id")
-    if order_id <= 0:
-        raise describe("id", "is not positive")
-    number = _text(body.get("number"), "number")
-    status = _required_text(body.get("status"), "status")
-    updated_at = _date(body.get("date_modified_gmt"), "date_modified_gmt") or _date(
-        body.get("date_modified"), "date_modified")
+class _Dates(NamedTuple):
+    updated_at: datetime
+    placed_at: datetime | None
+    paid_at: datetime | None
+
+
+def _dates(body: dict[str, Any]) -> _Dates:
+    def read(name: str) -> datetime | None:
+        return _date(body.get(f"{name}_gmt"), f"{name}_gmt") or _date(body.get(name), name)
+
+    updated_at = read("date_modified")
     if updated_at is None:
         raise describe("date_modified_gmt", "is missing")
-    placed_at = _date(body.get("date_created_gmt"), "date_created_gmt") or _date(
-        body.get("date_created"), "date_created")
-    paid_at = _date(body.get("date_paid_gmt"), "date_paid_gmt") or _date(
-        body.get("date_paid"), "date_paid")
+    return _Dates(updated_at, read("date_created"), read("date_paid"))
 
+
+class _People(NamedTuple):
+    shipping: Address | None
+    billing: Address | None
+    customer: ChannelCustomer | None
+
+
+def _people(body: dict[str, Any]) -> _People:
     billing = _obj(body.get("billing"), "billing")
     shipping = _obj(body.get("shipping"), "shipping")
     email = _text(billing.get("email"), "billing.email")
@@ -224,33 +234,58 @@ def _parse(body: Any) -> ChannelOrder:
     # virtual-product checkouts and "ship to billing" stores leave the shipping block empty
     shipping_address = billing_address if _blank(shipping) else _address(
         shipping, "shipping", phone=phone, email=email)
-
-    items = body.get("line_items")
-    if items is not None and not isinstance(items, list):
-        raise describe("line_items", "is not a list")
     customer_id = body.get("customer_id")
     customer_id = 0 if customer_id is None else _int(customer_id, "customer_id")
     if customer_id < 0:
         raise describe("customer_id", "is negative")
+    customer = _customer(customer_id, billing, [shipping_address] if shipping_address else [])
+    return _People(shipping_address, billing_address, customer)
 
+
+def _lines(body: dict[str, Any]) -> list[OrderLine]:
+    items = body.get("line_items")
+    if items is not None and not isinstance(items, list):
+        raise describe("line_items", "is not a list")
+    lines = [_line(item, i) for i, item in enumerate(items or [])]
+    return less_refunded(lines, body.get("refunds"))
+
+
+def _identity(body: dict[str, Any]) -> tuple[str, str, str, str]:
+    """external id, number, status and currency."""
+    order_id = _int(body.get("id"), "id")
+    if order_id <= 0:
+        raise describe("id", "is not positive")
+    number = _text(body.get("number"), "number")
+    status = _required_text(body.get("status"), "status")
     currency = _required_text(body.get("currency"), "currency")
     if not _CURRENCY.fullmatch(currency):
         raise describe("currency", "is not a 3-letter code")
+    return str(order_id), number.strip() if number and number.strip() else str(order_id), status, currency
+
+
+def _parse(body: Any) -> ChannelOrder:
+    if not isinstance(body, dict):
+        raise describe("body", "is not an object")
+    _storable_json(body)
+    external_id, number, status, currency = _identity(body)
+    dates = _dates(body)
+    people = _people(body)
     order = ChannelOrder(
-        external_id=str(order_id),
-        number=number.strip() if number and number.strip() else str(order_id),
+        external_id=external_id,
+        number=number,
         status=status,
-        payment_status=payment_status(body, status, paid_at),
+        payment_status=payment_status(body, status, dates.paid_at),
         currency=currency,
         total=_money(body.get("total"), "total"),
-        placed_at=placed_at,
-        updated_at=updated_at,
-        shipping_address=shipping_address,
-        billing_address=billing_address,
-        lines=[_line(item, i) for i, item in enumerate(items or [])],
-        customer=_customer(customer_id, billing, [shipping_address] if shipping_address else []),
+        placed_at=dates.placed_at,
+        updated_at=dates.updated_at,
+        shipping_address=people.shipping,
+        billing_address=people.billing,
+        lines=_lines(body),
+        customer=people.customer,
         cancelled=status == "cancelled",
         test=False,
+        fulfilled_on_channel=status in FULFILLED_STATUSES,
         raw=body,
     )
     _fits_store(order)

@@ -70,6 +70,28 @@ def test_inspect_flags_what_the_rules_find(tmp_path: Path) -> None:
     assert codes == {"missing_surname", "invalid_postcode", "missing_sku"}
 
 
+def test_inspect_prints_the_state_each_order_would_enter(tmp_path: Path) -> None:
+    sample = json.loads((PAYLOADS / "shopify" / "order.json").read_text())["order"]
+    sample["financial_status"] = "paid"
+    variants = {
+        "ready": {},
+        "pending_review": {"shipping_address": {**sample["shipping_address"], "last_name": None}},
+        "awaiting_payment": {"financial_status": "pending"},
+        "cancelled": {"cancelled_at": "2008-01-10T12:00:00-05:00"},
+        "ignored": {"test": True},
+        "fulfilled_on_channel": {"fulfillment_status": "fulfilled"},
+    }
+    path = tmp_path / "orders.json"
+    bodies = [sample | {"id": n} | change for n, change in enumerate(variants.values(), 1)]
+    path.write_text(json.dumps({"orders": bodies}))
+    done = orderhub("inspect", "shopify", str(path))
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)["orders"]
+    assert [o["status"] for o in out] == list(variants)
+    assert all(o["reason"] for o in out)
+    assert "missing_surname" in out[1]["reason"]
+
+
 @pytest.mark.parametrize("args, needle", [
     (["inspect", "ebay", "x.json"], "unknown connector"),
     (["inspect", "shopify", "/nonexistent/file.json"], "no such file"),
@@ -103,6 +125,8 @@ def test_sandbox_prints_its_urls_first_and_they_answer_like_the_platforms() -> N
         assert proc.stdout is not None
         first = json.loads(proc.stdout.readline())
         assert set(first) >= {"shopify", "woocommerce", "bigbuy"}
+        assert proc.stderr is not None
+        assert "--setting first_pull_hours=" in proc.stderr.readline()  # the seeds are older than a day
         bb = first["bigbuy"]
         r = httpx.post(f"{bb['url']}/rest/order/check.json", headers={"Authorization": f"Bearer {bb['api_key']}"},
                        json={"order": {"internalReference": "x", "language": "en", "paymentMethod": "moneybox",
@@ -118,11 +142,26 @@ def test_sandbox_prints_its_urls_first_and_they_answer_like_the_platforms() -> N
                       headers={"X-Shopify-Access-Token": sh["access_token"]})
         assert r.status_code == 200 and len(r.json()["orders"]) > 0
         wc = first["woocommerce"]
-        r = httpx.get(f"{wc['url']}/wp-json/wc/v3/orders", auth=(wc["consumer_key"], wc["consumer_secret"]))
+        from connectors.woocommerce.oauth import OAuth1
+
+        # plain http: WooCommerce (and so the sandbox) takes OAuth 1.0a signatures only
+        r = httpx.get(f"{wc['url']}/wp-json/wc/v3/orders", auth=OAuth1(wc["consumer_key"], wc["consumer_secret"]))
         assert r.status_code == 200 and isinstance(r.json(), list)
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_channels_add_shows_how_far_back_the_first_pull_reaches(tmp_path: Path) -> None:
+    env = {"ORDERHUB_DATABASE_URL": f"sqlite:///{tmp_path / 'add.sqlite3'}"}
+    assert orderhub("db", "upgrade", env=env).returncode == 0
+    added = orderhub("channels", "add", "shop", "--kind", "shopify", "--url", "https://shop.example",
+                     "--credential", "access_token=shpat_x", env=env)
+    assert added.returncode == 0, added.stderr
+    assert "first pull: orders updated in the last 24 hours (setting first_pull_hours)" in added.stdout
+    bad = orderhub("channels", "add", "shop2", "--kind", "shopify", "--url", "https://shop.example",
+                   "--credential", "access_token=shpat_x", "--setting", "first_pull_hours=-3", env=env)
+    assert bad.returncode == 2 and "first_pull_hours" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_orders_list_json_after_a_channel_sync(tmp_path: Path) -> None:
@@ -135,8 +174,13 @@ def test_orders_list_json_after_a_channel_sync(tmp_path: Path) -> None:
         described = stack.describe()
         sh = described["shopify"]
         bb = described["bigbuy"]
-        assert orderhub("channels", "add", "shop", "--kind", "shopify", "--url", sh["url"],
-                        "--credential", f"access_token={sh['access_token']}", env=env).returncode == 0
+        # the sandbox's orders are dated from a fixed day: the first pull must reach back to it
+        hours = sandbox_stack.seeds_first_pull_hours()
+        added = orderhub("channels", "add", "shop", "--kind", "shopify", "--url", sh["url"],
+                         "--credential", f"access_token={sh['access_token']}",
+                         "--setting", f"first_pull_hours={hours}", env=env)
+        assert added.returncode == 0, added.stderr
+        assert f"first pull: orders updated in the last {hours} hours" in added.stdout
         assert orderhub("channels", "add", "bigbuy", "--kind", "bigbuy", "--url", bb["url"],
                         "--credential", f"api_key={bb['api_key']}", env=env).returncode == 0
         dup = orderhub("channels", "add", "shop", "--kind", "shopify", "--url", sh["url"], env=env)

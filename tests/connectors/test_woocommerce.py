@@ -74,6 +74,9 @@ def woo() -> Iterator[WooCommerceConnector]:
 @pytest.fixture
 def api() -> Iterator[respx.MockRouter]:
     with respx.mock(base_url=BASE, assert_all_called=False) as router:
+        # no line of the sample orders is a virtual product
+        router.get(path__regex=r"^/wp-json/wc/v3/products(/\d+/variations)?$").mock(
+            return_value=httpx.Response(200, json=[]))
         yield router
 
 
@@ -143,7 +146,9 @@ def test_batch_answer_is_split_into_its_orders() -> None:
         ("pending", False, [], "pending", False),
         ("on-hold", False, [], "pending", False),
         ("failed", False, [], "pending", False),
-        ("on-hold", True, [], "paid", False),
+        ("on-hold", True, [], "pending", False),
+        ("on-hold", True, [{"id": 1, "total": "-2.00"}], "pending", False),
+        ("failed", True, [], "pending", False),
         ("refunded", True, [], "refunded", False),
         ("cancelled", False, [], "pending", True),
         ("cancelled", True, [], "paid", True),
@@ -273,17 +278,21 @@ def test_pages_follow_x_wp_totalpages(woo: WooCommerceConnector, api: respx.Mock
         token = page.next_page
         if token is None:
             break
-    assert calls == 3 and len(set(seen)) == 250
+    # one more call than pages: every order has the same second, so page 1 is asked again from a
+    # second before it, then pages 2 and 3 of that query
+    assert calls == 4 and len(set(seen)) == 250
 
 
 def test_full_page_on_the_last_page_stops(woo: WooCommerceConnector, api: respx.MockRouter) -> None:
     body = order_727()
     api.get(ORDERS).mock(return_value=listing(
         [dict(body, id=i) for i in range(1, 101)], total_pages=2))
-    assert woo.fetch_orders(None, "2").next_page is None
-    assert woo.fetch_orders(None, "1").next_page == "2"
-    with pytest.raises(WooRequestRejected):
-        woo.fetch_orders(None, "next!")
+    assert woo.fetch_orders(None, "|2").next_page is None
+    # every order of the page has the same second: the next page of the same query
+    assert woo.fetch_orders(None, "2017-03-22T19:28:07|1").next_page == "2017-03-22T19:28:07|2"
+    for bad in ("next!", "2", "2017-03-22T19:28:07|0", "yesterday|1"):
+        with pytest.raises(WooRequestRejected):
+            woo.fetch_orders(None, bad)
 
 
 def test_same_order_twice_in_one_fetch_keeps_the_newest(

@@ -130,3 +130,45 @@ def test_a_parse_error_never_quotes_the_buyers_email_or_phone(kind: str, data: s
         for value in personal | personal_values(body):
             assert value not in message, "a ParseError message quotes personal data"
         assert exc.__cause__ is None or own_parse_error(cls, exc.__cause__), "the cause may quote the body"
+
+
+def _with_refunds(kind: str) -> list[Any]:
+    """Real bodies carrying what the sandbox and the samples lack: refunds with their line items,
+    Shopify's current and fulfillable quantities and lines that need no shipping."""
+    import copy
+    import json
+
+    if kind == "shopify":
+        order = json.loads((PAYLOADS / "shopify" / "order.json").read_text())["order"]
+        refund = json.loads((PAYLOADS / "shopify" / "refund.json").read_text())["refund"]
+        order = copy.deepcopy(order) | {"refunds": [refund], "fulfillment_status": "partial"}
+        order["line_items"][0] |= {"current_quantity": 1, "fulfillable_quantity": 0}
+        order["line_items"][1] |= {"requires_shipping": False, "gift_card": True}
+        return [order]
+    order = json.loads((PAYLOADS / "woocommerce" / "orders__retrieve-an-order.response.json").read_text())
+    line = order["line_items"][0]
+    order = copy.deepcopy(order) | {"refunds": [{"id": 9, "reason": "", "total": "-3.00", "line_items": [
+        {"id": 10, "quantity": -1, "meta_data": [{"id": 11, "key": "_refunded_item_id", "value": str(line["id"])}]}]}]}
+    return [order]
+
+
+@pytest.mark.parametrize("kind", ["shopify", "woocommerce"])
+@settings(FUZZ, max_examples=examples(300))
+@given(data=st.data())
+def test_mutated_refunds_and_quantities_parse_soundly_or_raise_the_parse_error(kind: str, data: st.DataObject) -> None:
+    bodies = _with_refunds(kind)
+    body = data.draw(mutated(bodies, keys=field_names(kind) + ["refunds", "line_items", "current_quantity",
+                                                               "fulfillable_quantity", "meta_data", "value"]),
+                     label="mutated body")
+    order = parse(kind, body)
+    if order is not None:
+        assert all(ln.quantity >= 0 for ln in order.lines + order.unshipped_lines)
+    if kind == "woocommerce" and order is not None:
+        from connectors.woocommerce.refunds import apply_refunds
+
+        refunds = data.draw(mutated([bodies[0]["refunds"]]), label="refunds answer")
+        cls = connector(kind)
+        try:
+            check_order(apply_refunds(order, refunds))
+        except Exception as exc:  # noqa: BLE001 - anything but the connector's ParseError is the bug
+            assert own_parse_error(cls, exc), f"apply_refunds raised {type(exc).__name__}"

@@ -241,3 +241,50 @@ def test_cancelled_order_cannot_be_fulfilled(sandbox: ShopifySandbox, running: s
 def test_unknown_order_fails_loudly(running: server.Running) -> None:
     with pytest.raises(errors.FailLoudly):
         connect(running).push_tracking(shipment("999999", "X"))
+
+
+def test_an_order_fulfilled_on_the_shop_reads_as_fulfilled_on_channel(running: server.Running) -> None:
+    from sync.evaluate import judge
+    from sync.states import Status
+    from validation import Context
+
+    shop = connect(running)
+    orders, _ = pull(shop)
+    target = next(o for o in orders if o.payment_status == "paid" and not o.cancelled)
+    assert not target.fulfilled_on_channel
+    shop.push_tracking(shipment(target.external_id, "TRACK-FULL-1"))  # every line, as the shop's staff would
+    again = {o.external_id: o for o in pull(shop)[0]}[target.external_id]
+    assert again.fulfilled_on_channel and again.status == "fulfilled"
+    assert judge(again, Context(), {}).status is Status.FULFILLED_ON_CHANNEL
+
+
+def test_removed_units_and_gift_cards_read_through_the_sandbox(sandbox: ShopifySandbox,
+                                                               running: server.Running) -> None:
+    shop = connect(running)
+    body = shop.client.get(f"{API}/orders.json", params={"limit": 1}).json()["orders"][0]
+    body = body | {"id": 990_000_001, "name": "#9901", "updated_at": "2026-12-01T10:00:00+00:00"}
+    items = body["line_items"]
+    items[0] |= {"quantity": 3, "current_quantity": 1}
+    items.append(items[0] | {"id": items[0]["id"] + 1, "sku": "GIFT-25", "gift_card": True})
+    sandbox.add_raw(body)
+    order = {o.external_id: o for o in pull(shop)[0]}["990000001"]
+    assert order.lines[0].quantity == 1
+    assert [ln.sku for ln in order.unshipped_lines] == ["GIFT-25"]
+
+
+def test_an_unsupported_api_version_is_served_as_the_oldest_and_logged(
+        running: server.Running, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    shop = connect(running, api_version="2023-01")
+    with caplog.at_level(logging.INFO, logger="connectors.shopify.connector"):
+        shop.fetch_orders(None)
+    assert shop.served_api_version == "2024-10"
+    assert any("2024-10" in r.getMessage() and "2023-01" in r.getMessage() for r in caplog.records)
+
+
+def test_a_refused_stored_page_info_restarts_from_the_cursor(running: server.Running) -> None:
+    shop = connect(running)
+    first = shop.fetch_orders(None)
+    again = shop.fetch_orders(None, "an-expired-page-info")  # the sandbox answers 400 as Shopify does
+    assert [o.external_id for o in again.orders] == [o.external_id for o in first.orders]

@@ -13,6 +13,7 @@ from pydantic import SecretStr
 from connectors.base import ConnectorConfig
 from connectors.records import ChannelOrder, Shipment, Tracking
 from connectors.woocommerce import WooAuthError, WooCommerceConnector
+from connectors.woocommerce.oauth import OAuth1
 from sandbox import seeding, server
 from sandbox.woocommerce import WooCommerceSandbox
 
@@ -69,8 +70,8 @@ def woo(running: server.Running, app: WooCommerceSandbox) -> Iterator[WooCommerc
 
 def test_pages_through_all_30_orders(woo: WooCommerceConnector, app: WooCommerceSandbox) -> None:
     orders, pages = pull(woo)
-    assert pages == 5  # 30 orders, 7 a page
-    assert len(orders) == len({o.external_id for o in orders}) == 30
+    assert pages == 5  # 30 orders, 7 a page, each page from a second before the last one read
+    assert len({o.external_id for o in orders}) == 30 and len(orders) == 30 + pages - 1
     assert [o.updated_at for o in orders] == sorted(o.updated_at for o in orders)
     specs = {str(s.order_id): s for s in app.specs}
     for order in orders:
@@ -150,6 +151,7 @@ def test_wrong_secret_is_refused(running: server.Running, app: WooCommerceSandbo
 def test_query_string_credentials_and_listing_rules(
     running: server.Running, app: WooCommerceSandbox
 ) -> None:
+    app.https = True  # the key pair in the query string is taken over HTTPS only
     params = {**app.credentials(), "per_page": "5", "orderby": "modified", "order": "desc"}
     answer = httpx.get(running.url + ORDERS, params=params)
     assert answer.status_code == 200
@@ -169,6 +171,7 @@ def test_query_string_credentials_and_listing_rules(
 def test_modified_after_is_exclusive_and_reads_local_time_without_dates_are_gmt(
     running: server.Running, app: WooCommerceSandbox
 ) -> None:
+    app.https = True  # the key pair in the query string is taken over HTTPS only
     newest = max(app.specs, key=lambda s: s.updated_at)
     stamp = (newest.updated_at - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S")
     gmt = {**app.credentials(), "dates_are_gmt": "true", "modified_after": stamp}
@@ -199,3 +202,63 @@ def test_control_endpoints(running: server.Running, app: WooCommerceSandbox) -> 
     state = httpx.get(running.url + "/_sandbox/state").json()
     assert state == {"orders": 30, "notes": {}, "completed": []}
     assert httpx.post(running.url + "/_sandbox/advance", json={}).status_code == 400
+
+
+def test_over_http_only_oauth_is_taken(running: server.Running, app: WooCommerceSandbox) -> None:
+    key, secret = app.consumer_key, app.consumer_secret
+    assert httpx.get(running.url + ORDERS, auth=(key, secret)).status_code == 401
+    assert httpx.get(running.url + ORDERS, params=app.credentials()).status_code == 401
+    signed = httpx.get(running.url + ORDERS, auth=OAuth1(key, secret, method="HMAC-SHA1"))
+    assert signed.status_code == 200 and isinstance(signed.json(), list)
+    wrong = httpx.get(running.url + ORDERS, auth=OAuth1(key, "cs_wrong"))
+    assert wrong.status_code == 401
+    # a replayed request (same nonce and timestamp) is refused
+    request = httpx.Client(auth=OAuth1(key, secret)).build_request("GET", running.url + ORDERS)
+    with httpx.Client() as plain:
+        first = next(OAuth1(key, secret).auth_flow(request))
+        assert plain.send(first).status_code == 200
+        assert plain.send(first).status_code == 401
+
+
+def test_woocommerces_own_python_client_works_over_http(running: server.Running, app: WooCommerceSandbox) -> None:
+    from woocommerce import API
+
+    client = API(url=running.url, consumer_key=app.consumer_key, consumer_secret=app.consumer_secret,
+                 version="wc/v3", timeout=10)
+    answer = client.get("orders", params={"per_page": 5, "orderby": "modified", "order": "asc"})
+    assert answer.status_code == 200, answer.text
+    assert len(answer.json()) == 5
+    order_id = answer.json()[0]["id"]
+    note = client.post(f"orders/{order_id}/notes", {"note": "Shipped with GLS: tracking 123"})
+    assert note.status_code == 201, note.text
+
+
+def test_refunded_units_never_reach_the_supplier(woo: WooCommerceConnector, app: WooCommerceSandbox) -> None:
+    spec = next(s for s in app.specs if s.paid and not s.cancelled and s.lines[0].quantity >= 1)
+    line = spec.lines[0]
+    app.refund(spec.order_id, line.line_id, line.quantity)
+    orders, _ = pull(woo)
+    order = {o.external_id: o for o in orders}[str(spec.order_id)]
+    assert order.payment_status == "partially_refunded"
+    assert {ln.external_id: ln.quantity for ln in order.lines}[str(line.line_id)] == 0
+
+
+def test_completed_and_on_hold_orders_through_the_sandbox(woo: WooCommerceConnector,
+                                                          app: WooCommerceSandbox, running: server.Running) -> None:
+    paid = [s for s in app.specs if s.paid and not s.cancelled][:2]
+    with httpx.Client(base_url=running.url, auth=OAuth1(app.consumer_key, app.consumer_secret)) as shop:
+        for spec, status in zip(paid, ("completed", "on-hold"), strict=True):
+            assert shop.put(f"{ORDERS}/{spec.order_id}", json={"status": status}).status_code == 200
+    orders = {o.external_id: o for o in pull(woo)[0]}
+    completed, held = orders[str(paid[0].order_id)], orders[str(paid[1].order_id)]
+    assert completed.fulfilled_on_channel and completed.payment_status == "paid"
+    assert held.payment_status == "pending" and held.raw["date_paid"] is not None
+
+
+def test_virtual_products_are_set_apart_through_the_sandbox(woo: WooCommerceConnector,
+                                                            app: WooCommerceSandbox) -> None:
+    spec = next(s for s in app.specs if len(s.lines) >= 2)
+    app.virtual_skus.add(spec.lines[0].sku)
+    order = {o.external_id: o for o in pull(woo)[0]}[str(spec.order_id)]
+    assert spec.lines[0].sku in [ln.sku for ln in order.unshipped_lines]
+    assert spec.lines[0].sku not in [ln.sku for ln in order.lines]

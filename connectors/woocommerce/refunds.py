@@ -1,0 +1,80 @@
+"""Refunded units: WooCommerce leaves an order's line quantities as they were ordered.
+
+The order body lists its refunds only as ``{id, reason, total}``; the units are in each refund's
+own ``line_items`` (``GET /orders/<id>/refunds``), with a negative ``quantity`` and the order's
+line id in the ``_refunded_item_id`` meta entry. A unit refunded must not be bought at the
+supplier.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from connectors.records import ChannelOrder, OrderLine
+from connectors.woocommerce.errors import describe
+
+REFUNDED_ITEM = "_refunded_item_id"
+
+
+def has_refunds(body: Any) -> bool:
+    return isinstance(body, dict) and isinstance(body.get("refunds"), list) and bool(body["refunds"])
+
+
+def refunded_units(refunds: Any) -> Counter[str]:
+    """Units refunded per order line id; refund entries without ``line_items`` count nothing."""
+    found: Counter[str] = Counter()
+    if refunds is None:
+        return found
+    if not isinstance(refunds, list):
+        raise describe("refunds", "is not a list")
+    for i, refund in enumerate(refunds):
+        items = refund.get("line_items") if isinstance(refund, dict) else None
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            raise describe(f"refunds[{i}].line_items", "is not a list")
+        for j, item in enumerate(items):
+            line_id, units = _refunded_item(item, f"refunds[{i}].line_items[{j}]")
+            if line_id is not None:
+                found[line_id] += units
+    return found
+
+
+def _refunded_item(item: Any, field: str) -> tuple[str | None, int]:
+    if not isinstance(item, dict):
+        raise describe(field, "is not an object")
+    quantity = item.get("quantity")
+    if isinstance(quantity, float) and quantity.is_integer():
+        quantity = int(quantity)
+    if isinstance(quantity, bool) or not isinstance(quantity, int):
+        raise describe(f"{field}.quantity", "is not a whole number")
+    meta = item.get("meta_data")
+    if not isinstance(meta, list):
+        return None, 0
+    for entry in meta:
+        if isinstance(entry, dict) and entry.get("key") == REFUNDED_ITEM:
+            value = entry.get("value")
+            if isinstance(value, bool) or not isinstance(value, str | int):
+                raise describe(f"{field}.meta_data", "names no order line")
+            return (str(value).strip() or None), abs(quantity)
+    return None, 0
+
+
+def less_refunded(lines: list[OrderLine], refunds: Any) -> list[OrderLine]:
+    units = refunded_units(refunds)
+    if not units:
+        return lines
+    return [
+        line.model_copy(update={"quantity": max(0, line.quantity - units[line.external_id or ""])})
+        if line.external_id in units else line
+        for line in lines
+    ]
+
+
+def apply_refunds(order: ChannelOrder, refunds: Any) -> ChannelOrder:
+    """The order with the units of ``refunds`` (the refunds endpoint's answer) taken off."""
+    return order.model_copy(update={
+        "lines": less_refunded(order.lines, refunds),
+        "unshipped_lines": less_refunded(order.unshipped_lines, refunds),
+    })
