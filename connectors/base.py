@@ -166,3 +166,8 @@ class SupplierConnector(Connector):
     def order_status(self, supplier_order_id: str) -> str | None:
         """The supplier's status word for one order (optional)."""
         return None
+
+    def order_skus(self, supplier_order_id: str) -> list[str] | None:
+        """The products (supplier SKUs) one supplier order holds; None when the supplier cannot
+        tell. Used to check an order found by reference before it is taken as ours."""
+        return None

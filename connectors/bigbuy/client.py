@@ -127,6 +127,14 @@ class BigBuyConnector(SupplierConnector):
         names = self.order_statuses() if isinstance(raw, int) or str(raw).isdigit() else None
         return self._parse(Call.ORDER, lambda: wire.order_status(payload, names))
 
+    def order_skus(self, supplier_order_id: str) -> list[str] | None:
+        path = f"/rest/order/{urlquote(supplier_order_id, safe='')}.json"
+        outcome = self._read(Call.ORDER, "GET", path, accept=(answers.Ok, answers.NotFound))
+        if isinstance(outcome, answers.NotFound):
+            return None
+        payload = _payload(outcome)
+        return self._parse(Call.ORDER, lambda: wire.order_skus(payload))
+
     def order_statuses(self) -> dict[str, str]:
         """Status id -> name; BigBuy documents the names nowhere else, so they are read once."""
         if self._status_names is None:

@@ -331,6 +331,16 @@ def status_names(payload: Any) -> dict[str, str]:
     }
 
 
+def order_skus(payload: Any) -> list[str]:
+    """``order/{id}.json``: the references of the products the order holds."""
+    if not isinstance(payload, Mapping):
+        raise ValueError("the order answer is not an object")
+    products = payload.get("products")
+    if not isinstance(products, list):
+        raise ValueError("the order answer has no products list")
+    return _skus([p.get("reference") for p in products if isinstance(p, Mapping)])
+
+
 def order_status(payload: Any, names: Mapping[str, str] | None) -> str | None:
     if not isinstance(payload, Mapping):
         raise ValueError("the order answer is not an object")
