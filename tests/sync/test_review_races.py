@@ -47,7 +47,8 @@ def test_mark_sent_manually_that_loses_to_a_resubmit_says_so_and_the_order_is_se
     assert forward(db, oid, lambda row: supplier).result == "sent"
     assert supplier.creates == 1
     with db.session() as s:
-        assert list(s.scalars(select(SupplierOrderRow.internal_reference))) == [s.get_one(Order, oid).internal_reference]
+        reference = s.get_one(Order, oid).internal_reference
+        assert list(s.scalars(select(SupplierOrderRow.internal_reference))) == [reference]
 
 
 def test_a_resubmit_that_loses_to_a_channel_cancel_says_so(db, monkeypatch) -> None:
