@@ -36,7 +36,8 @@ def untracked(session: Session, supplier_id: int, limit: int) -> list[SupplierOr
         select(SupplierOrderRow)
         .join(Order, Order.id == SupplierOrderRow.order_id)
         .where(SupplierOrderRow.supplier_id == supplier_id, SupplierOrderRow.tracked_at.is_(None),
-               Order.status.in_([Status.SENT.value, Status.SHIPPED.value]))
+               # pending_review: a partial create, whose created part ships all the same
+               Order.status.in_([Status.SENT.value, Status.SHIPPED.value, Status.PENDING_REVIEW.value]))
         .order_by(SupplierOrderRow.polled_at.is_not(None), SupplierOrderRow.polled_at, SupplierOrderRow.id)
         .limit(limit)
     ))

@@ -32,6 +32,7 @@ class FakeSupplier(SupplierConnector):
         self.lookups = 0
         self.balance = Decimal("1000")
         self.refuse: list[SupplierRefusal] = []
+        self.refuse_skus: set[str] = set()  # lines refused while the rest is created (a partial create)
         self.drop_after_store = 0  # store, then raise OutcomeUnknown this many times
         self.throttle_lookups = 0  # answer this many look-ups with a 429
         self.next_id = 5000
@@ -63,17 +64,22 @@ class FakeSupplier(SupplierConnector):
             if self.refuse:
                 return SupplierSubmission(internal_reference=ref, refusals=list(self.refuse))
             by_warehouse: dict[str, list[str]] = {}
+            refused = [SupplierRefusal(code="out_of_stock", message="no stock", skus=[ln.supplier_sku])
+                       for ln in request.lines if ln.supplier_sku in self.refuse_skus]
             for ln in request.lines:
+                if ln.supplier_sku in self.refuse_skus:
+                    continue
                 by_warehouse.setdefault(self.warehouses.get(ln.supplier_sku, "1"), []).append(ln.supplier_sku)
             made = []
             for warehouse, skus in sorted(by_warehouse.items()):
                 self.next_id += 1
                 made.append(SupplierOrder(supplier_order_id=str(self.next_id), warehouse=warehouse, skus=skus))
-            self.orders[ref] = made
+            if made:
+                self.orders[ref] = made
             if self.drop_after_store:
                 self.drop_after_store -= 1
                 raise OutcomeUnknown("connection dropped after the request was sent")
-            return SupplierSubmission(internal_reference=ref, orders=made)
+            return SupplierSubmission(internal_reference=ref, orders=made, refusals=refused)
 
     def find_by_reference(self, internal_reference: str) -> SupplierSubmission | None:
         self._calling("find_by_reference")
