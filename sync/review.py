@@ -18,7 +18,7 @@ from connectors.records import Address
 from sync import issues as issue_store
 from sync import wallet
 from sync.evaluate import catalogue_context, judge
-from sync.models import Order, SupplierOrderRow, utcnow
+from sync.models import Order, OrderIssue, SupplierOrderRow, utcnow
 from sync.records import order_fingerprint, to_channel_order
 from sync.states import Status, note, transition
 from sync.wallet import supplier_row
@@ -170,12 +170,20 @@ def judge_stored(session: Session, order_id: int) -> bool:
 
 def acknowledge(session: Session, order_id: int, code: str, *, actor: str, note_text: str = "") -> int:
     """Close an open issue the operator has dealt with outside the engine (for an order changed
-    after it was sent: the supplier was told, or the change was refused). Returns how many closed."""
+    after it was sent: the supplier was told, or the change was refused). Returns how many closed.
+
+    Only issues that do not hold the order back: a rule's or the supplier's finding is fixed and
+    resubmitted (or the order marked sent by hand), never waved through."""
     order = _order(session, order_id)
+    sources = set(session.scalars(select(OrderIssue.source).where(
+        OrderIssue.order_id == order_id, OrderIssue.code == code, OrderIssue.closed_at.is_(None))))
+    if not sources:
+        raise ReviewError(f"order {order_id} has no open {code} issue", field="code")
+    if sources & {issue_store.RULES, issue_store.SUPPLIER}:
+        raise ReviewError(f"{code} holds order {order_id} back: fix it and resubmit, or mark the order sent "
+                          "manually; it cannot be acknowledged", field="code")
     _still(session, order_id, order.status, "acknowledged")
     closed = issue_store.close_open(session, order_id, codes=[code])
-    if not closed:
-        raise ReviewError(f"order {order_id} has no open {code} issue", field="code")
     note(session, order_id, f"{code} acknowledged" + (f": {note_text}" if note_text else ""), actor=actor)
     return closed
 

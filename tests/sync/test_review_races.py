@@ -10,8 +10,18 @@ from connectors.records import OrderPage
 from sync import review
 from sync.forward import forward
 from sync.ingest import store_page
+from sync.issues import open_codes
 from sync.models import Order, SupplierOrderRow
-from sync.review import LostRace, ReviewError, cancel, edit_address, mark_sent_manually, resubmit, set_carrier
+from sync.review import (
+    LostRace,
+    ReviewError,
+    acknowledge,
+    cancel,
+    edit_address,
+    mark_sent_manually,
+    resubmit,
+    set_carrier,
+)
 from sync.states import Status
 
 from support.orders import add_accounts, order
@@ -104,3 +114,11 @@ def test_an_operator_cancels_a_flagged_order_but_not_one_partly_at_the_supplier(
                                supplier_order_id="9", internal_reference="R-9"))
     with db.session() as s, pytest.raises(ReviewError, match="partly at the supplier"):
         cancel(s, other, actor="user:ana")
+
+
+def test_an_issue_that_holds_the_order_back_cannot_be_acknowledged(db) -> None:
+    oid = _stored(db, last_name=None)
+    with db.session() as s, pytest.raises(ReviewError, match="cannot be acknowledged"):
+        acknowledge(s, oid, "missing_surname", actor="user:ana")
+    with db.session() as s:
+        assert open_codes(s, oid) == ["missing_surname"]
