@@ -50,29 +50,25 @@ _HOW = {"created": "created", "lookup": "found by reference", "duplicate_referen
 
 
 def settle(db: Database, taken: Claim, submission: SupplierSubmission, *, source: str) -> Outcome:
+    """Record the supplier's orders and move the order, in one transaction; metrics once committed."""
     with db.session() as session:
         mismatch = None if source == "created" else _check_found(session, taken, submission)
         if mismatch is None or mismatch.ours:
             _store_rows(session, taken, submission, source)
-        ids = ", ".join(o.supplier_order_id for o in submission.orders)
         session.execute(update(Order).where(Order.id == taken.order_id).values(outcome_unknown=False))
+        ids = ", ".join(o.supplier_order_id for o in submission.orders)
         if mismatch is not None:
             flagged = [SupplierRefusal(code=codes.SUPPLIER_REJECTED, message=mismatch.message)]
-            return refused(session, taken, flagged, reason=f"found at the supplier ({ids}) but not as sent")
-        if submission.refusals:  # a partial create: what was made stays made, the rest waits
+            outcome = refused(session, taken, flagged, reason=f"found at the supplier ({ids}) but not as sent")
+            moved, counted = True, flagged
+        elif submission.refusals:  # a partial create: what was made stays made, the rest waits
             open_refusals(session, taken.order_id, submission.refusals)
             moved = transition(session, taken.order_id, Status.FORWARDING, Status.PENDING_REVIEW,
                                reason=f"partly created at the supplier ({ids}); the rest was refused")
-            outcome = Outcome("pending_review", "partial")
+            outcome, counted = Outcome("pending_review", "partial"), submission.refusals
         else:
-            order = session.get(Order, taken.order_id)
-            assert order is not None
-            order.create_failures = 0
-            if order.sent_fingerprint is None:  # claimed before requests were written down
-                order.sent_fingerprint = order.content_fingerprint
-            moved = transition(session, taken.order_id, Status.FORWARDING, Status.SENT,
-                               reason=f"supplier order {ids} ({_HOW[source]}, reference {taken.reference})")
-            outcome = Outcome("sent", ids)
+            moved = _sent(session, taken, ids, source)
+            outcome, counted = Outcome("sent", ids), []
         waited = (utcnow() - session.get_one(Order, taken.order_id).created_at).total_seconds()
     # counted once committed, and only by the attempt that moved the order
     if moved and outcome.result == "sent":
@@ -80,8 +76,17 @@ def settle(db: Database, taken: Claim, submission: SupplierSubmission, *, source
         metrics.ORDERS_FORWARDED.labels(source).inc()
         metrics.INGEST_TO_SENT.observe(max(0.0, waited))
     elif moved:
-        count_refused(submission.refusals)
+        count_refused(counted)
     return outcome
+
+
+def _sent(session: Session, taken: Claim, ids: str, source: str) -> bool:
+    order = session.get_one(Order, taken.order_id)
+    order.create_failures = 0
+    if order.sent_fingerprint is None:  # claimed before requests were written down
+        order.sent_fingerprint = order.content_fingerprint
+    return transition(session, taken.order_id, Status.FORWARDING, Status.SENT,
+                      reason=f"supplier order {ids} ({_HOW[source]}, reference {taken.reference})")
 
 
 def _store_rows(session: Session, taken: Claim, submission: SupplierSubmission, source: str) -> None:

@@ -145,7 +145,8 @@ def push(db: Database, shipment_id: int, channel_for: Callable[[Channel], Channe
         assert row is not None and order is not None
         parts = session.scalar(select(func.count()).select_from(SupplierOrderRow)
                                .where(SupplierOrderRow.order_id == order.id))
-        lines = [] if parts == 1 else [
+        # the whole order only when one supplier order is all of it (not a partial create)
+        lines = [] if parts == 1 and order.status != Status.PENDING_REVIEW else [
             LineRecord(sku=ln.sku, quantity=ln.quantity, unit_price=ln.unit_price, title=ln.title,
                        external_id=ln.external_id)
             for ln in order.lines if ln.sku in set(row.skus or [])

@@ -82,7 +82,15 @@ def test_a_cancel_of_a_partly_created_order_is_flagged_and_its_tracking_is_polle
     with db.session() as s:
         assert "changed_after_forwarding" in open_codes(s, oid)
     swept = track.sweep(db, lambda row: supplier)
-    assert swept.tracked == 1
+    assert swept.tracked == 1 and len(swept.to_push) == 1
+    pushed: list[list[str | None]] = []
+
+    class Channel:  # reports the shipment's lines as the channel would receive them
+        def push_tracking(self, shipment) -> None:
+            pushed.append([ln.sku for ln in shipment.lines])
+
+    assert track.push(db, swept.to_push[0], lambda row: Channel())
+    assert pushed == [["SKU-1"]]  # only the created part, not the whole order
 
 
 def test_references_carry_the_installations_prefix_stored_once(db, monkeypatch) -> None:
