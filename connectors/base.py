@@ -167,7 +167,7 @@ class SupplierConnector(Connector):
         """The supplier's status word for one order (optional)."""
         return None
 
-    def order_skus(self, supplier_order_id: str) -> list[str] | None:
-        """The products (supplier SKUs) one supplier order holds; None when the supplier cannot
-        tell. Used to check an order found by reference before it is taken as ours."""
+    def held_order(self, supplier_order_id: str) -> SupplierOrderRequest | None:
+        """What one supplier order holds, in the shape it was asked for (delivery address, lines);
+        None when the supplier cannot tell. An order found by reference is checked against it."""
         return None

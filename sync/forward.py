@@ -112,7 +112,7 @@ def forward(db: Database, order_id: int, supplier_for: Callable[[Channel], Suppl
         if taken.lookup_first:
             found = work.supplier.find_by_reference(taken.reference)
             if found is not None and found.orders:
-                return settle(db, taken, _describe(work.supplier, found), source="lookup")
+                return settle(db, taken, found, source="lookup", held=_held(work.supplier, found))
         estimate = _reserve(db, work, wallet_ttl)
         if estimate is None:
             return _wallet_short(db, work)
@@ -120,7 +120,7 @@ def forward(db: Database, order_id: int, supplier_for: Callable[[Channel], Suppl
         if not submission.orders:
             return _refused_by_supplier(db, taken, submission, estimate)
         if submission.already_existed:
-            return settle(db, taken, _describe(work.supplier, submission), source="duplicate_reference")
+            return settle(db, taken, submission, source="duplicate_reference", held=_held(work.supplier, submission))
         return settle(db, taken, submission, source="created")
     except OutcomeUnknown as exc:
         log.warning("forward.outcome_unknown", order_id=order_id, error=str(exc))
@@ -160,16 +160,14 @@ def _write_down(session: Session, order: Order, request: SupplierOrderRequest) -
     upsert(session, SupplierRequest.__table__, [{  # type: ignore[arg-type]
         "order_id": order.id, "internal_reference": request.internal_reference,
         "lines": [[ln.supplier_sku, ln.quantity] for ln in request.lines],
-        "fingerprint": sent, "created_at": utcnow(),
-    }], keys=["internal_reference"], update=["lines", "fingerprint"])
+        "address": request.address.model_dump(mode="json"), "fingerprint": sent, "created_at": utcnow(),
+    }], keys=["internal_reference"], update=["lines", "address", "fingerprint"])
 
 
-def _describe(supplier: SupplierConnector, found: SupplierSubmission) -> SupplierSubmission:
-    """What each order found by reference holds, where the answer did not say (BigBuy's look-up
-    and ER008 name only an id): read outside any transaction, compared by ``settle``."""
-    orders = [o if o.skus else o.model_copy(update={"skus": supplier.order_skus(o.supplier_order_id) or []})
-              for o in found.orders]
-    return found.model_copy(update={"orders": orders})
+def _held(supplier: SupplierConnector, found: SupplierSubmission) -> dict[str, SupplierOrderRequest | None]:
+    """What each order found by reference holds (BigBuy's look-up and ER008 name only an id), read
+    outside any transaction for ``settle`` to compare with what was sent."""
+    return {o.supplier_order_id: supplier.held_order(o.supplier_order_id) for o in found.orders}
 
 
 def _reserve(db: Database, work: _Work, ttl: timedelta) -> Decimal | None:

@@ -239,6 +239,8 @@ class SupplierRequest(Base):
     internal_reference: Mapped[str] = mapped_column(String(64), unique=True)
     #: [[supplier_sku, quantity], ...]
     lines: Mapped[list[list[Any]]] = mapped_column(Json, default=list)
+    #: the delivery address as sent (the supplier's shape)
+    address: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     #: the order's fingerprint (address + lines) when this request was built from it
     fingerprint: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -10,13 +10,15 @@ decides.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from connectors import codes
-from connectors.records import SupplierRefusal, SupplierSubmission
+from connectors.records import SupplierAddress, SupplierOrderRequest, SupplierRefusal, SupplierSubmission
 from sync import issues as issue_store
 from sync import metrics
 from sync.db import Database
@@ -49,10 +51,15 @@ class _Mismatch:
 _HOW = {"created": "created", "lookup": "found by reference", "duplicate_reference": "already existed"}
 
 
-def settle(db: Database, taken: Claim, submission: SupplierSubmission, *, source: str) -> Outcome:
-    """Record the supplier's orders and move the order, in one transaction; metrics once committed."""
+def settle(db: Database, taken: Claim, submission: SupplierSubmission, *, source: str,
+           held: dict[str, SupplierOrderRequest | None] | None = None) -> Outcome:
+    """Record the supplier's orders and move the order, in one transaction; metrics once committed.
+    ``held``: for orders found by reference, what each holds as the supplier describes it."""
     with db.session() as session:
-        mismatch = None if source == "created" else _check_found(session, taken, submission)
+        mismatch = None
+        if source != "created":
+            submission = _with_skus(submission, held or {})
+            mismatch = _check_found(session, taken, submission, held or {})
         if mismatch is None or mismatch.ours:
             _store_rows(session, taken, submission, source)
         session.execute(update(Order).where(Order.id == taken.order_id).values(outcome_unknown=False))
@@ -100,27 +107,62 @@ def _store_rows(session: Session, taken: Claim, submission: SupplierSubmission, 
     ], keys=["supplier_id", "supplier_order_id"])
 
 
-def _check_found(session: Session, taken: Claim, submission: SupplierSubmission) -> _Mismatch | None:
-    """None when the orders found under the reference are ours and hold every line sent under it."""
-    sent = session.scalar(select(SupplierRequest.lines).where(SupplierRequest.internal_reference == taken.reference))
+def _with_skus(submission: SupplierSubmission, held: dict[str, SupplierOrderRequest | None]) -> SupplierSubmission:
+    """Each found order with the products the supplier says it holds (for its row and its tracking)."""
+    orders = []
+    for o in submission.orders:
+        described = held.get(o.supplier_order_id)
+        if not o.skus and described is not None:
+            o = o.model_copy(update={"skus": [ln.supplier_sku for ln in described.lines]})
+        orders.append(o)
+    return submission.model_copy(update={"orders": orders})
+
+
+def _check_found(session: Session, taken: Claim, submission: SupplierSubmission,
+                 held: dict[str, SupplierOrderRequest | None]) -> _Mismatch | None:
+    """None when the orders found under the reference are ours (the products and the delivery
+    address sent) and hold every line sent under it."""
+    sent = session.execute(select(SupplierRequest.lines, SupplierRequest.address)
+                           .where(SupplierRequest.internal_reference == taken.reference)).first()
     if sent is None:
         return None  # sent before requests were written down: nothing to compare with
-    wanted = {str(sku) for sku, _ in sent}
     ids = ", ".join(o.supplier_order_id for o in submission.orders)
     where = f"the supplier holds order {ids} under reference {taken.reference}"
-    if any(not o.skus for o in submission.orders):
-        return _Mismatch(False, f"{where}, but its answer does not say which products it holds: check it at "
-                                "the supplier, then mark this order sent manually or resubmit it")
-    held = {sku for o in submission.orders for sku in o.skus}
-    if held - wanted:
-        foreign = ", ".join(sorted(held - wanted))
-        return _Mismatch(False, f"{where} with products this order does not have ({foreign}): it is not "
+    described = [held.get(o.supplier_order_id) for o in submission.orders]
+    if any(d is None for d in described):
+        return _Mismatch(False, f"{where}, but it does not say what that order holds: check it at the "
+                                "supplier, then mark this order sent manually or resubmit it")
+    wanted = _quantities((str(sku), int(qty)) for sku, qty in sent.lines)
+    found = _quantities((ln.supplier_sku, ln.quantity) for d in described if d is not None for ln in d.lines)
+    foreign = sorted(sku for sku, qty in found.items() if qty > wanted.get(sku, 0))
+    if foreign:
+        return _Mismatch(False, f"{where} with products this order does not have ({', '.join(foreign)}): "
+                                "it is not taken as this order's; check the reference at the supplier")
+    elsewhere = [d.address for d in described if d is not None and not _same_place(d.address, sent.address)]
+    if elsewhere:
+        there = f"{elsewhere[0].postcode} {elsewhere[0].country_code}"
+        return _Mismatch(False, f"{where}, delivering to {there}, not to this order's address: it is not "
                                 "taken as this order's; check the reference at the supplier")
-    if wanted - held:
-        missing = ", ".join(sorted(wanted - held))
-        return _Mismatch(True, f"{where}, without {missing}: that part may sit in another supplier order the "
-                               "look-up cannot show, or was never created; check at the supplier before resubmitting")
+    missing = sorted(sku for sku, qty in wanted.items() if found.get(sku, 0) < qty)
+    if missing:
+        return _Mismatch(True, f"{where}, without {', '.join(missing)}: that part may sit in another supplier "
+                               "order the look-up cannot show, or was never created; check at the supplier "
+                               "before resubmitting")
     return None
+
+
+def _quantities(lines: Iterable[tuple[str, int]]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for sku, qty in lines:
+        total[sku] = total.get(sku, 0) + qty
+    return total
+
+
+def _same_place(held: SupplierAddress, sent: dict[str, Any]) -> bool:
+    def key(country: object, postcode: object) -> tuple[str, str]:
+        return str(country or "").strip().upper(), "".join(ch for ch in str(postcode or "") if ch.isalnum()).upper()
+
+    return key(held.country_code, held.postcode) == key(sent.get("country_code"), sent.get("postcode"))
 
 
 def settle_manual(session: Session, taken: Claim, reference: str) -> Outcome:

@@ -39,6 +39,7 @@ class FakeSupplier(SupplierConnector):
         self.warehouses: dict[str, str] = {}  # supplier SKU -> warehouse; a create splits by warehouse
         self.fail_create: Exception | None = None  # raised by every create (a permanent refusal)
         self.on_call: Callable[[str], None] | None = None  # called as each supplier call starts
+        self.held: dict[str, SupplierOrderRequest] = {}  # supplier order id -> what it holds
 
     def make_client(self, transport: httpx.BaseTransport | None) -> httpx.Client:
         return httpx.Client()
@@ -74,6 +75,8 @@ class FakeSupplier(SupplierConnector):
             for warehouse, skus in sorted(by_warehouse.items()):
                 self.next_id += 1
                 made.append(SupplierOrder(supplier_order_id=str(self.next_id), warehouse=warehouse, skus=skus))
+                self.held[str(self.next_id)] = request.model_copy(
+                    update={"lines": [ln for ln in request.lines if ln.supplier_sku in skus]})
             if made:
                 self.orders[ref] = made
             if self.drop_after_store:
@@ -91,11 +94,10 @@ class FakeSupplier(SupplierConnector):
             made = self.orders.get(internal_reference)
         return SupplierSubmission(internal_reference=internal_reference, orders=made[:1]) if made else None
 
-    def order_skus(self, supplier_order_id: str) -> list[str] | None:
-        self._calling("order_skus")
+    def held_order(self, supplier_order_id: str) -> SupplierOrderRequest | None:
+        self._calling("held_order")
         with self.lock:
-            held = [o for made in self.orders.values() for o in made if o.supplier_order_id == supplier_order_id]
-        return list(held[0].skus) if held else None
+            return self.held.get(supplier_order_id)
 
     def tracking(self, supplier_order_ids: list[str]) -> list[Tracking]:
         self._calling("tracking")

@@ -98,18 +98,43 @@ def test_a_split_create_lost_in_a_crash_is_not_settled_on_the_one_order_the_look
         assert list(s.scalars(select(SupplierOrderRow.skus))) == [["SKU-1"]]  # what was found is kept
 
 
-def test_an_order_found_by_reference_with_other_products_is_not_taken_as_ours(db) -> None:
+def _taken_by_another_installation(db, supplier: FakeSupplier, oid: int, *, sku: str = "SKU-1",
+                                   postcode: str = "46005") -> None:
+    """Another installation made an order under this order's reference."""
+    from connectors.records import SupplierAddress, SupplierLine, SupplierOrder, SupplierOrderRequest
+
+    with db.session() as s:
+        reference = s.get_one(Order, oid).internal_reference
+    supplier.orders[reference] = [SupplierOrder(supplier_order_id="777")]  # ER008 names only an id
+    address = SupplierAddress(first_name="Ana", last_name="Ruiz", country_code="ES", postcode=postcode,
+                              city="Madrid", address="Gran Via 2", phone="+34611111111")
+    supplier.held["777"] = SupplierOrderRequest(internal_reference=reference, address=address,
+                                                lines=[SupplierLine(supplier_sku=sku, quantity=1)])
+
+
+@pytest.mark.parametrize("other", [{"sku": "SKU-3"}, {"postcode": "28013"}], ids=["products", "address"])
+def test_an_order_found_by_reference_that_is_not_ours_is_never_taken(db, other) -> None:
     _, (oid,) = _store(db, order("1", sku="SKU-1"))
     supplier = FakeSupplier()
-    with db.session() as s:  # another installation used the same reference for another order
-        reference = s.get_one(Order, oid).internal_reference
-    from connectors.records import SupplierOrder
-
-    supplier.orders[reference] = [SupplierOrder(supplier_order_id="777", skus=["SKU-3"])]
+    _taken_by_another_installation(db, supplier, oid, **other)
     assert forward(db, oid, lambda row: supplier).result == "pending_review"
     with db.session() as s:
         assert open_codes(s, oid) == ["supplier_rejected"]
+        assert "not taken as this order's" in s.scalar(select(OrderIssue.message))
         assert s.scalar(select(SupplierOrderRow.id)) is None  # never recorded as ours
+
+
+def test_an_order_found_by_reference_that_is_ours_is_settled(db) -> None:
+    _, (oid,) = _store(db, order("1", sku="SKU-1"))
+    supplier = FakeSupplier()
+    supplier.drop_after_store = 1
+    with pytest.raises(Exception, match="connection dropped"):
+        forward(db, oid, lambda row: supplier)
+    supplier.orders = {ref: [o.model_copy(update={"skus": []}) for o in made]  # as BigBuy: an id only
+                       for ref, made in supplier.orders.items()}
+    assert forward(db, oid, lambda row: supplier).result == "sent"
+    with db.session() as s:
+        assert list(s.scalars(select(SupplierOrderRow.skus))) == [["SKU-1"]]
 
 
 def test_a_channel_change_while_the_order_is_forwarding_is_flagged(db) -> None:
