@@ -143,7 +143,8 @@ class Order(Base):
     #: creates the supplier refused outright (an HTML 4xx, a broken answer) since the last success:
     #: after a few the order waits for an operator instead of spending a create per round
     create_failures: Mapped[int] = mapped_column(Integer, default=0)
-    #: fingerprint of what was sent (address + lines), to tell a real edit from a re-read
+    #: fingerprint of what was sent (address + lines), taken as the request is built, to tell a
+    #: real change on the channel from a re-read
     sent_fingerprint: Mapped[str | None] = mapped_column(String(64))
     content_fingerprint: Mapped[str] = mapped_column(String(64))
     raw: Mapped[dict[str, Any]] = mapped_column(Json)

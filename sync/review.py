@@ -164,8 +164,8 @@ def judge_stored(session: Session, order_id: int) -> bool:
     record = to_channel_order(order)
     verdict = judge(record, catalogue_context(session, [record]), order.channel.settings or {})
     issue_store.open_rule_issues(session, {order_id: verdict.issues}, utcnow(), replace=True)
-    transition(session, order_id, Status.NEW, verdict.status, reason=verdict.reason)
-    return verdict.status is Status.READY
+    moved = transition(session, order_id, Status.NEW, verdict.status, reason=verdict.reason)
+    return moved and verdict.status is Status.READY
 
 
 def acknowledge(session: Session, order_id: int, code: str, *, actor: str, note_text: str = "") -> int:
