@@ -28,9 +28,9 @@ from sandbox.bigbuy import FIRST_ID, BigBuySandbox, StoredOrder
 from sandbox.server import Running
 from sync import connect, metrics, track
 from sync.db import Database, use_database
-from sync.issues import bulk_insert
 from sync.models import Channel, Order, SupplierOrderRow
 from sync.records import internal_reference
+from sync.rows import bulk_insert
 
 SCHEMA = "bench_tracking"
 SUPPLIER = "bigbuy-bench"

@@ -198,6 +198,11 @@ class SupplierConnector(Connector):
         """The supplier's status word for one order (optional)."""
         return None
 
+    def held_order(self, supplier_order_id: str) -> SupplierOrderRequest | None:
+        """What one supplier order holds, in the shape it was asked for (delivery address, lines);
+        None when the supplier cannot tell. An order found by reference is checked against it."""
+        return None
+
 
 def _fold(name: str) -> str:
     return "".join(name.split()).casefold()

@@ -2,13 +2,19 @@
 
 1. Claim: a conditional update moves the order ``ready -> forwarding`` (or takes over an attempt
    that went silent), bumping ``forward_attempts`` so two takers cannot both win. The claim also
-   sets ``outcome_unknown``: from here until the answer is committed, nobody knows.
+   sets ``outcome_unknown``: from here until the answer is committed, nobody knows. In the same
+   transaction the request is built and written down (``supplier_requests``: its lines under its
+   reference), and the fingerprint of what is sent is kept for ingest to compare channel changes with.
 2. If an earlier attempt's outcome is unknown, look the order up by its reference first.
-3. Send, outside any transaction. 4. Record the answer in one transaction.
+3. Reserve the wallet locally (reading the balance, when the cache is stale, between transactions).
+4. Send, outside any transaction. 5. Record the answer in one transaction (``sync.settle``).
 
-A crash anywhere between 3 and 4 leaves the order ``forwarding`` with ``outcome_unknown``; the
+No supplier call is ever made while a database transaction is open.
+
+A crash anywhere between 4 and 5 leaves the order ``forwarding`` with ``outcome_unknown``; the
 reconciler re-enqueues it, step 2 finds what the supplier stored, and the supplier's ER008 on the
-same reference is the last guard.
+same reference is the last guard. What a look-up or ER008 finds is checked against the recorded
+request before it is taken as ours (``sync.settle``).
 
 Taking over a ``forwarding`` order needs it to be silent for ``stale_after``: ``outcome_unknown``
 alone is no sign that the attempt is over, since every attempt carries it while it runs, and a
@@ -31,32 +37,32 @@ from sqlalchemy.orm import Session
 
 from connectors import codes
 from connectors.base import SupplierConnector
-from connectors.errors import ConnectorError, OutcomeUnknown, RetryLater
-from connectors.records import SupplierRefusal, SupplierSubmission
+from connectors.errors import ConnectorError, NeedsReview, OutcomeUnknown, RetryLater
+from connectors.records import SupplierOrderRequest, SupplierRefusal, SupplierSubmission
 from sync import issues as issue_store
-from sync import metrics, wallet
+from sync import wallet
 from sync.db import Database
-from sync.models import Channel, Order, OrderEvent, SupplierOrderRow, utcnow
+from sync.models import Channel, Order, OrderEvent, SupplierOrderRow, SupplierRequest, utcnow
+from sync.records import order_fingerprint, to_channel_order
 from sync.request import build_request, remaining_lines, submission_reference
+from sync.settle import Claim, Outcome, count_refused, refused, settle, settle_manual
 from sync.states import Status, transition
-from sync.upsert import insert_ignore
+from sync.upsert import upsert
 
 log = structlog.get_logger(__name__)
 
+#: creates refused outright (FailLoudly: an HTML 4xx, an answer that says nothing definite) before
+#: the order waits for an operator instead of spending a create on every round
+MAX_CREATE_FAILURES = 3
+
+__all__ = ["MAX_CREATE_FAILURES", "Claim", "Outcome", "claim", "forward"]
+
 
 @dataclass(frozen=True)
-class Outcome:
-    result: str  # sent | pending_review | skipped | retry
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class Claim:
-    order_id: int
-    supplier_id: int
-    reference: str
-    lookup_first: bool
-    attempt: int = 0  # forward_attempts as this claim set it: only this attempt may release it
+class _Work:
+    taken: Claim
+    request: SupplierOrderRequest
+    supplier: SupplierConnector
 
 
 def claim(session: Session, order_id: int, *, stale_after: timedelta) -> Claim | None:
@@ -98,77 +104,167 @@ def forward(db: Database, order_id: int, supplier_for: Callable[[Channel], Suppl
             stale_after: timedelta = timedelta(minutes=2), wallet_ttl: timedelta = timedelta(minutes=5),
             hook: Callable[[str], None] | None = None) -> Outcome:
     """``hook`` is called at named points ("answered") so tests can kill the step there."""
-    with db.session() as session:
-        taken = claim(session, order_id, stale_after=stale_after)
-        if taken is None:
-            return Outcome("skipped", "not ready, or another worker has it")
-        order = session.get(Order, order_id)
-        assert order is not None
-        supplier_row = session.get(Channel, taken.supplier_id)
-        assert supplier_row is not None
-        request = build_request(session, order, taken.reference, remaining_lines(session, order))
-        supplier = supplier_for(supplier_row)
-
+    work = _take(db, order_id, supplier_for, stale_after)
+    if isinstance(work, Outcome):
+        return work
+    taken = work.taken
     try:
         if taken.lookup_first:
-            found = supplier.find_by_reference(taken.reference)
+            found = work.supplier.find_by_reference(taken.reference)
             if found is not None and found.orders:
-                return _record(db, taken, found, source="lookup")
-        with db.session() as session:
-            estimate = wallet.estimate(session, request)
-            short: list[SupplierRefusal] = []
-            if not wallet.reserve(session, taken.supplier_id, estimate, supplier, wallet_ttl):
-                if taken.lookup_first:
-                    # An earlier attempt may have been stored although the lookup said nothing (BigBuy
-                    # can answer an empty 200): only the create's duplicate-reference answer can tell,
-                    # so ask it rather than park an order that may already be at the supplier.
-                    estimate = Decimal("0")
-                else:
-                    message = f"the supplier wallet does not cover about {estimate} for this order"
-                    short = [SupplierRefusal(code=codes.INSUFFICIENT_WALLET, message=message)]
-                    outcome = _refused(session, taken, short, reason="wallet too low (checked locally)")
-        if short:
-            _count_refused(short)
-            return outcome
-        try:
-            submission = supplier.create(request)
-        except BaseException:
-            with db.session() as session:
-                wallet.release(session, taken.supplier_id, estimate)
-            raise
-        if hook:
-            hook("answered")
+                return settle(db, taken, found, source="lookup", held=_held(work.supplier, found))
+        estimate = _reserve(db, work, wallet_ttl)
+        if estimate is None:
+            return _wallet_short(db, work)
+        submission = _send(db, work, estimate, hook)
         if not submission.orders:
-            with db.session() as session:
-                wallet.release(session, taken.supplier_id, estimate)
-                if any(r.code == codes.INSUFFICIENT_WALLET for r in submission.refusals):
-                    wallet.mark_empty(session, taken.supplier_id)
-                outcome = _refused(session, taken, submission.refusals, reason="refused by the supplier")
-            _count_refused(submission.refusals)
-            return outcome
-        return _record(db, taken, submission, source="duplicate_reference" if submission.already_existed else "created")
+            return _refused_by_supplier(db, taken, submission, estimate)
+        if submission.already_existed:
+            return settle(db, taken, submission, source="duplicate_reference", held=_held(work.supplier, submission))
+        return settle(db, taken, submission, source="created")
     except OutcomeUnknown as exc:
         log.warning("forward.outcome_unknown", order_id=order_id, error=str(exc))
         _release(db, taken, stale_after)
         raise  # the order stays forwarding + outcome_unknown: the retry looks up first
     except ConnectorError as exc:
-        if taken.lookup_first:
-            # An earlier attempt is still unaccounted for (a look-up that found nothing is no proof:
-            # BigBuy can answer an empty 200). Going back to ready with the flag cleared would let
-            # the next attempt create without looking first; so stay forwarding + outcome_unknown,
-            # and the retry takes over and looks up again.
-            log.warning("forward.still_unknown", order_id=order_id, error=str(exc))
-            _release(db, taken, stale_after)
+        if _failed(db, taken, exc, stale_after):
             raise
-        if isinstance(exc, RetryLater):
-            reason = f"will retry: {exc}"
-        else:
-            log.error("forward.failed", order_id=order_id, error=str(exc))
-            reason = f"supplier call failed: {exc}"
+        return Outcome("pending_review", codes.SUPPLIER_REJECTED)
+
+
+def _take(db: Database, order_id: int, supplier_for: Callable[[Channel], SupplierConnector],
+          stale_after: timedelta) -> _Work | Outcome:
+    """Step 1: claim the order, build its request and write it down, in one transaction."""
+    with db.session() as session:
+        taken = claim(session, order_id, stale_after=stale_after)
+        if taken is None:
+            return Outcome("skipped", "not ready, or another worker has it")
+        manual = session.scalar(select(SupplierOrderRow.internal_reference).where(
+            SupplierOrderRow.order_id == order_id, SupplierOrderRow.source == "manual").limit(1))
+        if manual is not None:
+            return settle_manual(session, taken, manual)
+        order = session.get(Order, order_id)
+        assert order is not None
+        supplier_row = session.get(Channel, taken.supplier_id)
+        assert supplier_row is not None
+        request = build_request(session, order, taken.reference, remaining_lines(session, order))
+        _write_down(session, order, request)
+        supplier = supplier_for(supplier_row)
+    return _Work(taken, request, supplier)
+
+
+def _write_down(session: Session, order: Order, request: SupplierOrderRequest) -> None:
+    """Before the send: which lines go under which reference, and what the order looked like."""
+    sent = order_fingerprint(to_channel_order(order))
+    order.sent_fingerprint = sent
+    upsert(session, SupplierRequest.__table__, [{  # type: ignore[arg-type]
+        "order_id": order.id, "internal_reference": request.internal_reference,
+        "lines": [[ln.supplier_sku, ln.quantity] for ln in request.lines],
+        "address": request.address.model_dump(mode="json"), "fingerprint": sent, "created_at": utcnow(),
+    }], keys=["internal_reference"], update=["lines", "address", "fingerprint"])
+
+
+def _held(supplier: SupplierConnector, found: SupplierSubmission) -> dict[str, SupplierOrderRequest | None]:
+    """What each order found by reference holds (BigBuy's look-up and ER008 name only an id), read
+    outside any transaction for ``settle`` to compare with what was sent."""
+    return {o.supplier_order_id: supplier.held_order(o.supplier_order_id) for o in found.orders}
+
+
+def _reserve(db: Database, work: _Work, ttl: timedelta) -> Decimal | None:
+    """Step 3: the estimate reserved, ``Decimal(0)`` when only the supplier can tell, None when short."""
+    taken = work.taken
+    with db.session() as session:
+        estimate = wallet.estimate(session, work.request)
+        stale = wallet.needs_reading(session, taken.supplier_id, ttl)
+    if stale:
+        balance = work.supplier.wallet_balance()  # between transactions: no lock waits on the supplier
+        with db.session() as session:
+            wallet.store(session, taken.supplier_id, balance)
+    with db.session() as session:
+        if wallet.reserve(session, taken.supplier_id, estimate):
+            return estimate
+    if taken.lookup_first:
+        # An earlier attempt may have been stored although the lookup said nothing (BigBuy can
+        # answer an empty 200): only the create's duplicate-reference answer can tell, so ask it
+        # rather than park an order that may already be at the supplier.
+        return Decimal("0")
+    return None
+
+
+def _wallet_short(db: Database, work: _Work) -> Outcome:
+    with db.session() as session:
+        estimate = wallet.estimate(session, work.request)
+        message = f"the supplier wallet does not cover about {estimate} for this order"
+        short = [SupplierRefusal(code=codes.INSUFFICIENT_WALLET, message=message)]
+        outcome = refused(session, work.taken, short, reason="wallet too low (checked locally)")
+    count_refused(short)
+    return outcome
+
+
+def _send(db: Database, work: _Work, estimate: Decimal, hook: Callable[[str], None] | None) -> SupplierSubmission:
+    """Step 4: the create, outside any transaction; the reservation goes back if it raises."""
+    try:
+        submission = work.supplier.create(work.request)
+    except BaseException:
+        with db.session() as session:
+            wallet.release(session, work.taken.supplier_id, estimate)
+        raise
+    if hook:
+        hook("answered")
+    return submission
+
+
+def _refused_by_supplier(db: Database, taken: Claim, submission: SupplierSubmission, estimate: Decimal) -> Outcome:
+    with db.session() as session:
+        wallet.release(session, taken.supplier_id, estimate)
+        if any(r.code == codes.INSUFFICIENT_WALLET for r in submission.refusals):
+            wallet.mark_empty(session, taken.supplier_id)
+        outcome = refused(session, taken, submission.refusals, reason="refused by the supplier")
+    count_refused(submission.refusals)
+    return outcome
+
+
+def _failed(db: Database, taken: Claim, exc: ConnectorError, stale_after: timedelta) -> bool:
+    """A supplier call failed. Returns whether the error goes on to the caller (to be retried)."""
+    order_id = taken.order_id
+    if taken.lookup_first:
+        # An earlier attempt is still unaccounted for (a look-up that found nothing is no proof:
+        # BigBuy can answer an empty 200). Going back to ready with the flag cleared would let
+        # the next attempt create without looking first; so stay forwarding + outcome_unknown,
+        # and the retry takes over and looks up again.
+        log.warning("forward.still_unknown", order_id=order_id, error=str(exc))
+        _release(db, taken, stale_after)
+        return True
+    if isinstance(exc, NeedsReview):
+        with db.session() as session:
+            refusal = SupplierRefusal(code=exc.code, message=str(exc), field=exc.field)
+            refused(session, taken, [refusal], reason="refused by the supplier")
+        count_refused([refusal])
+        return False
+    if isinstance(exc, RetryLater):
         with db.session() as session:
             session.execute(update(Order).where(Order.id == order_id).values(outcome_unknown=False))
-            transition(session, order_id, Status.FORWARDING, Status.READY, reason=reason)
-        raise
+            transition(session, order_id, Status.FORWARDING, Status.READY, reason=f"will retry: {exc}")
+        return True
+    log.error("forward.failed", order_id=order_id, error=str(exc))
+    return _count_failure(db, taken, exc)
+
+
+def _count_failure(db: Database, taken: Claim, exc: ConnectorError) -> bool:
+    """A create the supplier refused outright: back to ready a few times, then to an operator."""
+    with db.session() as session:
+        failures = session.scalar(select(Order.create_failures).where(Order.id == taken.order_id)) or 0
+        session.execute(update(Order).where(Order.id == taken.order_id)
+                        .values(outcome_unknown=False, create_failures=failures + 1))
+        if failures + 1 < MAX_CREATE_FAILURES:
+            transition(session, taken.order_id, Status.FORWARDING, Status.READY,
+                       reason=f"supplier call failed: {exc}")
+            return True
+        message = f"the supplier refused the order {failures + 1} times: {exc}"
+        rejected = [SupplierRefusal(code=codes.SUPPLIER_REJECTED, message=message[:2000])]
+        refused(session, taken, rejected, reason="refused by the supplier every time")
+    count_refused(rejected)
+    return False
 
 
 def _release(db: Database, taken: Claim, stale_after: timedelta) -> None:
@@ -185,73 +281,3 @@ def _release(db: Database, taken: Claim, stale_after: timedelta) -> None:
             )
     except Exception as exc:  # the database is away: the attempt simply looks silent later
         log.warning("forward.release_failed", order_id=taken.order_id, error=repr(exc))
-
-
-def _record(db: Database, taken: Claim, submission: SupplierSubmission, *, source: str) -> Outcome:
-    with db.session() as session:
-        now = utcnow()
-        insert_ignore(session, SupplierOrderRow.__table__, [  # type: ignore[arg-type]
-            {"order_id": taken.order_id, "supplier_id": taken.supplier_id,
-             "supplier_order_id": o.supplier_order_id, "internal_reference": taken.reference,
-             "warehouse": o.warehouse, "skus": o.skus, "total": o.total, "status": "created",
-             "source": source, "created_at": now}
-            for o in submission.orders
-        ], keys=["supplier_id", "supplier_order_id"])
-        order = session.get(Order, taken.order_id)
-        assert order is not None
-        ids = ", ".join(o.supplier_order_id for o in submission.orders)
-        if submission.refusals:  # a partial create: what was made stays made, the rest waits
-            order.outcome_unknown = False
-            _open_refusals(session, taken.order_id, submission.refusals)
-            moved = transition(session, taken.order_id, Status.FORWARDING, Status.PENDING_REVIEW,
-                               reason=f"partly created at the supplier ({ids}); the rest was refused")
-            outcome = Outcome("pending_review", "partial")
-        else:
-            order.outcome_unknown = False
-            order.sent_fingerprint = order.content_fingerprint
-            how = {"created": "created", "lookup": "found by reference",
-                   "duplicate_reference": "already existed"}[source]
-            moved = transition(session, taken.order_id, Status.FORWARDING, Status.SENT,
-                               reason=f"supplier order {ids} ({how}, reference {taken.reference})")
-            outcome = Outcome("sent", ids)
-        waited = (now - order.created_at).total_seconds()
-    # counted once committed, and only by the attempt that moved the order
-    if moved and outcome.result == "sent":
-        metrics.ORDERS_SETTLED.labels(outcome.result).inc()
-        metrics.ORDERS_FORWARDED.labels(source).inc()
-        metrics.INGEST_TO_SENT.observe(max(0.0, waited))
-    elif moved:
-        _count_refused(submission.refusals)
-    return outcome
-
-
-def _refused(session: Session, taken: Claim, refusals: list[SupplierRefusal], *, reason: str) -> Outcome:
-    session.execute(update(Order).where(Order.id == taken.order_id).values(outcome_unknown=False))
-    if not refusals:
-        message = "the supplier created nothing and gave no reason"
-        refusals = [SupplierRefusal(code=codes.SUPPLIER_REJECTED, message=message)]
-    _open_refusals(session, taken.order_id, refusals)
-    transition(session, taken.order_id, Status.FORWARDING, Status.PENDING_REVIEW,
-               reason=f"{reason}: {', '.join(sorted({r.code for r in refusals}))}")
-    return Outcome("pending_review", ",".join(r.code for r in refusals))
-
-
-def _count_refused(refusals: list[SupplierRefusal]) -> None:
-    """Metrics for an order the supplier (or the local wallet check) sent to pending review."""
-    metrics.ORDERS_SETTLED.labels(Status.PENDING_REVIEW.value).inc()
-    if not refusals:
-        refusals = [SupplierRefusal(code=codes.SUPPLIER_REJECTED, message="")]
-    for code in {r.code for r in refusals}:
-        metrics.ORDERS_FLAGGED.labels(code).inc()
-
-
-def _open_refusals(session: Session, order_id: int, refusals: list[SupplierRefusal]) -> None:
-    for r in refusals:
-        # the SKUs go in the message, which has room; the field names where to look
-        field = r.field or ("lines" if r.skus else "")
-        skus = f" (SKUs: {', '.join(r.skus)})" if r.skus else ""
-        code = f" [{r.supplier_code}]" if r.supplier_code else ""
-        message = f"{r.message}{skus}{code}".replace("\x00", "")
-        issue_store.open_once(session, order_id, r.code, field[:200], message)
-
-

@@ -140,7 +140,11 @@ class Order(Base):
     #: an attempt left for the supplier and its outcome is not known: look up before re-sending
     outcome_unknown: Mapped[bool] = mapped_column(Boolean, default=False)
     forward_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    #: fingerprint of what was sent (address + lines), to tell a real edit from a re-read
+    #: creates the supplier refused outright (an HTML 4xx, a broken answer) since the last success:
+    #: after a few the order waits for an operator instead of spending a create per round
+    create_failures: Mapped[int] = mapped_column(Integer, default=0)
+    #: fingerprint of what was sent (address + lines), taken as the request is built, to tell a
+    #: real change on the channel from a re-read
     sent_fingerprint: Mapped[str | None] = mapped_column(String(64))
     content_fingerprint: Mapped[str] = mapped_column(String(64))
     raw: Mapped[dict[str, Any]] = mapped_column(Json)
@@ -222,6 +226,34 @@ class SupplierOrderRow(Base):
     tracked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     #: the last time tracking was asked for (to spread polls fairly)
     polled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+
+
+class SupplierRequest(Base):
+    """What was sent under one reference, written before the send: the supplier's look-up and
+    its duplicate-reference answer name one order per reference, so only this says which lines
+    the supplier should hold after a crash."""
+
+    __tablename__ = "supplier_requests"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    internal_reference: Mapped[str] = mapped_column(String(64), unique=True)
+    #: [[supplier_sku, quantity], ...]
+    lines: Mapped[list[list[Any]]] = mapped_column(Json, default=list)
+    #: the delivery address as sent (the supplier's shape)
+    address: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    #: the order's fingerprint (address + lines) when this request was built from it
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class Installation(Base):
+    """Facts about this installation, written once (the supplier reference prefix)."""
+
+    __tablename__ = "installation"
+
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
 
 
 class Shipment(Base):

@@ -11,12 +11,13 @@ from connectors.records import Address, ChannelCustomer, ChannelOrder, OrderLine
 from sync.models import Order
 
 
-def internal_reference(channel_id: int, external_id: str) -> str:
-    """Deterministic per channel order, so a retry always asks about the same reference."""
-    ref = f"OH{channel_id}-{external_id}"
+def internal_reference(channel_id: int, external_id: str, prefix: str = "OH") -> str:
+    """Deterministic per channel order, so a retry always asks about the same reference; the
+    installation's ``prefix`` keeps another installation's references apart."""
+    ref = f"{prefix}{channel_id}-{external_id}"
     if len(ref) <= 40:
         return ref
-    return f"OH{channel_id}-" + hashlib.sha256(external_id.encode()).hexdigest()[:24]
+    return f"{prefix}{channel_id}-" + hashlib.sha256(external_id.encode()).hexdigest()[:24]
 
 
 def address_dict(address: Address | None) -> dict[str, Any] | None:

@@ -1,4 +1,9 @@
-"""What an operator does to flagged orders: edit, resubmit, mark sent by hand."""
+"""What an operator does to flagged orders: edit, resubmit, mark sent by hand, cancel.
+
+Every action is a conditional write on the state the operator saw: when a worker, a channel update
+or another operator moved the order in between, the action raises ``LostRace`` (a ``ReviewError``)
+and nothing of it is kept. Edits are taken only while nothing is in flight (not ``ready``, not
+``forwarding``), and they refresh the order's fingerprint."""
 
 from __future__ import annotations
 
@@ -6,14 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from connectors.records import Address
 from sync import issues as issue_store
 from sync import wallet
 from sync.evaluate import catalogue_context, judge
-from sync.models import Order, SupplierOrderRow, utcnow
+from sync.models import Order, OrderIssue, SupplierOrderRow, utcnow
 from sync.records import order_fingerprint, to_channel_order
 from sync.states import Status, note, transition
 from sync.wallet import supplier_row
@@ -25,6 +30,20 @@ class ReviewError(ValueError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class LostRace(ReviewError):
+    """The order changed state while the action was being done: nothing was changed."""
+
+    def __init__(self, order_id: int, action: str) -> None:
+        super().__init__(f"order {order_id} changed state while it was being {action}: nothing was done; "
+                         "look at it again")
+
+
+#: where an operator may change what will be sent: nothing is in flight
+EDITABLE_STATES = (Status.PENDING_REVIEW, Status.AWAITING_PAYMENT)
+#: what an operator may cancel: nothing of it is at the supplier
+CANCELLABLE = (Status.NEW, Status.AWAITING_PAYMENT, Status.READY, Status.PENDING_REVIEW)
 
 
 @dataclass(frozen=True)
@@ -63,9 +82,11 @@ def resubmit(session: Session, order_id: int, *, actor: str) -> Resubmitted:
     order.content_fingerprint = order_fingerprint(record)
     target = verdict.status
     if target != Status.PENDING_REVIEW:
-        transition(session, order_id, Status.PENDING_REVIEW, target, actor=actor,
-                   reason=f"resubmitted: {verdict.reason}")
+        if not transition(session, order_id, Status.PENDING_REVIEW, target, actor=actor,
+                          reason=f"resubmitted: {verdict.reason}"):
+            raise LostRace(order_id, "resubmitted")
     else:
+        _still(session, order_id, Status.PENDING_REVIEW, "resubmitted")
         note(session, order_id, f"resubmitted, still flagged: {verdict.reason}", actor=actor)
     session.flush()
     return Resubmitted(order_id, target.value, issue_store.open_codes(session, order_id))
@@ -87,11 +108,13 @@ def mark_sent_manually(session: Session, order_id: int, reference: str, *, actor
     supplier = supplier_row(session)
     session.add(SupplierOrderRow(order_id=order_id, supplier_id=supplier.id, supplier_order_id=None,
                                  internal_reference=reference, source="manual", status="created"))
+    session.flush()
+    if not transition(session, order_id, Status.PENDING_REVIEW, Status.SENT, actor=actor,
+                      reason=f"sent manually at the supplier, reference {reference}"):
+        raise LostRace(order_id, "marked sent")
     issue_store.close_open(session, order_id)
-    order.sent_fingerprint = order.content_fingerprint
-    order.outcome_unknown = False
-    transition(session, order_id, Status.PENDING_REVIEW, Status.SENT, actor=actor,
-               reason=f"sent manually at the supplier, reference {reference}")
+    session.execute(update(Order).where(Order.id == order_id)
+                    .values(sent_fingerprint=order.content_fingerprint, outcome_unknown=False))
 
 
 EDITABLE = ("first_name", "last_name", "company", "address1", "address2", "city", "region", "postcode",
@@ -100,8 +123,9 @@ EDITABLE = ("first_name", "last_name", "company", "address1", "address2", "city"
 
 def edit_address(session: Session, order_id: int, changes: dict[str, Any], *, actor: str) -> Address:
     order = _order(session, order_id)
-    if order.status not in (Status.PENDING_REVIEW, Status.AWAITING_PAYMENT, Status.READY):
-        raise ReviewError(f"order {order_id} is {order.status}: its address can no longer be edited")
+    if order.status not in EDITABLE_STATES:
+        raise ReviewError(f"order {order_id} is {order.status}: its address can be edited only while it is "
+                          "pending_review or awaiting_payment")
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise ReviewError(f"unknown address field: {sorted(unknown)[0]}", field=sorted(unknown)[0])
@@ -112,8 +136,11 @@ def edit_address(session: Session, order_id: int, changes: dict[str, Any], *, ac
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first.get("loc") else None
         raise ReviewError(f"{field}: {first['msg']}", field=field) from None
-    order.shipping_address = address.model_dump(mode="json")
-    order.shipping_edited = True
+    shipping = address.model_dump(mode="json")
+    record = to_channel_order(order).model_copy(update={"shipping_address": address})
+    _edit(session, order_id, order.status, "edited", shipping_address=shipping, shipping_edited=True,
+          content_fingerprint=order_fingerprint(record))
+    session.refresh(order)
     changed = ", ".join(sorted(changes))
     note(session, order_id, f"delivery address edited ({changed})", actor=actor)
     return address
@@ -121,10 +148,12 @@ def edit_address(session: Session, order_id: int, changes: dict[str, Any], *, ac
 
 def set_carrier(session: Session, order_id: int, carrier: str, *, actor: str) -> None:
     order = _order(session, order_id)
-    if order.status in (Status.FORWARDING, Status.SENT, Status.SHIPPED):
-        raise ReviewError(f"order {order_id} is already {order.status}")
-    order.carrier = carrier.strip() or None
-    note(session, order_id, f"shipping method set to {order.carrier or 'the default'}", actor=actor)
+    if order.status not in EDITABLE_STATES:
+        raise ReviewError(f"order {order_id} is {order.status}: its shipping method can be changed only while "
+                          "it is pending_review or awaiting_payment")
+    chosen = carrier.strip() or None
+    _edit(session, order_id, order.status, "edited", carrier=chosen)
+    note(session, order_id, f"shipping method set to {chosen or 'the default'}", actor=actor)
 
 
 def judge_stored(session: Session, order_id: int) -> bool:
@@ -135,16 +164,56 @@ def judge_stored(session: Session, order_id: int) -> bool:
     record = to_channel_order(order)
     verdict = judge(record, catalogue_context(session, [record]), order.channel.settings or {})
     issue_store.open_rule_issues(session, {order_id: verdict.issues}, utcnow(), replace=True)
-    transition(session, order_id, Status.NEW, verdict.status, reason=verdict.reason)
-    return verdict.status is Status.READY
+    moved = transition(session, order_id, Status.NEW, verdict.status, reason=verdict.reason)
+    return moved and verdict.status is Status.READY
 
 
 def acknowledge(session: Session, order_id: int, code: str, *, actor: str, note_text: str = "") -> int:
     """Close an open issue the operator has dealt with outside the engine (for an order changed
-    after it was sent: the supplier was told, or the change was refused). Returns how many closed."""
-    _order(session, order_id)
-    closed = issue_store.close_open(session, order_id, codes=[code])
-    if not closed:
+    after it was sent: the supplier was told, or the change was refused). Returns how many closed.
+
+    Only issues that do not hold the order back: a rule's or the supplier's finding is fixed and
+    resubmitted (or the order marked sent by hand), never waved through."""
+    order = _order(session, order_id)
+    sources = set(session.scalars(select(OrderIssue.source).where(
+        OrderIssue.order_id == order_id, OrderIssue.code == code, OrderIssue.closed_at.is_(None))))
+    if not sources:
         raise ReviewError(f"order {order_id} has no open {code} issue", field="code")
+    if sources & {issue_store.RULES, issue_store.SUPPLIER}:
+        raise ReviewError(f"{code} holds order {order_id} back: fix it and resubmit, or mark the order sent "
+                          "manually; it cannot be acknowledged", field="code")
+    _still(session, order_id, order.status, "acknowledged")
+    closed = issue_store.close_open(session, order_id, codes=[code])
     note(session, order_id, f"{code} acknowledged" + (f": {note_text}" if note_text else ""), actor=actor)
     return closed
+
+
+def cancel(session: Session, order_id: int, *, actor: str, reason: str = "") -> None:
+    """The seller will not fulfil this order. Not for orders that are (even partly) at the supplier:
+    those are cancelled there first, then acknowledged here."""
+    order = _order(session, order_id)
+    if order.status not in CANCELLABLE:
+        raise ReviewError(f"order {order_id} is {order.status}: only orders not at the supplier are cancelled here")
+    at_supplier = session.scalar(select(SupplierOrderRow.id).where(SupplierOrderRow.order_id == order_id).limit(1))
+    if at_supplier is not None:
+        raise ReviewError(f"order {order_id} is partly at the supplier: cancel it there first")
+    if not transition(session, order_id, order.status, Status.CANCELLED, actor=actor,
+                      reason="cancelled by an operator" + (f": {reason}" if reason else "")):
+        raise LostRace(order_id, "cancelled")
+    issue_store.close_open(session, order_id)
+
+
+def _edit(session: Session, order_id: int, seen: str, action: str, **values: Any) -> None:
+    """Write ``values`` only while the order is still in the state the operator saw."""
+    moved = session.execute(
+        update(Order).where(Order.id == order_id, Order.status == seen).values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if not moved:
+        raise LostRace(order_id, action)
+
+
+def _still(session: Session, order_id: int, seen: str, action: str) -> None:
+    """Hold the order in the state the operator saw until the transaction ends (a no-op write that
+    takes the row lock), or report that it has left it."""
+    _edit(session, order_id, seen, action, status=seen)

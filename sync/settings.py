@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,6 +25,10 @@ class Settings(BaseSettings):
     track_every_seconds: int = 600
     #: how long a cached wallet balance is trusted before it is read again
     wallet_ttl_seconds: int = 300
+    #: what this installation's supplier references start with, so that two installations (or a
+    #: staging copy) on one supplier account never take each other's orders; read once, then the
+    #: value stored in the database wins. Empty: derived at random on first use.
+    reference_prefix: str = Field(default="", pattern=r"^[A-Za-z0-9]{0,12}$")
     log_level: str = "INFO"
     log_json: bool = False
 

@@ -36,7 +36,8 @@ def untracked(session: Session, supplier_id: int, limit: int) -> list[SupplierOr
         select(SupplierOrderRow)
         .join(Order, Order.id == SupplierOrderRow.order_id)
         .where(SupplierOrderRow.supplier_id == supplier_id, SupplierOrderRow.tracked_at.is_(None),
-               Order.status.in_([Status.SENT.value, Status.SHIPPED.value]))
+               # pending_review: a partial create, whose created part ships all the same
+               Order.status.in_([Status.SENT.value, Status.SHIPPED.value, Status.PENDING_REVIEW.value]))
         .order_by(SupplierOrderRow.polled_at.is_not(None), SupplierOrderRow.polled_at, SupplierOrderRow.id)
         .limit(limit)
     ))
@@ -144,7 +145,8 @@ def push(db: Database, shipment_id: int, channel_for: Callable[[Channel], Channe
         assert row is not None and order is not None
         parts = session.scalar(select(func.count()).select_from(SupplierOrderRow)
                                .where(SupplierOrderRow.order_id == order.id))
-        lines = [] if parts == 1 else [
+        # the whole order only when one supplier order is all of it (not a partial create)
+        lines = [] if parts == 1 and order.status != Status.PENDING_REVIEW else [
             LineRecord(sku=ln.sku, quantity=ln.quantity, unit_price=ln.unit_price, title=ln.title,
                        external_id=ln.external_id)
             for ln in order.lines if ln.sku in set(row.skus or [])

@@ -117,6 +117,14 @@ class BigBuyConnector(SupplierConnector):
         names = self.order_statuses() if isinstance(raw, int) or str(raw).isdigit() else None
         return self._parse(Call.ORDER, lambda: wire.order_status(payload, names))
 
+    def held_order(self, supplier_order_id: str) -> SupplierOrderRequest | None:
+        path = f"/rest/order/{urlquote(supplier_order_id, safe='')}.json"
+        outcome = self._read(Call.ORDER, "GET", path, accept=(answers.Ok, answers.NotFound))
+        if isinstance(outcome, answers.NotFound):
+            return None
+        payload = _payload(outcome)
+        return self._parse(Call.ORDER, lambda: wire.held_order(payload))
+
     def order_statuses(self) -> dict[str, str]:
         """Status id -> name; BigBuy documents the names nowhere else, so they are read once."""
         if self._status_names is None:

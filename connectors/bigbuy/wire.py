@@ -17,6 +17,8 @@ from connectors.bigbuy import outcomes
 from connectors.bigbuy import refusals as mapping
 from connectors.records import (
     Quote,
+    SupplierAddress,
+    SupplierLine,
     SupplierOrder,
     SupplierOrderRequest,
     SupplierRefusal,
@@ -335,6 +337,34 @@ def status_names(payload: Any) -> dict[str, str]:
         for e in payload
         if isinstance(e, Mapping) and e.get("id") is not None and e.get("name") is not None
     }
+
+
+def held_order(payload: Any) -> SupplierOrderRequest:
+    """``order/{id}.json``: the order's delivery address and products, in the request's shape."""
+    if not isinstance(payload, Mapping):
+        raise ValueError("the order answer is not an object")
+    products, address = payload.get("products"), payload.get("shippingAddress") or {}
+    if not isinstance(products, list) or not isinstance(address, Mapping):
+        raise ValueError("the order answer has no products list or no address object")
+    lines = []
+    for p in products:
+        quantity = p.get("quantity") if isinstance(p, Mapping) else None
+        if not isinstance(quantity, int | str) or not str(quantity).isdigit():
+            raise ValueError("a product has no whole quantity")
+        if int(quantity) > 0:
+            sku = _id(p.get("reference"), "product reference")
+            lines.append(SupplierLine(supplier_sku=sku, quantity=int(quantity)))
+
+    def text(key: str) -> str:
+        return str(address.get(key) or "").strip()
+
+    return SupplierOrderRequest(
+        internal_reference=str(payload.get("internalReference") or ""),
+        address=SupplierAddress(first_name=text("firstName"), last_name=text("lastName"), country_code=text("country"),
+                                postcode=text("postcode"), city=text("town"), address=text("address"),
+                                phone=text("phone"), email=text("email") or None),
+        lines=lines,
+    )
 
 
 def order_status(payload: Any, names: Mapping[str, str] | None) -> str | None:

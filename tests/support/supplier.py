@@ -4,6 +4,7 @@ answers ER008 with the existing order), and fails on cue."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from decimal import Decimal
 
 import httpx
@@ -31,9 +32,14 @@ class FakeSupplier(SupplierConnector):
         self.lookups = 0
         self.balance = Decimal("1000")
         self.refuse: list[SupplierRefusal] = []
+        self.refuse_skus: set[str] = set()  # lines refused while the rest is created (a partial create)
         self.drop_after_store = 0  # store, then raise OutcomeUnknown this many times
         self.throttle_lookups = 0  # answer this many look-ups with a 429
         self.next_id = 5000
+        self.warehouses: dict[str, str] = {}  # supplier SKU -> warehouse; a create splits by warehouse
+        self.fail_create: Exception | None = None  # raised by every create (a permanent refusal)
+        self.on_call: Callable[[str], None] | None = None  # called as each supplier call starts
+        self.held: dict[str, SupplierOrderRequest] = {}  # supplier order id -> what it holds
 
     def make_client(self, transport: httpx.BaseTransport | None) -> httpx.Client:
         return httpx.Client()
@@ -41,7 +47,16 @@ class FakeSupplier(SupplierConnector):
     def quote(self, request: SupplierOrderRequest) -> Quote:
         return Quote(total=Decimal("10"))
 
+    def _calling(self, name: str) -> None:
+        if self.on_call is not None:
+            self.on_call(name)
+
     def create(self, request: SupplierOrderRequest) -> SupplierSubmission:
+        self._calling("create")
+        if self.fail_create is not None:
+            with self.lock:
+                self.creates += 1
+            raise self.fail_create
         with self.lock:
             self.creates += 1
             ref = request.internal_reference
@@ -49,16 +64,28 @@ class FakeSupplier(SupplierConnector):
                 return SupplierSubmission(internal_reference=ref, orders=self.orders[ref][:1], already_existed=True)
             if self.refuse:
                 return SupplierSubmission(internal_reference=ref, refusals=list(self.refuse))
-            self.next_id += 1
-            made = [SupplierOrder(supplier_order_id=str(self.next_id), warehouse="1",
-                                  skus=[ln.supplier_sku for ln in request.lines])]
-            self.orders[ref] = made
+            by_warehouse: dict[str, list[str]] = {}
+            refused = [SupplierRefusal(code="out_of_stock", message="no stock", skus=[ln.supplier_sku])
+                       for ln in request.lines if ln.supplier_sku in self.refuse_skus]
+            for ln in request.lines:
+                if ln.supplier_sku in self.refuse_skus:
+                    continue
+                by_warehouse.setdefault(self.warehouses.get(ln.supplier_sku, "1"), []).append(ln.supplier_sku)
+            made = []
+            for warehouse, skus in sorted(by_warehouse.items()):
+                self.next_id += 1
+                made.append(SupplierOrder(supplier_order_id=str(self.next_id), warehouse=warehouse, skus=skus))
+                self.held[str(self.next_id)] = request.model_copy(
+                    update={"lines": [ln for ln in request.lines if ln.supplier_sku in skus]})
+            if made:
+                self.orders[ref] = made
             if self.drop_after_store:
                 self.drop_after_store -= 1
                 raise OutcomeUnknown("connection dropped after the request was sent")
-            return SupplierSubmission(internal_reference=ref, orders=made)
+            return SupplierSubmission(internal_reference=ref, orders=made, refusals=refused)
 
     def find_by_reference(self, internal_reference: str) -> SupplierSubmission | None:
+        self._calling("find_by_reference")
         with self.lock:
             self.lookups += 1
             if self.throttle_lookups:
@@ -67,8 +94,15 @@ class FakeSupplier(SupplierConnector):
             made = self.orders.get(internal_reference)
         return SupplierSubmission(internal_reference=internal_reference, orders=made[:1]) if made else None
 
+    def held_order(self, supplier_order_id: str) -> SupplierOrderRequest | None:
+        self._calling("held_order")
+        with self.lock:
+            return self.held.get(supplier_order_id)
+
     def tracking(self, supplier_order_ids: list[str]) -> list[Tracking]:
+        self._calling("tracking")
         return [Tracking(supplier_order_id=i, number=f"TRK{i}", carrier="gls") for i in supplier_order_ids]
 
     def wallet_balance(self) -> Decimal:
+        self._calling("wallet_balance")
         return self.balance
