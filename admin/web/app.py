@@ -1,0 +1,83 @@
+"""The admin application. No state in the process: sessions are signed cookies, everything else
+is in the database, so any number of instances can run behind a proxy."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from admin.web import views_auth, views_order, views_orders, views_users
+from admin.web.actions import Forwarder
+from admin.web.auth import BadCsrf, NotAllowed, NotSignedIn, csrf_protect, operator
+from admin.web.pages import is_htmx, render
+from admin.web.session import SessionCodec
+from sync.accounts import signing_secret
+from sync.db import Database, get_database
+
+STATIC = Path(__file__).parent / "static"
+#: htmx needs no inline script or eval; styles may be set inline by htmx's indicators
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+
+
+def _default_forward(ids: object) -> list[str]:
+    from workers.dispatch import forward_soon
+
+    return forward_soon(ids)  # type: ignore[arg-type]
+
+
+def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
+               secret: str | None = None) -> FastAPI:
+    """``db``: the database (the process's by default); ``forward``: what sends orders that a
+    resubmit made ready (the workers by default); ``secret``: the session key (by default one kept
+    in the database and shared by every instance)."""
+    app = FastAPI(title="OrderHub admin", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.db = db or get_database()
+    app.state.forward = forward or _default_forward
+    codec = SessionCodec(secret or signing_secret(app.state.db))
+
+    @app.middleware("http")
+    async def sessions(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        request.state.web_session = codec.load(request)
+        response = await call_next(request)
+        codec.store(request, response, request.state.web_session)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.url.path != "/signin" and response.headers.get("content-type", "").startswith("text/html"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(NotSignedIn)
+    async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
+        if request.url.path.startswith("/api/") or request.method != "GET" or is_htmx(request):
+            headers = {"HX-Redirect": "/signin"} if is_htmx(request) else {}
+            return JSONResponse({"detail": "sign in first"}, status_code=401, headers=headers)
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
+
+    @app.exception_handler(NotAllowed)
+    async def not_allowed(request: Request, exc: NotAllowed) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": f"this account may not {exc.permission.value}"}, status_code=403)
+        return render(request, "error.html", {"title": "Not allowed",
+                                              "message": f"Your role does not include “{exc.permission.value}”. "
+                                                         "Ask the main account."}, status_code=403)
+
+    @app.exception_handler(BadCsrf)
+    async def bad_csrf(request: Request, exc: BadCsrf) -> Response:
+        return render(request, "error.html", {"title": "Form expired",
+                                              "message": "This form has expired. Go back, reload the page "
+                                                         "and try again."}, status_code=403)
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(views_auth.public, dependencies=[Depends(csrf_protect)])
+    signed_in = [Depends(operator), Depends(csrf_protect)]
+    for router in (views_auth.router, views_orders.router, views_order.router, views_users.router):
+        app.include_router(router, dependencies=signed_in)
+    return app
