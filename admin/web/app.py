@@ -7,11 +7,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from urllib.parse import quote
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from admin.web import views_auth, views_order, views_orders, views_users
+from admin.web import api, views_auth, views_order, views_orders, views_users
 from admin.web.actions import Forwarder
 from admin.web.auth import BadCsrf, NotAllowed, NotSignedIn, csrf_protect, operator
 from admin.web.pages import is_htmx, render
@@ -36,7 +36,8 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
     """``db``: the database (the process's by default); ``forward``: what sends orders that a
     resubmit made ready (the workers by default); ``secret``: the session key (by default one kept
     in the database and shared by every instance)."""
-    app = FastAPI(title="OrderHub admin", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="OrderHub", summary="The operators' actions on orders, for scripts", version="1",
+                  docs_url=None, redoc_url=None, openapi_url=None)
     app.state.db = db or get_database()
     app.state.forward = forward or _default_forward
     codec = SessionCodec(secret or signing_secret(app.state.db))
@@ -76,8 +77,26 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
                                                          "and try again."}, status_code=403)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.include_router(views_auth.public, dependencies=[Depends(csrf_protect)])
+    app.include_router(views_auth.public, dependencies=[Depends(csrf_protect)], include_in_schema=False)
     signed_in = [Depends(operator), Depends(csrf_protect)]
-    for router in (views_auth.router, views_orders.router, views_order.router, views_users.router):
-        app.include_router(router, dependencies=signed_in)
+    for router in PAGES:
+        app.include_router(router, dependencies=signed_in, include_in_schema=False)
+    app.include_router(api.router, dependencies=signed_in)
+    app.include_router(_schema_router(app), dependencies=signed_in, include_in_schema=False)
     return app
+
+
+#: the signed-in routers: pages and fragments (HTML), then the JSON API
+PAGES = (views_auth.router, views_orders.router, views_order.router, views_users.router)
+ROUTERS = (*PAGES, api.router)
+
+
+def _schema_router(app: FastAPI) -> APIRouter:
+    """The OpenAPI document of ``/api``, for signed-in accounts and tokens."""
+    router = APIRouter()
+
+    @router.get("/api/openapi.json")
+    def schema() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    return router

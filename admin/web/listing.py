@@ -169,7 +169,16 @@ def open_reason_codes(session: Session) -> list[str]:
                                 .group_by(OrderIssue.code).order_by(OrderIssue.code)))
 
 
-def matching_ids(session: Session, f: Filters, limit: int = 1000) -> list[int]:
+def count(session: Session, f: Filters) -> int:
+    stmt = _filtered(f, utcnow()).with_only_columns(func.count()).order_by(None)
+    return int(session.scalar(stmt) or 0)
+
+
+#: bulk actions on "everything matching" take at most this many orders at once, oldest first
+BULK_LIMIT = 1000
+
+
+def matching_ids(session: Session, f: Filters, limit: int = BULK_LIMIT) -> list[int]:
     """Every order the filter matches (for "all matching" bulk actions), oldest first."""
     stmt = _filtered(f, utcnow()).with_only_columns(Order.id).order_by(Order.status_changed_at, Order.id)
     return list(session.scalars(stmt.limit(limit)))

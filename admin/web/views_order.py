@@ -48,13 +48,18 @@ def order_page(request: Request, order_id: int, who: Reviewer) -> Response:
 
 
 @router.get("/orders/{order_id}/status", response_class=HTMLResponse)
-def order_status(request: Request, order_id: int, who: Reviewer) -> Response:
-    """Polled by the page while a worker sends the order: the state, until it settles."""
+def order_status(request: Request, order_id: int, who: Reviewer, was: str = "") -> Response:
+    """Polled by the page while a worker sends the order: the state, until it settles; then the
+    whole page is loaded again (supplier orders, issues and history changed with it)."""
     with database(request).session() as session:
         view = detail.load(session, order_id, prices=who.sees_prices)
     if view is None:
         return Response(status_code=404)
-    return render(request, "_status.html", {"o": view.order, "settled": view.order["status"] in SETTLED}, who=who)
+    settled = view.order["status"] in SETTLED
+    answer = render(request, "_status.html", {"o": view.order, "settled": settled}, who=who)
+    if settled and was and was != view.order["status"]:
+        answer.headers["HX-Refresh"] = "true"
+    return answer
 
 
 def _done(order_id: int, what: str) -> Response:

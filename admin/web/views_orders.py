@@ -22,8 +22,8 @@ router = APIRouter()
 Reviewer = Annotated[Operator, Depends(need(Permission.REVIEW_ORDERS))]
 
 
-def _filters(status: str | None, channel: str | None, reason: str | None, age: str | None, q: str | None,
-             after: str | None) -> listing.Filters:
+def filters_from(status: str | None, channel: str | None, reason: str | None, age: str | None, q: str | None,
+                 after: str | None = None) -> listing.Filters:
     chosen = status if status in STATES else (None if status == "all" else Status.PENDING_REVIEW.value)
     return listing.Filters(status=chosen, channel=int(channel) if channel and channel.isdigit() else None,
                            reason=reason or None, age=age or None, q=(q or "").strip()[:200] or None,
@@ -42,10 +42,11 @@ def home() -> Response:
 def orders(request: Request, who: Reviewer, status: FilterQuery = None, channel: FilterQuery = None,
            reason: FilterQuery = None, age: FilterQuery = None, q: FilterQuery = None,
            after: FilterQuery = None) -> Response:
-    f = _filters(status, channel, reason, age, q, after)
+    f = filters_from(status, channel, reason, age, q, after)
     with database(request).session() as session:
         page = listing.list_orders(session, f, prices=who.sees_prices)
         context = {"f": f, "page": page, "counts": listing.state_counts(session),
+                   "matching": listing.count(session, f) if page.next_after else len(page.rows),
                    "channels": listing.channels(session), "reasons": listing.open_reason_codes(session)}
     if not who.sees_prices:
         for row in page.rows:
@@ -67,7 +68,7 @@ def review_count(request: Request, who: Annotated[Operator, Depends(operator)]) 
 @router.get("/orders.csv")
 def orders_csv(request: Request, who: Reviewer, status: FilterQuery = None, channel: FilterQuery = None,
                reason: FilterQuery = None, age: FilterQuery = None, q: FilterQuery = None) -> Response:
-    f = _filters(status, channel, reason, age, q, None)
+    f = filters_from(status, channel, reason, age, q, None)
     out = io.StringIO()
     writer = csv.writer(out)
     header = ["id", "channel", "number", "buyer", "status", "since", "reasons"]
@@ -91,6 +92,11 @@ async def bulk(request: Request, who: Reviewer) -> Response:
     form = await request.form()
     action = str(form.get("action", ""))
     ids = sorted({int(str(v)) for v in form.getlist("ids") if str(v).isdigit()})
+    if form.get("scope") == "matching":
+        given = {k: str(form.get(k) or "") or None for k in ("status", "channel", "reason", "age", "q")}
+        chosen = filters_from(**given)
+        with database(request).session() as session:
+            ids = listing.matching_ids(session, chosen)
     needed = {"resubmit": Permission.RESUBMIT, "cancel": Permission.CANCEL}.get(action)
     if needed is None:
         return render(request, "error.html", {"title": "Unknown action", "message": "Choose resubmit or cancel."},

@@ -155,3 +155,34 @@ def test_the_main_account_makes_a_role_and_a_sub_account_that_can_sign_in(app, s
                                        "csrf_token": csrf_of(pat.get("/signin").text)})
     assert answer.status_code == 303
     assert pat.get("/orders").status_code == 200 and pat.get("/users").status_code == 403
+
+
+def test_the_page_follows_an_order_a_worker_is_sending_until_it_settles(db: Database, seeded: Seeded,
+                                                                      signed_in: Client) -> None:
+    client = signed_in("boss")
+    order_id = seeded.orders["surname"]
+    with db.session() as s:
+        s.query(Order).filter(Order.id == order_id).update({"status": "ready"})
+    page = client.get(f"/orders/{order_id}").text
+    assert f'hx-get="/orders/{order_id}/status?was=ready"' in page and 'hx-trigger="every 2s"' in page
+    still = client.get(f"/orders/{order_id}/status?was=ready", headers={"HX-Request": "true"})
+    assert "HX-Refresh" not in still.headers and "every 2s" in still.text
+    with db.session() as s:
+        s.query(Order).filter(Order.id == order_id).update({"status": "sent"})
+    done = client.get(f"/orders/{order_id}/status?was=ready", headers={"HX-Request": "true"})
+    assert done.headers["HX-Refresh"] == "true" and "every 2s" not in done.text and "Sent" in done.text
+
+
+def test_bulk_cancel_on_everything_the_filter_matches(monkeypatch, db: Database, seeded: Seeded,  # type: ignore[no-untyped-def]
+                                                      signed_in: Client) -> None:
+    from admin.web import listing
+
+    monkeypatch.setattr(listing, "PAGE_SIZE", 1)
+    client = signed_in("boss")
+    page = client.get("/orders?q=garcia").text
+    assert "Every order matching this filter (2)" in page
+    answer = client.post("/orders/bulk", data={"csrf_token": csrf_of(page), "action": "cancel", "scope": "matching",
+                                                "status": "pending_review", "q": "garcia"})
+    assert "Cancelled: 2 of 2" in answer.text
+    assert [_status(db, seeded.orders[k]) for k in ("surname", "postcode", "unknown_sku")] == [
+        "pending_review", "cancelled", "cancelled"]

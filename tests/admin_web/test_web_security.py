@@ -9,7 +9,11 @@ from collections.abc import Callable
 
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+
+from admin.web import views_auth
+from admin.web.app import ROUTERS
 
 from support.admin import PASSWORD, Seeded, csrf_of
 
@@ -19,9 +23,13 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def routes(app: FastAPI) -> list[tuple[str, str]]:
-    """Every (method, path) the app serves, from the schema FastAPI builds of its routes."""
-    found = [(method.upper(), path) for path, ops in app.openapi()["paths"].items() for method in ops]
-    assert len(found) > 15, "the route table looks empty"
+    """Every (method, path) the app serves: its routers' route tables, and the API's schema."""
+    found = {(method, route.path) for router in (*ROUTERS, views_auth.public) for route in router.routes
+             if isinstance(route, APIRoute) for method in route.methods}
+    found.add(("GET", "/api/openapi.json"))
+    api = {(m.upper(), p) for p, ops in app.openapi()["paths"].items() for m in ops}
+    assert api and api <= found, "an API route is missing from the walk"
+    assert len(found) > 25, "the route table looks empty"
     return sorted(found)
 
 
@@ -57,7 +65,7 @@ def test_every_state_changing_route_refuses_a_missing_or_wrong_csrf_token(app: F
     for method, path in unsafe:
         url = _fill(path, seeded)
         for attempt in ({}, {"csrf_token": "forged"}):
-            answer = client.request(method, url, data=attempt)
+            answer = client.request(method, url, data=attempt)  # a form, as a forged page would post
             assert answer.status_code == 403, (method, path, attempt, answer.status_code)
         assert client.request(method, url, headers={"X-CSRF-Token": "forged"}).status_code == 403
     assert client.get("/orders").status_code == 200  # still signed in: nothing above signed out
