@@ -143,6 +143,28 @@ def save_role(session: Session, name: str, permissions: list[str]) -> Role:
     return role
 
 
+def set_role(session: Session, account_id: int, role: str) -> None:
+    """A sub-account's new role applies to its next request (permissions are read every time)."""
+    role_row = session.scalar(select(Role).where(Role.name == role))
+    if role_row is None:
+        raise AccountError(f"no role named {role}")
+    account = session.get(Account, account_id)
+    if account is None or account.is_main:
+        raise AccountError("only a sub-account has a role")
+    account.role_id = role_row.id
+
+
+def change_password(session: Session, account_id: int, current: str, new: str) -> None:
+    account = session.get(Account, account_id)
+    try:
+        ok = account is not None and _hasher.verify(account.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        raise AccountError("the current password is not right")
+    set_password(session, account_id, new)
+
+
 def set_password(session: Session, account_id: int, password: str) -> None:
     """A new password also ends every session signed in with the old one."""
     session.execute(update(Account).where(Account.id == account_id).values(

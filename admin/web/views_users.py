@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from admin.web import forms
-from admin.web.auth import Operator, database, need, operator
+from admin.web.auth import Operator, database, need, operator, web_session
 from admin.web.pages import render
 from sync import accounts
 from sync.account_models import Account, ApiToken, Role
@@ -86,18 +86,44 @@ async def set_enabled(request: Request, account_id: int, who: Manager) -> Respon
     return RedirectResponse("/users", status_code=303)
 
 
+@router.post("/users/{account_id}/role", response_class=HTMLResponse)
+async def set_role(request: Request, account_id: int, who: Manager) -> Response:
+    role = str((await request.form()).get("role", ""))
+    try:
+        with database(request).session() as session:
+            accounts.set_role(session, account_id, role)
+    except accounts.AccountError as exc:
+        return _users_page(request, who, status_code=400, error=str(exc))
+    return RedirectResponse("/users", status_code=303)
+
+
 def _account_page(request: Request, who: Operator, **extra: Any) -> Response:
     with database(request).session() as session:
         tokens = [{"id": t.id, "name": t.name, "created_at": t.created_at, "last_used_at": t.last_used_at}
                   for t in session.scalars(select(ApiToken).where(ApiToken.account_id == who.id,
                                                                   ApiToken.revoked_at.is_(None)))]
-    return render(request, "account.html", {"tokens": tokens, "new_token": None, "error": None,
+    changed = request.query_params.get("changed") == "1"
+    return render(request, "account.html", {"tokens": tokens, "new_token": None, "error": None, "changed": changed,
                                             "words": PERMISSION_WORDS, **extra}, who=who)
 
 
 @router.get("/account", response_class=HTMLResponse)
 def account(request: Request, who: Anyone) -> Response:
     return _account_page(request, who)
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+async def change_password(request: Request, who: Anyone) -> Response:
+    form = await request.form()
+    try:
+        with database(request).session() as session:
+            accounts.change_password(session, who.id, str(form.get("current", "")), str(form.get("new", "")))
+            epoch = session.get(Account, who.id).session_epoch  # type: ignore[union-attr]
+    except accounts.AccountError as exc:
+        return _account_page(request, who, error=str(exc))
+    # this session carries on; every other one (another browser, a stolen cookie) has ended
+    web_session(request).sign_in(who.id, epoch)
+    return RedirectResponse("/account?changed=1", status_code=303)
 
 
 @router.post("/account/tokens", response_class=HTMLResponse)

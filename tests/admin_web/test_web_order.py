@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 
+from sync.account_models import Account
 from sync.db import Database
 from sync.models import Order, OrderEvent, SupplierOrderRow
 
@@ -186,3 +187,31 @@ def test_bulk_cancel_on_everything_the_filter_matches(monkeypatch, db: Database,
     assert "Cancelled: 2 of 2" in answer.text
     assert [_status(db, seeded.orders[k]) for k in ("surname", "postcode", "unknown_sku")] == [
         "pending_review", "cancelled", "cancelled"]
+
+
+def test_a_sub_accounts_new_role_applies_at_its_next_request(db: Database, seeded: Seeded,
+                                                              signed_in: Client) -> None:
+    viewer, boss = signed_in("viewer"), signed_in("boss")
+    order_id = seeded.orders["postcode"]
+    assert "Cancel order" not in viewer.get(f"/orders/{order_id}").text
+    with db.session() as s:
+        viewer_id = s.query(Account.id).filter(Account.username == "viewer").scalar()
+    page = boss.get("/users").text
+    assert f'action="/users/{viewer_id}/role"' in page
+    answer = boss.post(f"/users/{viewer_id}/role", data={"csrf_token": csrf_of(page), "role": "clerk"})
+    assert answer.status_code == 303
+    assert "Cancel order" in viewer.get(f"/orders/{order_id}").text
+    refused = boss.post(f"/users/{viewer_id}/role", data={"csrf_token": csrf_of(page), "role": "nope"})
+    assert refused.status_code == 400 and "no role named nope" in refused.text
+
+
+def test_changing_the_password_ends_every_other_session(app, signed_in: Client) -> None:  # type: ignore[no-untyped-def]
+    here, elsewhere = signed_in("clerk"), signed_in("clerk")
+    token = csrf_of(here.get("/account").text)
+    wrong = here.post("/account/password", data={"csrf_token": token, "current": "not it", "new": "a new password"})
+    assert "current password is not right" in wrong.text
+    done = here.post("/account/password", data={"csrf_token": token, "current": "correct horse battery",
+                                                  "new": "a new password"})
+    assert done.status_code == 303
+    assert here.get("/orders").status_code == 200
+    assert elsewhere.get("/orders").status_code == 303  # sent to sign in

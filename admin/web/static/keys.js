@@ -1,5 +1,6 @@
 // Keyboard on the order lists: "/" search, j/k move, e (or Enter) open, r resubmit the current order,
-// x select it. Ticking "select all" ticks every order on the page.
+// x select it. Ticking "select all" ticks every order on the page; a select marked data-autosubmit
+// sends its form when changed.
 (function () {
   "use strict";
   function rows() { return Array.prototype.slice.call(document.querySelectorAll("table.orders tr[data-order]")); }
@@ -18,6 +19,7 @@
     box.checked = true; button.click();
   }
   document.addEventListener("change", function (ev) {
+    if (ev.target.matches("select[data-autosubmit]")) { ev.target.form.requestSubmit(); return; }
     if (ev.target.matches("[data-select-all]")) {
       document.querySelectorAll("#bulk input[name=ids]").forEach(function (b) { b.checked = ev.target.checked; });
     }
