@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from admin.web.words import hide_amounts
 from connectors.registry import channel_class
-from sync.models import Order, OrderEvent, OrderIssue, Shipment, SupplierOrderRow
+from sync.models import Channel, Order, OrderEvent, OrderIssue, Shipment, SupplierOrderRow
 
 ADDRESS_FIELDS = ("first_name", "last_name", "company", "address1", "address2", "city", "region", "postcode",
                   "country_code", "phone", "email")
@@ -32,6 +32,8 @@ class OrderView:
     supplier_orders: list[dict[str, Any]]
     shipments: list[dict[str, Any]]
     history: list[dict[str, Any]] = field(default_factory=list)
+    #: the carriers the supplier account is set up with (its ``carriers`` setting)
+    carriers: list[str] = field(default_factory=list)
 
 
 def _channel_address(row: Order) -> dict[str, Any] | None:
@@ -81,7 +83,15 @@ def load(session: Session, order_id: int, *, prices: bool) -> OrderView | None:
                for e in session.scalars(select(OrderEvent).where(OrderEvent.order_id == order_id)
                                         .order_by(OrderEvent.at.desc(), OrderEvent.id.desc()))]
     return OrderView(order, _channel_address(row), dict(row.shipping_address or {}), lines, issues, flagged,
-                     supplier_orders, shipments, history)
+                     supplier_orders, shipments, history, _carriers(session))
+
+
+def _carriers(session: Session) -> list[str]:
+    names: list[str] = []
+    for settings in session.scalars(select(Channel.settings).where(Channel.role == "supplier", Channel.enabled)):
+        configured = (settings or {}).get("carriers") or []
+        names += [str(c) for c in (configured if isinstance(configured, list) else [configured]) if c]
+    return sorted(set(names))
 
 
 def _safe_url(url: str | None) -> str | None:

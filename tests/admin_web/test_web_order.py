@@ -215,3 +215,23 @@ def test_changing_the_password_ends_every_other_session(app, signed_in: Client) 
     assert done.status_code == 303
     assert here.get("/orders").status_code == 200
     assert elsewhere.get("/orders").status_code == 303  # sent to sign in
+
+
+def test_choose_a_shipping_method_among_the_suppliers_carriers(db: Database, seeded: Seeded,
+                                                               signed_in: Client) -> None:
+    from sync.models import Channel
+
+    with db.session() as s:
+        s.query(Channel).filter(Channel.role == "supplier").update({"settings": {"carriers": ["gls", "dhl"]}})
+    client = signed_in("clerk")
+    order_id = seeded.orders["postcode"]
+    page = client.get(f"/orders/{order_id}").text
+    assert '<option value="dhl">' in page and '<option value="gls">' in page
+    answer = client.post(f"/orders/{order_id}/carrier", data={"csrf_token": csrf_of(page), "carrier": "dhl"})
+    assert answer.status_code == 303
+    with db.session() as s:
+        o = s.get(Order, order_id)
+        assert o is not None and o.carrier == "dhl"
+    refused = client.post(f"/orders/{seeded.orders['sent']}/carrier", data={"csrf_token": csrf_of(page),
+                                                                            "carrier": "gls"})
+    assert refused.status_code == 409 and "already sent" in refused.text
