@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from admin.web import words
 from sync import review
 from sync.db import Database
 from sync.review import ReviewError
@@ -86,7 +87,8 @@ def resubmit(db: Database, order_ids: Iterable[int], actor: str, forward: Forwar
             ready.append(order_id)
             outcomes[order_id] = Outcome(order_id, True, "checked again: nothing left, sent to the supplier")
         else:
-            outcomes[order_id] = Outcome(order_id, False, "still pending review: " + ", ".join(result.issues))
+            reasons = ", ".join(words.reason(code) for code in result.issues)
+            outcomes[order_id] = Outcome(order_id, False, "still pending review: " + reasons)
     if ready:
         forward(ready)
     return list(outcomes.values())

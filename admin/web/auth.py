@@ -97,4 +97,5 @@ def need(permission: Permission) -> Callable[..., Operator]:
             raise NotAllowed(permission)
         return who
 
+    check.permission = permission  # type: ignore[attr-defined]  # read by the route-table test
     return check

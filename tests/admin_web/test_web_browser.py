@@ -191,3 +191,15 @@ def test_screenshots_of_the_main_pages(page: Page, site: Site) -> None:
     page.goto(site.url + "/users")
     shoot(page, "users")
     assert len(list(ARTIFACTS.glob("*-phone.png"))) >= 6
+
+
+def test_keys_move_through_the_queue_and_r_resubmits_the_current_order(page: Page, site: Site) -> None:
+    sign_in(page, site)
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    expect(page.locator("tr.cursor a.number")).to_have_text("#102")
+    page.keyboard.press("k")
+    expect(page.locator("tr.cursor a.number")).to_have_text("#101")
+    page.keyboard.press("r")
+    expect(page.locator("h1")).to_have_text("Resubmitted: 0 of 1")
+    expect(page.locator("ul.outcomes")).to_contain_text("still pending review: Missing surname")

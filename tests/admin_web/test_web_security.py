@@ -125,3 +125,48 @@ def test_wrong_passwords_are_answered_alike_and_then_slowed(app: FastAPI) -> Non
         last = client.post("/signin", data={"username": "boss", "password": "still not it", "csrf_token": token})
     assert last.status_code == 429 and "Too many failed sign-ins" in last.text
     assert 'value="boss"' in last.text  # the name typed stays
+
+
+#: routes any signed-in account may use: its own account, signing out, the way in, the red dot
+#: (which shows nothing without "review orders")
+FOR_EVERY_ACCOUNT = {("GET", "/"), ("POST", "/signout"), ("GET", "/account"), ("POST", "/account/password"),
+                     ("POST", "/account/tokens"), ("POST", "/account/tokens/{token_id}/revoke"),
+                     ("GET", "/fragments/review-count")}
+
+
+def _permissions(route: APIRoute) -> set[str]:
+    found: set[str] = set()
+    stack = list(route.dependant.dependencies)
+    while stack:
+        dep = stack.pop()
+        if getattr(dep.call, "permission", None) is not None:
+            found.add(dep.call.permission.value)  # type: ignore[union-attr]
+        stack.extend(dep.dependencies)
+    return found
+
+
+def test_every_route_but_the_accounts_own_needs_a_permission_and_refuses_an_account_without(
+        app: FastAPI, db, seeded: Seeded) -> None:  # type: ignore[no-untyped-def]
+    from sync import accounts
+
+    with db.session() as s:
+        accounts.save_role(s, "nothing", [])
+        accounts.create_account(s, "idle", PASSWORD, role="nothing")
+    client = TestClient(app, follow_redirects=False)
+    token = csrf_of(client.get("/signin").text)
+    assert client.post("/signin", data={"username": "idle", "password": PASSWORD,
+                                        "csrf_token": token}).status_code == 303
+    token = csrf_of(client.get("/account").text)
+    checked = 0
+    for router in ROUTERS:
+        for route in router.routes:
+            assert isinstance(route, APIRoute)
+            for method in route.methods:
+                if (method, route.path) in FOR_EVERY_ACCOUNT:
+                    continue
+                assert _permissions(route), f"{method} {route.path} checks no permission"
+                answer = client.request(method, _fill(route.path, seeded), data={"csrf_token": token},
+                                        headers={"X-CSRF-Token": token})
+                assert answer.status_code == 403, (method, route.path, answer.status_code)
+                checked += 1
+    assert checked >= 20
