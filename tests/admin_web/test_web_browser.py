@@ -20,7 +20,7 @@ from sync.db import Database
 from sync.models import Order
 
 from support import REPO
-from support.admin import PASSWORD, Seeded, seed
+from support.admin import PASSWORD, Seeded, hold_for_wallet, seed
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -175,6 +175,18 @@ def test_search_filters_and_keys_update_the_list_in_place(page: Page, site: Site
     page.keyboard.press("j")
     page.keyboard.press("e")
     expect(page).to_have_url(re.compile(r"/orders/\d+$"))
+
+
+def test_resubmit_everything_held_for_the_wallet_after_a_top_up(page: Page, site: Site) -> None:
+    hold_for_wallet(site.db, site.seeded.orders["surname"])
+    sign_in(page, site)
+    page.get_by_role("link", name="Wallet").click()
+    expect(page.locator("h2", has_text="Held for insufficient wallet")).to_have_text("Held for insufficient wallet: 1")
+    shoot(page, "wallet")
+    page.get_by_role("button", name=re.compile("Resubmit all 1")).click()
+    expect(page.locator("h1")).to_have_text("Resubmitted: 1 of 1")
+    page.get_by_role("link", name=f"Order {site.seeded.orders['surname']}").click()
+    expect(page.locator("#order-status")).to_have_text("Sent")
 
 
 def test_screenshots_of_the_main_pages(page: Page, site: Site) -> None:

@@ -73,3 +73,16 @@ def csrf_of(html: str) -> str:
     found = CSRF.search(html)
     assert found, "no CSRF token in the page"
     return found.group(1)
+
+
+def hold_for_wallet(db: Database, order_id: int, *, last_name: str = "Martinez") -> None:
+    """The order is otherwise fine but the supplier refused it for want of money in the wallet."""
+    from sync.models import OrderIssue
+
+    with db.session() as s:
+        o = s.get(Order, order_id)
+        assert o is not None
+        o.shipping_address = {**(o.shipping_address or {}), "last_name": last_name}
+        s.query(OrderIssue).filter(OrderIssue.order_id == order_id).delete()
+        s.add(OrderIssue(order_id=order_id, code="insufficient_wallet", source="supplier",
+                         message="the supplier wallet does not cover about 39.90 for this order"))
