@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from admin.web import api, views_auth, views_order, views_orders, views_users, views_wallet
+from admin.web import api, views_auth, views_dashboard, views_order, views_orders, views_users, views_wallet
 from admin.web.actions import Forwarder
 from admin.web.auth import BadCsrf, NotAllowed, NotSignedIn, csrf_protect, operator
 from admin.web.pages import is_htmx, render
@@ -87,7 +87,8 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
 
 
 #: the signed-in routers: pages and fragments (HTML), then the JSON API
-PAGES = (views_auth.router, views_orders.router, views_order.router, views_wallet.router, views_users.router)
+PAGES = (views_auth.router, views_orders.router, views_order.router, views_wallet.router, views_dashboard.router,
+         views_users.router)
 ROUTERS = (*PAGES, api.router)
 
 

@@ -202,7 +202,11 @@ def test_screenshots_of_the_main_pages(page: Page, site: Site) -> None:
     shoot(page, "order-sent")
     page.goto(site.url + "/users")
     shoot(page, "users")
-    assert len(list(ARTIFACTS.glob("*-phone.png"))) >= 6
+    page.goto(site.url + "/dashboard")
+    shoot(page, "dashboard")
+    page.goto(site.url + "/account")
+    shoot(page, "account")
+    assert len(list(ARTIFACTS.glob("*-phone.png"))) >= 8
 
 
 def test_keys_move_through_the_queue_and_r_resubmits_the_current_order(page: Page, site: Site) -> None:
