@@ -9,9 +9,13 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
+
 from admin.web import words
 from sync import review
 from sync.db import Database
+from sync.models import CatalogueItem
 from sync.review import ReviewError
 from sync.states import IllegalTransition, Status, transition
 
@@ -92,6 +96,39 @@ def resubmit(db: Database, order_ids: Iterable[int], actor: str, forward: Forwar
     if ready:
         forward(ready)
     return list(outcomes.values())
+
+
+def map_sku(db: Database, sku: str, supplier_sku: str) -> None:
+    """Map a channel's SKU to a supplier product the catalogue already knows (its cost goes with
+    it, for the local wallet estimate). An SKU mapped meanwhile by someone else is left alone."""
+    sku, supplier_sku = sku.strip(), supplier_sku.strip()
+    if not sku or not supplier_sku:
+        raise ActionFailed("choose a supplier product", "supplier_sku")
+    try:
+        with db.session() as session:
+            product = session.scalars(select(CatalogueItem).where(CatalogueItem.supplier_sku == supplier_sku)
+                                      .order_by(CatalogueItem.sku)).first()
+            if product is None:
+                raise ActionFailed(f"the catalogue has no supplier product {supplier_sku}", "supplier_sku")
+            existing = session.get(CatalogueItem, sku)
+            if existing is not None:
+                raise ActionFailed(f"SKU {sku} is already mapped to {existing.supplier_sku}", "supplier_sku")
+            session.add(CatalogueItem(sku=sku, supplier_sku=product.supplier_sku, title=product.title,
+                                      cost=product.cost))
+    except IntegrityError:
+        raise ActionFailed(f"SKU {sku} was mapped by someone else meanwhile", "supplier_sku") from None
+
+
+def search_products(db: Database, text: str, limit: int = 20) -> list[tuple[str, str]]:
+    """Supplier products in the catalogue whose SKU or title holds ``text``: (supplier SKU, title)."""
+    pattern = "%" + text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    with db.session() as session:
+        rows = session.execute(
+            select(CatalogueItem.supplier_sku, func.min(CatalogueItem.title))
+            .where(or_(func.lower(CatalogueItem.supplier_sku).like(pattern, escape="\\"),
+                       func.lower(CatalogueItem.title).like(pattern, escape="\\")))
+            .group_by(CatalogueItem.supplier_sku).order_by(CatalogueItem.supplier_sku).limit(limit))
+        return [(str(s), str(t or "")) for s, t in rows]
 
 
 def cancel_many(db: Database, order_ids: Iterable[int], actor: str) -> list[Outcome]:

@@ -68,8 +68,11 @@ def load(session: Session, order_id: int, *, prices: bool) -> OrderView | None:
              "shipping_edited": row.shipping_edited, "cancelled_on_channel": row.cancelled_on_channel}
     if prices:
         order |= {"total": row.total, "currency": row.currency}
+    open_fields = {i["field"]: i["code"] for i in issues if i["open"]}
     lines = [{"sku": ln.sku, "title": ln.title, "quantity": ln.quantity,
-              **({"unit_price": ln.unit_price} if prices else {})} for ln in row.lines]
+              "flagged": f"lines[{n}].sku" in open_fields,
+              "unknown": open_fields.get(f"lines[{n}].sku") == "unknown_sku",
+              **({"unit_price": ln.unit_price} if prices else {})} for n, ln in enumerate(row.lines)]
     supplier_orders = [
         {"id": s.supplier_order_id, "reference": s.internal_reference, "warehouse": s.warehouse,
          "skus": s.skus, "status": s.status, "source": s.source, "created_at": s.created_at,

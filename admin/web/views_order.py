@@ -26,6 +26,7 @@ DONE = {
     "resubmitted": "Order checked again.",
     "sent": "Marked as sent manually. Tracking will follow from the supplier.",
     "cancelled": "Order cancelled.",
+    "mapped": "SKU mapped to the supplier product. Resubmit the order to check it again and send it.",
 }
 
 
@@ -128,3 +129,25 @@ async def cancel(request: Request, order_id: int,
     except actions.ActionFailed as exc:
         return _page(request, who, order_id, status_code=409, error=str(exc))
     return _done(order_id, "cancelled")
+
+
+Cataloguer = Annotated[Operator, Depends(need(Permission.MANAGE_CATALOGUE))]
+
+
+@router.get("/catalogue/search", response_class=HTMLResponse)
+def search_products(request: Request, who: Cataloguer, supplier_sku: str = "") -> Response:
+    """The supplier products matching what is typed (SKU or title), as the options of the mapping
+    form's list."""
+    found = actions.search_products(database(request), supplier_sku[:100]) if supplier_sku.strip() else []
+    return render(request, "_products.html", {"products": found}, who=who)
+
+
+@router.post("/orders/{order_id}/map-sku", response_class=HTMLResponse)
+async def map_sku(request: Request, order_id: int, who: Cataloguer) -> Response:
+    form = await request.form()
+    sku, supplier_sku = str(form.get("sku", "")), str(form.get("supplier_sku", ""))
+    try:
+        await run_in_threadpool(actions.map_sku, database(request), sku, supplier_sku)
+    except actions.ActionFailed as exc:
+        return _page(request, who, order_id, status_code=409, error=f"SKU {sku} not mapped: {exc}")
+    return _done(order_id, "mapped")

@@ -189,6 +189,20 @@ def test_resubmit_everything_held_for_the_wallet_after_a_top_up(page: Page, site
     expect(page.locator("#order-status")).to_have_text("Sent")
 
 
+def test_map_an_unknown_sku_and_send_the_order(page: Page, site: Site) -> None:
+    sign_in(page, site)
+    page.goto(f"{site.url}/orders/{site.seeded.orders['unknown_sku']}")
+    box = page.get_by_label(re.compile("Map SKU"))
+    box.press_sequentially("sku-3")
+    expect(page.locator("#products option")).to_have_count(1)
+    expect(page.locator("#products option")).to_have_attribute("value", "SKU-3")
+    box.fill("SKU-3")
+    page.get_by_role("button", name="Map SKU").click()
+    expect(page.locator(".note")).to_contain_text("SKU mapped")
+    page.get_by_role("button", name="Resubmit order").click()
+    expect(page.locator("#order-status")).to_have_text("Sent")
+
+
 def test_screenshots_of_the_main_pages(page: Page, site: Site) -> None:
     page.goto(site.url + "/signin")
     shoot(page, "signin")

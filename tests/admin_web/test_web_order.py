@@ -235,3 +235,27 @@ def test_choose_a_shipping_method_among_the_suppliers_carriers(db: Database, see
     refused = client.post(f"/orders/{seeded.orders['sent']}/carrier", data={"csrf_token": csrf_of(page),
                                                                             "carrier": "gls"})
     assert refused.status_code == 409 and "already sent" in refused.text
+
+
+def test_map_an_unknown_sku_to_a_catalogue_product_then_resubmit(db: Database, seeded: Seeded,
+                                                                 signed_in: Client) -> None:
+    boss = signed_in("boss")
+    order_id = seeded.orders["unknown_sku"]
+    page = boss.get(f"/orders/{order_id}").text
+    assert "Map SKU <b>NOPE-9</b>" in page
+    found = boss.get("/catalogue/search", params={"supplier_sku": "sku-2"}).text
+    assert '<option value="SKU-2">' in found and "SKU-1" not in found
+    assert boss.get("/catalogue/search", params={"supplier_sku": "%"}).text.count("<option") == 0
+    token = csrf_of(page)
+    missing = boss.post(f"/orders/{order_id}/map-sku", data={"csrf_token": token, "sku": "NOPE-9",
+                                                              "supplier_sku": "NOT-THERE"})
+    assert missing.status_code == 409 and "has no supplier product NOT-THERE" in missing.text
+    mapped = boss.post(f"/orders/{order_id}/map-sku", data={"csrf_token": token, "sku": "NOPE-9",
+                                                             "supplier_sku": "SKU-2"})
+    assert mapped.status_code == 303
+    again = boss.post(f"/orders/{order_id}/map-sku", data={"csrf_token": token, "sku": "NOPE-9",
+                                                            "supplier_sku": "SKU-3"})
+    assert again.status_code == 409 and "already mapped to SKU-2" in again.text
+    assert boss.post(f"/orders/{order_id}/resubmit", data={"csrf_token": token}).status_code == 303
+    assert _status(db, order_id) == "sent"
+    assert "Map SKU" not in signed_in("clerk").get(f"/orders/{seeded.orders['postcode']}").text
