@@ -11,7 +11,16 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from admin.web import api, views_auth, views_dashboard, views_order, views_orders, views_users, views_wallet
+from admin.web import (
+    api,
+    views_auth,
+    views_channels,
+    views_dashboard,
+    views_order,
+    views_orders,
+    views_users,
+    views_wallet,
+)
 from admin.web.actions import Forwarder
 from admin.web.auth import BadCsrf, NotAllowed, NotSignedIn, csrf_protect, operator
 from admin.web.pages import is_htmx, render
@@ -31,15 +40,23 @@ def _default_forward(ids: object) -> list[str]:
     return forward_soon(ids)  # type: ignore[arg-type]
 
 
+def _default_sync_now(channel_id: int) -> None:
+    from workers import actors
+
+    actors.pull_channel.send(channel_id)
+
+
 def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
-               secret: str | None = None) -> FastAPI:
+               sync_now: Callable[[int], None] | None = None, secret: str | None = None) -> FastAPI:
     """``db``: the database (the process's by default); ``forward``: what sends orders that a
-    resubmit made ready (the workers by default); ``secret``: the session key (by default one kept
-    in the database and shared by every instance)."""
+    resubmit made ready (the workers by default); ``sync_now``: what pulls a channel now (a message
+    to the workers by default); ``secret``: the session key (by default one kept in the database
+    and shared by every instance)."""
     app = FastAPI(title="OrderHub", summary="The operators' actions on orders, for scripts", version="1",
                   docs_url=None, redoc_url=None, openapi_url=None)
     app.state.db = db or get_database()
     app.state.forward = forward or _default_forward
+    app.state.sync_now = sync_now or _default_sync_now
     codec = SessionCodec(secret or signing_secret(app.state.db))
 
     @app.middleware("http")
@@ -88,7 +105,7 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
 
 #: the signed-in routers: pages and fragments (HTML), then the JSON API
 PAGES = (views_auth.router, views_orders.router, views_order.router, views_wallet.router, views_dashboard.router,
-         views_users.router)
+         views_channels.router, views_users.router)
 ROUTERS = (*PAGES, api.router)
 
 

@@ -220,6 +220,8 @@ def test_screenshots_of_the_main_pages(page: Page, site: Site) -> None:
     shoot(page, "dashboard")
     page.goto(site.url + "/account")
     shoot(page, "account")
+    page.goto(site.url + "/channels")
+    shoot(page, "channels")
     assert len(list(ARTIFACTS.glob("*-phone.png"))) >= 8
 
 

@@ -29,6 +29,8 @@ class Seeded:
     supplier: FakeSupplier
     #: by the words the tests use: "surname", "postcode", "clean", ...
     orders: dict[str, int] = field(default_factory=dict)
+    #: channels asked to sync now
+    synced: list[int] = field(default_factory=list)
 
     def forwarder(self, db: Database) -> Callable[[Iterable[int]], list[str]]:
         """Sends orders a resubmit made ready to the fake supplier, as a worker would."""
