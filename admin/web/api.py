@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from admin.web import actions, detail, forms, listing
-from admin.web.auth import Operator, database, need
+from admin.web.auth import Operator, RowId, database, need
 from admin.web.views_orders import filters_from
 from admin.web.words import hide_amounts
 from sync.accounts import Permission
@@ -49,8 +49,8 @@ class OrderSummary(BaseModel):
 
 class OrderList(BaseModel):
     orders: list[OrderSummary]
-    #: pass as ``after`` for the next page; null on the last page
-    next_after: str | None
+    #: pass as ``after`` for the next page; absent on the last page
+    next_after: str | None = None
 
 
 class Count(BaseModel):
@@ -58,7 +58,7 @@ class Count(BaseModel):
 
 
 class Result(BaseModel):
-    order_id: int
+    order_id: RowId
     ok: bool
     message: str
 
@@ -94,7 +94,7 @@ def pending_review_count(request: Request, who: Reviewer) -> Count:
 
 
 @router.get("/orders/{order_id}", responses={404: {"model": Problem}})
-def get_order(request: Request, order_id: int, who: Reviewer) -> Any:
+def get_order(request: Request, order_id: RowId, who: Reviewer) -> Any:
     with database(request).session() as session:
         view = detail.load(session, order_id, prices=who.sees_prices)
     if view is None:
@@ -105,7 +105,7 @@ def get_order(request: Request, order_id: int, who: Reviewer) -> Any:
 
 
 @router.post("/orders/{order_id}/resubmit", response_model=Result, responses=PROBLEMS)
-async def resubmit(request: Request, order_id: int,
+async def resubmit(request: Request, order_id: RowId,
                    who: Annotated[Operator, Depends(need(Permission.RESUBMIT))]) -> Any:
     [outcome] = await run_in_threadpool(actions.resubmit, database(request), [order_id], who.actor,
                                         request.app.state.forward)
@@ -116,7 +116,7 @@ async def resubmit(request: Request, order_id: int,
 
 
 @router.post("/orders/{order_id}/mark-sent", response_model=Result, responses=PROBLEMS)
-async def mark_sent(request: Request, order_id: int, body: MarkSent,
+async def mark_sent(request: Request, order_id: RowId, body: MarkSent,
                     who: Annotated[Operator, Depends(need(Permission.MARK_SENT_MANUALLY))]) -> Any:
     try:
         await run_in_threadpool(actions.mark_sent_manually, database(request), order_id, body.reference, who.actor)
@@ -126,7 +126,7 @@ async def mark_sent(request: Request, order_id: int, body: MarkSent,
 
 
 @router.post("/orders/{order_id}/cancel", response_model=Result, responses=PROBLEMS)
-async def cancel(request: Request, order_id: int,
+async def cancel(request: Request, order_id: RowId,
                  who: Annotated[Operator, Depends(need(Permission.CANCEL))]) -> Any:
     try:
         await run_in_threadpool(actions.cancel, database(request), order_id, who.actor)
@@ -136,7 +136,7 @@ async def cancel(request: Request, order_id: int,
 
 
 @router.put("/orders/{order_id}/address", response_model=Result, responses=PROBLEMS)
-async def edit_address(request: Request, order_id: int, body: dict[str, str | None],
+async def edit_address(request: Request, order_id: RowId, body: dict[str, str | None],
                        who: Annotated[Operator, Depends(need(Permission.EDIT_ORDERS))]) -> Any:
     """Replaces the whole delivery address (a field left out is emptied), as the page's form does."""
     form, errors = forms.read(forms.AddressForm, body)

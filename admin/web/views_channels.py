@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select, update
 
-from admin.web.auth import Operator, database, need
+from admin.web.auth import Operator, RowId, database, need
 from admin.web.pages import render
 from admin.web.words import hide_amounts
 from sync.accounts import Permission
@@ -44,7 +44,7 @@ def channels(request: Request, who: Manager) -> Response:
 
 
 @router.post("/channels/{channel_id}/sync", response_class=HTMLResponse)
-def sync_now(request: Request, channel_id: int, who: Manager) -> Response:
+def sync_now(request: Request, channel_id: RowId, who: Manager) -> Response:
     with database(request).session() as session:
         row = session.get(Channel, channel_id)
         if row is None or row.role != "channel" or not row.enabled:
@@ -56,7 +56,7 @@ def sync_now(request: Request, channel_id: int, who: Manager) -> Response:
 
 
 @router.post("/channels/{channel_id}/enabled", response_class=HTMLResponse)
-async def set_enabled(request: Request, channel_id: int, who: Manager) -> Response:
+async def set_enabled(request: Request, channel_id: RowId, who: Manager) -> Response:
     enabled = (await request.form()).get("enabled") == "1"
     with database(request).session() as session:
         session.execute(update(Channel).where(Channel.id == channel_id).values(enabled=enabled))

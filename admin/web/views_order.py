@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from admin.web import actions, detail, forms
-from admin.web.auth import Operator, database, need
+from admin.web.auth import Operator, RowId, database, need
 from admin.web.pages import render
 from sync.accounts import Permission
 from sync.states import SETTLED
@@ -30,7 +30,7 @@ DONE = {
 }
 
 
-def _page(request: Request, who: Operator, order_id: int, *, status_code: int = 200, **extra: Any) -> Response:
+def _page(request: Request, who: Operator, order_id: RowId, *, status_code: int = 200, **extra: Any) -> Response:
     with database(request).session() as session:
         view = detail.load(session, order_id, prices=who.sees_prices)
     if view is None:
@@ -44,12 +44,12 @@ def _page(request: Request, who: Operator, order_id: int, *, status_code: int = 
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
-def order_page(request: Request, order_id: int, who: Reviewer) -> Response:
+def order_page(request: Request, order_id: RowId, who: Reviewer) -> Response:
     return _page(request, who, order_id)
 
 
 @router.get("/orders/{order_id}/status", response_class=HTMLResponse)
-def order_status(request: Request, order_id: int, who: Reviewer, was: str = "") -> Response:
+def order_status(request: Request, order_id: RowId, who: Reviewer, was: str = "") -> Response:
     """Polled by the page while a worker sends the order: the state, until it settles; then the
     whole page is loaded again (supplier orders, issues and history changed with it)."""
     with database(request).session() as session:
@@ -63,12 +63,12 @@ def order_status(request: Request, order_id: int, who: Reviewer, was: str = "") 
     return answer
 
 
-def _done(order_id: int, what: str) -> Response:
+def _done(order_id: RowId, what: str) -> Response:
     return RedirectResponse(f"/orders/{order_id}?done={what}", status_code=303)
 
 
 @router.post("/orders/{order_id}/address", response_class=HTMLResponse)
-async def edit_address(request: Request, order_id: int, who: Editor) -> Response:
+async def edit_address(request: Request, order_id: RowId, who: Editor) -> Response:
     data = {k: str(v) for k, v in (await request.form()).items() if k in detail.ADDRESS_FIELDS}
     form, errors = forms.read(forms.AddressForm, data)
     if form is not None:
@@ -83,7 +83,7 @@ async def edit_address(request: Request, order_id: int, who: Editor) -> Response
 
 
 @router.post("/orders/{order_id}/carrier", response_class=HTMLResponse)
-async def set_carrier(request: Request, order_id: int, who: Editor) -> Response:
+async def set_carrier(request: Request, order_id: RowId, who: Editor) -> Response:
     form, errors = forms.read(forms.CarrierForm, dict(await request.form()))
     if form is None:
         return _page(request, who, order_id, status_code=400, error="Shipping method: " + "; ".join(errors.values()))
@@ -95,7 +95,7 @@ async def set_carrier(request: Request, order_id: int, who: Editor) -> Response:
 
 
 @router.post("/orders/{order_id}/resubmit", response_class=HTMLResponse)
-async def resubmit(request: Request, order_id: int,
+async def resubmit(request: Request, order_id: RowId,
                    who: Annotated[Operator, Depends(need(Permission.RESUBMIT))]) -> Response:
     outcomes = await run_in_threadpool(actions.resubmit, database(request), [order_id], who.actor,
                                        request.app.state.forward)
@@ -105,7 +105,7 @@ async def resubmit(request: Request, order_id: int,
 
 
 @router.post("/orders/{order_id}/mark-sent", response_class=HTMLResponse)
-async def mark_sent(request: Request, order_id: int,
+async def mark_sent(request: Request, order_id: RowId,
                     who: Annotated[Operator, Depends(need(Permission.MARK_SENT_MANUALLY))]) -> Response:
     data = dict(await request.form())
     form, errors = forms.read(forms.MarkSentForm, data)
@@ -122,7 +122,7 @@ async def mark_sent(request: Request, order_id: int,
 
 
 @router.post("/orders/{order_id}/cancel", response_class=HTMLResponse)
-async def cancel(request: Request, order_id: int,
+async def cancel(request: Request, order_id: RowId,
                  who: Annotated[Operator, Depends(need(Permission.CANCEL))]) -> Response:
     try:
         await run_in_threadpool(actions.cancel, database(request), order_id, who.actor)
@@ -143,7 +143,7 @@ def search_products(request: Request, who: Cataloguer, supplier_sku: str = "") -
 
 
 @router.post("/orders/{order_id}/map-sku", response_class=HTMLResponse)
-async def map_sku(request: Request, order_id: int, who: Cataloguer) -> Response:
+async def map_sku(request: Request, order_id: RowId, who: Cataloguer) -> Response:
     form = await request.form()
     sku, supplier_sku = str(form.get("sku", "")), str(form.get("supplier_sku", ""))
     try:

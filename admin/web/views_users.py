@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from admin.web import forms
-from admin.web.auth import Operator, database, need, operator, web_session
+from admin.web.auth import Operator, RowId, database, need, operator, web_session
 from admin.web.pages import render
 from sync import accounts
 from sync.account_models import Account, ApiToken, Role
@@ -75,7 +75,7 @@ async def save_role(request: Request, who: Manager) -> Response:
 
 
 @router.post("/users/{account_id}/enabled", response_class=HTMLResponse)
-async def set_enabled(request: Request, account_id: int, who: Manager) -> Response:
+async def set_enabled(request: Request, account_id: RowId, who: Manager) -> Response:
     enabled = (await request.form()).get("enabled") == "1"
     with database(request).session() as session:
         target = session.get(Account, account_id)
@@ -87,7 +87,7 @@ async def set_enabled(request: Request, account_id: int, who: Manager) -> Respon
 
 
 @router.post("/users/{account_id}/role", response_class=HTMLResponse)
-async def set_role(request: Request, account_id: int, who: Manager) -> Response:
+async def set_role(request: Request, account_id: RowId, who: Manager) -> Response:
     role = str((await request.form()).get("role", ""))
     try:
         with database(request).session() as session:
@@ -135,7 +135,7 @@ async def new_token(request: Request, who: Anyone) -> Response:
 
 
 @router.post("/account/tokens/{token_id}/revoke", response_class=HTMLResponse)
-def revoke_token(request: Request, token_id: int, who: Anyone) -> Response:
+def revoke_token(request: Request, token_id: RowId, who: Anyone) -> Response:
     with database(request).session() as session:
         accounts.revoke_token(session, who.id, token_id)
     return RedirectResponse("/account", status_code=303)
