@@ -73,10 +73,12 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
 
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
-        if request.url.path.startswith("/api/") or request.method != "GET" or is_htmx(request):
+        if request.url.path.startswith("/api/") or is_htmx(request):
             headers = {"HX-Redirect": "/signin"} if is_htmx(request) else {}
             return JSONResponse({"detail": "sign in first"}, status_code=401, headers=headers)
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        # a form sent after the session ended: sign in again, then back to the page (not the action)
+        target = request.url.path if request.method == "GET" else "/"
+        target += f"?{request.url.query}" if request.url.query and request.method == "GET" else ""
         return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
 
     @app.exception_handler(NotAllowed)
