@@ -49,6 +49,13 @@ def _serve(args: argparse.Namespace, input_error: type[Exception]) -> int:
         raise input_error(f"--port must be a port number, got {args.port}")
     if args.workers < 1:
         raise input_error("--workers must be 1 or more")
+    from sqlalchemy import inspect
+
+    from sync.db import get_database
+
+    db = get_database()
+    if not inspect(db.engine).has_table("accounts"):
+        raise input_error("the database has no account tables yet: run `orderhub db upgrade` first")
     uvicorn.run("admin.web.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
                 proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips, log_level="warning")
     return 0

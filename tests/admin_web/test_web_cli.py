@@ -48,6 +48,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def test_orderhub_admin_on_a_database_not_upgraded_says_what_to_do(tmp_path: Path) -> None:
+    done = orderhub("admin", "--port", str(_free_port()), db_url=f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    assert done.returncode == 2 and "orderhub db upgrade" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
 def test_orderhub_admin_serves_the_sign_in_page(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'serve.sqlite3'}"
     assert orderhub("db", "upgrade", db_url=url).returncode == 0
