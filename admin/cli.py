@@ -9,6 +9,7 @@ from typing import NoReturn
 
 from admin import commands
 from admin.logs import configure
+from admin.web import cli as web_cli
 from sync.settings import get_settings
 
 
@@ -101,6 +102,7 @@ def build_parser() -> Parser:
 
     sb = sub.add_parser("sandbox", help="serve the sandbox Shopify, WooCommerce and BigBuy until interrupted")
     commands.add_sandbox_flags(sb)
+    web_cli.add_parsers(sub)
     return p
 
 
@@ -111,6 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = get_settings()
         quiet = args.command in ("demo", "inspect") and getattr(args, "json", False) or args.command == "inspect"
         configure("WARNING" if quiet else settings.log_level, json=settings.log_json)
+        if args.command in web_cli.COMMANDS:
+            return web_cli.dispatch(args, commands.InputError)
         return commands.dispatch(args)
     except UsageError as exc:
         print(str(exc).splitlines()[0], file=sys.stderr)

@@ -301,3 +301,7 @@ class CatalogueItem(Base):
     title: Mapped[str] = mapped_column(String(500), default="")
     #: the supplier's unit price before tax, for local wallet reservations
     cost: Mapped[Decimal | None] = mapped_column(Money)
+
+
+# the account tables register on the same metadata (migrations and create_all see them)
+from sync import account_models as _account_models  # noqa: E402,F401

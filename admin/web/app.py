@@ -1,0 +1,122 @@
+"""The admin application. No state in the process: sessions are signed cookies, everything else
+is in the database, so any number of instances can run behind a proxy."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from admin.web import (
+    api,
+    views_auth,
+    views_channels,
+    views_dashboard,
+    views_order,
+    views_orders,
+    views_users,
+    views_wallet,
+)
+from admin.web.actions import Forwarder
+from admin.web.auth import BadCsrf, NotAllowed, NotSignedIn, csrf_protect, operator
+from admin.web.pages import is_htmx, render
+from admin.web.session import SessionCodec
+from sync.accounts import signing_secret
+from sync.db import Database, get_database
+
+STATIC = Path(__file__).parent / "static"
+#: htmx needs no inline script or eval; styles may be set inline by htmx's indicators
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+       "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+
+
+def _default_forward(ids: object) -> list[str]:
+    from workers.dispatch import forward_soon
+
+    return forward_soon(ids)  # type: ignore[arg-type]
+
+
+def _default_sync_now(channel_id: int) -> None:
+    from workers import actors
+
+    actors.pull_channel.send(channel_id)
+
+
+def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
+               sync_now: Callable[[int], None] | None = None, secret: str | None = None) -> FastAPI:
+    """``db``: the database (the process's by default); ``forward``: what sends orders that a
+    resubmit made ready (the workers by default); ``sync_now``: what pulls a channel now (a message
+    to the workers by default); ``secret``: the session key (by default one kept in the database
+    and shared by every instance)."""
+    app = FastAPI(title="OrderHub", summary="The operators' actions on orders, for scripts", version="1",
+                  docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.db = db or get_database()
+    app.state.forward = forward or _default_forward
+    app.state.sync_now = sync_now or _default_sync_now
+    codec = SessionCodec(secret or signing_secret(app.state.db))
+
+    @app.middleware("http")
+    async def sessions(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        request.state.web_session = codec.load(request)
+        response = await call_next(request)
+        codec.store(request, response, request.state.web_session)
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.url.path != "/signin" and response.headers.get("content-type", "").startswith("text/html"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(NotSignedIn)
+    async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
+        if request.url.path.startswith("/api/") or is_htmx(request):
+            headers = {"HX-Redirect": "/signin"} if is_htmx(request) else {}
+            return JSONResponse({"detail": "sign in first"}, status_code=401, headers=headers)
+        # a form sent after the session ended: sign in again, then back to the page (not the action)
+        target = request.url.path if request.method == "GET" else "/"
+        target += f"?{request.url.query}" if request.url.query and request.method == "GET" else ""
+        return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
+
+    @app.exception_handler(NotAllowed)
+    async def not_allowed(request: Request, exc: NotAllowed) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": f"this account may not {exc.permission.value}"}, status_code=403)
+        return render(request, "error.html", {"title": "Not allowed",
+                                              "message": f"Your role does not include “{exc.permission.value}”. "
+                                                         "Ask the main account."}, status_code=403)
+
+    @app.exception_handler(BadCsrf)
+    async def bad_csrf(request: Request, exc: BadCsrf) -> Response:
+        return render(request, "error.html", {"title": "Form expired",
+                                              "message": "This form has expired. Go back, reload the page "
+                                                         "and try again."}, status_code=403)
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.include_router(views_auth.public, dependencies=[Depends(csrf_protect)], include_in_schema=False)
+    signed_in = [Depends(operator), Depends(csrf_protect)]
+    for router in PAGES:
+        app.include_router(router, dependencies=signed_in, include_in_schema=False)
+    app.include_router(api.router, dependencies=signed_in)
+    app.include_router(_schema_router(app), dependencies=signed_in, include_in_schema=False)
+    return app
+
+
+#: the signed-in routers: pages and fragments (HTML), then the JSON API
+PAGES = (views_auth.router, views_orders.router, views_order.router, views_wallet.router, views_dashboard.router,
+         views_channels.router, views_users.router)
+ROUTERS = (*PAGES, api.router)
+
+
+def _schema_router(app: FastAPI) -> APIRouter:
+    """The OpenAPI document of ``/api``, for signed-in accounts and tokens."""
+    router = APIRouter()
+
+    @router.get("/api/openapi.json")
+    def schema() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    return router

@@ -1,0 +1,55 @@
+"""The supplier wallet: the balance as last read, what the orders held for it add up to, and
+"resubmit every order held for insufficient wallet" (oldest first; the supplier's shared rate
+limit paces the sends)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
+
+from admin.web import actions, listing
+from admin.web.auth import Operator, database, need
+from admin.web.pages import render
+from admin.web.words import hide_amounts
+from sync.accounts import Permission
+from sync.models import Channel, Order, OrderIssue
+from sync.states import Status
+
+router = APIRouter()
+Reviewer = Annotated[Operator, Depends(need(Permission.REVIEW_ORDERS))]
+HELD = listing.Filters(status=Status.PENDING_REVIEW.value, reason="insufficient_wallet")
+
+
+@router.get("/wallet", response_class=HTMLResponse)
+def wallet(request: Request, who: Reviewer) -> Response:
+    with database(request).session() as session:
+        suppliers = [{"name": c.name, "balance": c.wallet_balance if who.sees_prices else None,
+                      "read_at": c.wallet_read_at}
+                     for c in session.scalars(select(Channel).where(Channel.role == "supplier").order_by(Channel.id))]
+        held = select(OrderIssue.order_id).where(OrderIssue.code == "insufficient_wallet",
+                                                 OrderIssue.closed_at.is_(None))
+        totals = session.execute(select(Order.currency, func.count(), func.sum(Order.total))
+                                 .where(Order.status == Status.PENDING_REVIEW, Order.id.in_(held))
+                                 .group_by(Order.currency)).all()
+        page = listing.list_orders(session, HELD, prices=who.sees_prices)
+    count = sum(int(n) for _, n, _ in totals)
+    sums = [(currency, Decimal(total or 0)) for currency, _, total in totals] if who.sees_prices else []
+    return render(request, "wallet.html", {"suppliers": suppliers, "count": count, "sums": sums, "page": page,
+                                           "f": HELD}, who=who)
+
+
+@router.post("/wallet/resubmit-held", response_class=HTMLResponse)
+async def resubmit_held(request: Request,
+                        who: Annotated[Operator, Depends(need(Permission.RESUBMIT))]) -> Response:
+    db = database(request)
+    with db.session() as session:
+        ids = listing.matching_ids(session, HELD)
+    outcomes = await run_in_threadpool(actions.resubmit, db, ids, who.actor, request.app.state.forward)
+    if not who.sees_prices:
+        outcomes = [actions.Outcome(o.order_id, o.ok, hide_amounts(o.message)) for o in outcomes]
+    return render(request, "bulk_done.html", {"action": "resubmit", "outcomes": outcomes}, who=who)
