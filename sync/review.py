@@ -192,6 +192,8 @@ def cancel(session: Session, order_id: int, *, actor: str, reason: str = "") -> 
     """The seller will not fulfil this order. Not for orders that are (even partly) at the supplier:
     those are cancelled there first, then acknowledged here."""
     order = _order(session, order_id)
+    if order.status == Status.CANCELLED:
+        raise ReviewError(f"order {order_id} is cancelled already")
     if order.status not in CANCELLABLE:
         raise ReviewError(f"order {order_id} is {order.status}: only orders not at the supplier are cancelled here")
     at_supplier = session.scalar(select(SupplierOrderRow.id).where(SupplierOrderRow.order_id == order_id).limit(1))

@@ -17,7 +17,7 @@ from sync import review
 from sync.db import Database
 from sync.models import CatalogueItem
 from sync.review import ReviewError
-from sync.states import IllegalTransition, Status, transition
+from sync.states import IllegalTransition, Status
 
 #: sends orders that became ready on to the supplier (``workers.dispatch.forward_soon`` by default)
 Forwarder = Callable[[Iterable[int]], list[str]]
@@ -58,18 +58,8 @@ def mark_sent_manually(db: Database, order_id: int, reference: str, actor: str) 
     _run(db, lambda s: review.mark_sent_manually(s, order_id, reference, actor=actor))
 
 
-def _cancel(session: Any, order_id: int, *, actor: str) -> None:
-    engine_cancel = getattr(review, "cancel", None)
-    if engine_cancel is not None:
-        engine_cancel(session, order_id, actor=actor)
-        return
-    if not transition(session, order_id, Status.PENDING_REVIEW, Status.CANCELLED, actor=actor,
-                      reason="cancelled by an operator"):
-        raise ReviewError(f"order {order_id} is no longer pending review: it was not cancelled")
-
-
 def cancel(db: Database, order_id: int, actor: str) -> None:
-    _run(db, lambda s: _cancel(s, order_id, actor=actor))
+    _run(db, lambda s: review.cancel(s, order_id, actor=actor, reason="cancelled by an operator"))
 
 
 def _resubmit_one(session: Any, *, order_id: int, actor: str) -> review.Resubmitted:
