@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from sandbox import catalogue
+from sandbox.bigbuy_catalogue import CatalogueLists
 from sandbox.server import App, Faults, Request, Response, json_response, text_response
 
 ADDRESS_MAX = 70
@@ -159,6 +160,8 @@ class BigBuySandbox(App):
         ]
         for method, pattern, handler in routes:
             self.add(method, pattern, handler)
+        self.catalogue = CatalogueLists(self)  # catalog/* lists, limited per hour as BigBuy's are
+        self.catalogue.register(self)
 
     # Controls ---------------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ class Call(StrEnum):
     TRACKING_ORDER = "tracking_order"
     CARRIERS = "carriers"
     PURSE = "purse"
+    CATALOGUE = "catalogue"  # GET catalog/* lists (paged, limited per hour)
 
     @property
     def writes(self) -> bool:

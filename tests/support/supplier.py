@@ -33,6 +33,8 @@ class FakeSupplier(SupplierConnector):
         self.refuse: list[SupplierRefusal] = []
         self.drop_after_store = 0  # store, then raise OutcomeUnknown this many times
         self.throttle_lookups = 0  # answer this many look-ups with a 429
+        #: look-ups of these references raise the given error (a 4xx, a parse error...)
+        self.lookup_errors: dict[str, Exception] = {}
         self.next_id = 5000
 
     def make_client(self, transport: httpx.BaseTransport | None) -> httpx.Client:
@@ -64,6 +66,8 @@ class FakeSupplier(SupplierConnector):
             if self.throttle_lookups:
                 self.throttle_lookups -= 1
                 raise RateLimited("429 on the look-up", retry_after=1)
+            if internal_reference in self.lookup_errors:
+                raise self.lookup_errors[internal_reference]
             made = self.orders.get(internal_reference)
         return SupplierSubmission(internal_reference=internal_reference, orders=made[:1]) if made else None
 
