@@ -13,6 +13,13 @@ from sync.db import Database
 from sync.models import CatalogueItem, Channel, SupplierProduct
 
 
+@pytest.fixture(autouse=True)
+def _logs_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    # main() points structlog at sys.stderr, which is capsys's stream here and is closed after the
+    # test: later tests' worker threads would log into a closed file
+    monkeypatch.setattr("admin.cli.configure", lambda *args, **kwargs: None)
+
+
 def _count(db: Database) -> int:
     with db.session() as s:
         return int(s.scalar(select(func.count()).select_from(CatalogueItem)) or 0)
