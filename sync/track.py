@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from connectors.base import ChannelConnector, SupplierConnector
-from connectors.errors import AuthenticationFailed, ConnectorError, RetryLater
+from connectors.errors import AuthenticationFailed, ConnectorError, FailLoudly, RetryLater
 from connectors.records import OrderLine as LineRecord
 from connectors.records import Shipment as ShipmentRecord
 from connectors.records import Tracking
@@ -26,6 +26,11 @@ from sync.upsert import insert_ignore
 MAX_LOOKUPS = 3
 #: the issue an operator sees on an order whose manual reference cannot be resolved
 UNKNOWN_REFERENCE = "unknown_reference"
+#: the issue an operator sees when the channel refuses a tracking number for good
+TRACKING_NOT_PUSHED = "tracking_not_pushed"
+#: how long after its first tracking number a supplier order is still asked for more, and how often
+FOLLOW_UP = timedelta(days=14)
+REPOLL = timedelta(hours=6)
 
 
 @dataclass
@@ -50,6 +55,21 @@ def untracked(session: Session, supplier_id: int, limit: int) -> list[SupplierOr
     ))
 
 
+def followed(session: Session, supplier_id: int, limit: int) -> list[SupplierOrderRow]:
+    """Supplier orders tracked recently, asked again now and then: a second parcel or a corrected
+    number comes after the first one."""
+    now = utcnow()
+    return list(session.scalars(
+        select(SupplierOrderRow)
+        .join(Order, Order.id == SupplierOrderRow.order_id)
+        .where(SupplierOrderRow.supplier_id == supplier_id, SupplierOrderRow.supplier_order_id.is_not(None),
+               SupplierOrderRow.tracked_at >= now - FOLLOW_UP, SupplierOrderRow.polled_at < now - REPOLL,
+               Order.status.in_([Status.SENT.value, Status.SHIPPED.value]))
+        .order_by(SupplierOrderRow.polled_at, SupplierOrderRow.id)
+        .limit(limit)
+    )) if limit > 0 else []
+
+
 def sweep(db: Database, supplier_for: Callable[[Channel], SupplierConnector], *,
           max_orders: int = 100_000) -> SweepResult:
     """One pass over every untracked supplier order, ``tracking_batch_size`` orders per call."""
@@ -61,6 +81,7 @@ def sweep(db: Database, supplier_for: Callable[[Channel], SupplierConnector], *,
         supplier_id = supplier_row_.id
         supplier = supplier_for(supplier_row_)
         rows = untracked(session, supplier_id, max_orders)
+        rows += followed(session, supplier_id, max_orders - len(rows))
         pending = [(r.id, r.supplier_order_id, r.internal_reference) for r in rows]
     _resolve_manual(db, supplier, pending, result)
     known = [(rid, sid) for rid, sid, _ in pending if sid]
@@ -155,7 +176,7 @@ def _store(session: Session, supplier_id: int, row_ids: list[int], trackings: li
             "supplier_order_row_id": row.id, "order_id": row.order_id, "tracking_number": t.number,
             "carrier": t.carrier, "url": t.url, "status": t.status, "shipped_at": t.at, "created_at": now,
         })
-        row.tracked_at = now
+        row.tracked_at = row.tracked_at or now
         row.status = t.status or "shipped"
         touched_orders.add(row.order_id)
         result.tracked += 1
@@ -217,6 +238,9 @@ def push(db: Database, shipment_id: int, channel_for: Callable[[Channel], Channe
         with db.session() as session:
             session.execute(update(Shipment).where(Shipment.id == shipment_id)
                             .values(push_claimed_at=None, push_error=str(exc)[:2000]))
+            if isinstance(exc, FailLoudly):  # retrying will not help: an operator must act
+                open_once(session, order.id, TRACKING_NOT_PUSHED, "shipments",
+                          f"Tracking {record.tracking.number} could not be given to {channel.name}: {exc}"[:2000])
         raise
     with db.session() as session:
         session.execute(update(Shipment).where(Shipment.id == shipment_id).values(pushed_at=utcnow(), push_error=None))

@@ -35,6 +35,8 @@ class FakeSupplier(SupplierConnector):
         self.throttle_lookups = 0  # answer this many look-ups with a 429
         #: look-ups of these references raise the given error (a 4xx, a parse error...)
         self.lookup_errors: dict[str, Exception] = {}
+        #: more tracking numbers a supplier order shows after its first (a second parcel, a correction)
+        self.later_tracking: dict[str, list[str]] = {}
         self.next_id = 5000
 
     def make_client(self, transport: httpx.BaseTransport | None) -> httpx.Client:
@@ -72,7 +74,8 @@ class FakeSupplier(SupplierConnector):
         return SupplierSubmission(internal_reference=internal_reference, orders=made[:1]) if made else None
 
     def tracking(self, supplier_order_ids: list[str]) -> list[Tracking]:
-        return [Tracking(supplier_order_id=i, number=f"TRK{i}", carrier="gls") for i in supplier_order_ids]
+        return [Tracking(supplier_order_id=i, number=number, carrier="gls") for i in supplier_order_ids
+                for number in [f"TRK{i}", *self.later_tracking.get(i, [])]]
 
     def wallet_balance(self) -> Decimal:
         return self.balance
