@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from dramatiq.brokers.stub import StubBroker
 
+from sync import catalogue
 from sync.db import Database
 from sync.settings import Settings
 from workers import actors, scheduler
@@ -34,5 +36,14 @@ def test_the_stock_job_runs_on_its_own_interval_and_asks_a_worker(db: Database, 
     assert b"refresh_stock" in message
 
 
-def test_the_stock_refresh_without_a_supplier_does_nothing(db: Database) -> None:
-    actors.refresh_stock.fn()  # no supplier account yet: nothing to read, nothing raised
+def test_the_stock_refresh_without_a_supplier_ends_quietly(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    asked: list[str] = []
+    real = catalogue.refresh_stock
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        asked.append("refresh")
+        return real(*args, **kwargs)  # raises NoSupplier: no supplier account yet
+
+    monkeypatch.setattr(catalogue, "refresh_stock", spy)
+    assert actors.refresh_stock.fn() is None  # not an error to retry three times
+    assert asked == ["refresh"]
