@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from admin import commands
+from admin import catalogue, commands
 from admin.logs import configure
 from admin.web import cli as web_cli
 from sync.settings import get_settings
@@ -99,6 +99,8 @@ def build_parser() -> Parser:
     insp = sub.add_parser("inspect", help="read a channel's body from a file and show the order and its issues")
     insp.add_argument("channel")
     insp.add_argument("file")
+
+    catalogue.add_parser(sub, Parser)
 
     sb = sub.add_parser("sandbox", help="serve the sandbox Shopify, WooCommerce and BigBuy until interrupted")
     commands.add_sandbox_flags(sb)

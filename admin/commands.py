@@ -22,7 +22,7 @@ def dispatch(args: argparse.Namespace) -> int:
     handler = {
         "demo": cmd_demo, "db": cmd_db, "worker": cmd_worker, "scheduler": cmd_scheduler,
         "channels": cmd_channels, "orders": cmd_orders, "inspect": cmd_inspect, "sandbox": cmd_sandbox,
-        "health": cmd_health,
+        "health": cmd_health, "catalogue": cmd_catalogue,
     }[args.command]
     return handler(args)
 
@@ -161,6 +161,12 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
     stop = _wait_for_signal()
     scheduler.run(get_database(), get_settings(), should_stop=stop.is_set)
     return 0
+
+
+def cmd_catalogue(args: argparse.Namespace) -> int:
+    from admin.catalogue import cmd_catalogue as run
+
+    return run(args, InputError)
 
 
 def cmd_channels(args: argparse.Namespace) -> int:

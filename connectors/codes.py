@@ -17,10 +17,14 @@ NO_CARRIER = "no_carrier"
 PAYMENT_UNCONFIRMED = "payment_unconfirmed"
 CHANGED_AFTER_FORWARDING = "changed_after_forwarding"
 SUPPLIER_REJECTED = "supplier_rejected"
+#: a manual supplier reference the supplier does not know (after a few look-ups)
+UNKNOWN_REFERENCE = "unknown_reference"
+#: the channel refused a tracking number for good (e.g. lines held by a fulfilment service)
+TRACKING_NOT_PUSHED = "tracking_not_pushed"
 
 ALL = (
     MISSING_SURNAME, MISSING_FIRST_NAME, MISSING_ADDRESS, ADDRESS_TOO_LONG, INVALID_POSTCODE,
     MISSING_PHONE, MISSING_SKU, UNKNOWN_SKU, MASKED_DATA, OUT_OF_STOCK, DISCONTINUED,
     INSUFFICIENT_WALLET, ORDER_BELOW_MINIMUM, NO_CARRIER, PAYMENT_UNCONFIRMED,
-    CHANGED_AFTER_FORWARDING, SUPPLIER_REJECTED,
+    CHANGED_AFTER_FORWARDING, SUPPLIER_REJECTED, UNKNOWN_REFERENCE, TRACKING_NOT_PUSHED,
 )

@@ -23,6 +23,7 @@ from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from sandbox import bigbuy_shipping, catalogue
+from sandbox.bigbuy_catalogue import CatalogueLists
 from sandbox.server import App, Faults, Request, Response, json_response, text_response
 
 ADDRESS_MAX = 70
@@ -163,6 +164,8 @@ class BigBuySandbox(App):
         ]
         for method, pattern, handler in routes:
             self.add(method, pattern, handler)
+        self.catalogue = CatalogueLists(self)  # catalog/* lists, limited per hour as BigBuy's are
+        self.catalogue.register(self)
 
     # Controls ---------------------------------------------------------------------------------
 

@@ -1,10 +1,14 @@
 """The sandbox supplier's catalogue, shared by the channel sandboxes (which sell these SKUs) and
-the BigBuy sandbox (which stocks and prices them). Deterministic: the same every run."""
+the BigBuy sandbox (which stocks and prices them). Read from ``fixtures/sandbox/catalogue.json``:
+the same every run."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
+
+from sandbox import fixtures
 
 
 @dataclass(frozen=True)
@@ -16,33 +20,32 @@ class Product:
     retail: Decimal  # the channel's price to the buyer
     stock: int = 1_000_000
     active: bool = True
+    #: BigBuy's id: a product's id, or a variation's id when ``parent`` is set
+    id: int = 0
+    #: the product id a variation belongs to; None for a product
+    parent: int | None = None
 
 
-SHIPPING_PER_WAREHOUSE = Decimal("4.50")
-TAX_RATE = Decimal("0.21")
-
-_NAMES = ["Desk lamp", "Garden hose", "Yoga mat", "Kettle", "Backpack", "Phone case", "Mug set",
-          "Headphones", "Blender", "Sun hat", "Toaster", "Board game"]
-
-
-def _products() -> list[Product]:
-    products: list[Product] = []
-    # Prices are chosen so that a "standard" order costs the same whatever its shape (see
-    # seeding.STANDARD_COST): one 25.50 product, or two 10.50 products from two warehouses.
-    for i, name in enumerate(_NAMES):
-        products.append(Product(f"S{1000 + i:07d}", name, 1 if i % 2 == 0 else 3,
-                                Decimal("25.50"), Decimal("39.90")))
-    for i in range(6):
-        products.append(Product(f"S{2000 + i:07d}", f"Accessory {i + 1}", 1 if i < 3 else 3,
-                                Decimal("10.50"), Decimal("17.90")))
-    products.append(Product("S0009001", "Vintage radio", 1, Decimal("25.50"), Decimal("39.90"), stock=0))
-    products.append(Product("S0009002", "Old model watch", 3, Decimal("25.50"), Decimal("39.90"), active=False))
-    return products
+def _products(data: dict[str, Any]) -> list[Product]:
+    out: list[Product] = []
+    for item in data["products"]:
+        product = Product(item["sku"], item["title"], int(item["warehouse"]), Decimal(item["price"]),
+                          Decimal(item["retail"]), int(item["stock"]), bool(item["active"]), int(item["id"]))
+        out.append(product)
+        for v in item.get("variations", []):
+            out.append(Product(v["sku"], v["title"], product.warehouse, Decimal(v["price"]), Decimal(v["retail"]),
+                               int(v["stock"]), product.active, int(v["id"]), parent=product.id))
+    return out
 
 
-PRODUCTS: tuple[Product, ...] = tuple(_products())
+_DATA = fixtures.load("catalogue.json")
+SHIPPING_PER_WAREHOUSE = Decimal(_DATA["shipping_per_warehouse"])
+TAX_RATE = Decimal(_DATA["tax_rate"])
+
+PRODUCTS: tuple[Product, ...] = tuple(_products(_DATA))
 BY_SKU: dict[str, Product] = {p.sku: p for p in PRODUCTS}
-STANDARD = tuple(p for p in PRODUCTS if p.price == Decimal("25.50") and p.stock and p.active)
+#: products the standard seed orders draw from: in stock, active, not sold in variations
+STANDARD = tuple(p for p in PRODUCTS if p.price == Decimal("25.50") and p.stock and p.active and p.parent is None)
 ACCESSORIES_W1 = tuple(p for p in PRODUCTS if p.price == Decimal("10.50") and p.warehouse == 1)
 ACCESSORIES_W3 = tuple(p for p in PRODUCTS if p.price == Decimal("10.50") and p.warehouse == 3)
 OUT_OF_STOCK = BY_SKU["S0009001"]

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from sandbox import catalogue
+from sandbox import catalogue, fixtures
 
 Flaw = Literal["no_surname", "bad_postcode", "unknown_sku", "out_of_stock", "long_address", "no_phone"]
 ChangeKind = Literal["pay", "cancel", "edit_address", "edit_lines"]
@@ -72,22 +72,13 @@ class OrderSpec:
         return replace(self, updated_at=at)
 
 
-_FIRST = ["Lucia", "Hugo", "Martina", "Pablo", "Sofia", "Mateo", "Emma", "Noah", "Alba", "Leo",
-          "Chloe", "Jonas", "Ines", "Tiago", "Marta", "Luca"]
-_LAST = ["Garcia", "Martin", "Lopez", "Dubois", "Schmidt", "Rossi", "de Vries", "Peeters",
-         "Silva", "Smith", "Moreau", "Bauer", "Romano", "Jansen"]
-_PLACES = [  # (country, city, region, good postcode, phone prefix)
-    ("ES", "Valencia", "V", "46005", "+34 6"),
-    ("ES", "Madrid", "M", "28013", "+34 6"),
-    ("PT", "Lisboa", "11", "1100-148", "+351 91"),
-    ("FR", "Lyon", "ARA", "69002", "+33 6"),
-    ("DE", "Berlin", "BE", "10115", "+49 151"),
-    ("IT", "Roma", "RM", "00184", "+39 3"),
-    ("NL", "Utrecht", "UT", "3511 LX", "+31 6"),
-    ("BE", "Gent", "VOV", "9000", "+32 47"),
+_PEOPLE = fixtures.load("people.json")
+_FIRST: list[str] = _PEOPLE["first_names"]
+_LAST: list[str] = _PEOPLE["last_names"]
+_PLACES: list[tuple[str, str, str, str, str]] = [  # (country, city, region, good postcode, phone prefix)
+    (p["country"], p["city"], p["region"], p["postcode"], p["phone_prefix"]) for p in _PEOPLE["places"]
 ]
-_STREETS = ["Calle Mayor", "Rua Augusta", "Rue de la Paix", "Hauptstrasse", "Via Roma",
-            "Kerkstraat", "Avenida del Puerto"]
+_STREETS: list[str] = _PEOPLE["streets"]
 
 
 @dataclass(frozen=True)

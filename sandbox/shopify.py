@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from sandbox import catalogue, seeding
+from sandbox import catalogue, seeding, shopify_tracking
 from sandbox.server import App, Faults, Request, Response, json_response, text_response
 
 SHOP_TZ = timezone(timedelta(hours=1))  # the shop's time zone: Shopify renders times in it
@@ -133,6 +133,7 @@ class ShopifySandbox(App):
         self.add("GET", _VERSION + r"/orders/(?P<id>[0-9]+)/fulfillment_orders\.json",
                  self._admin(self._get_fulfillment_orders))
         self.add("POST", _VERSION + r"/fulfillments\.json", self._admin(self._create_fulfillment))
+        shopify_tracking.register(self, _VERSION, self._admin, lambda: _iso(self.now()))
         self.add("POST", r"/_sandbox/advance", self._control_advance)
         self.add("GET", r"/_sandbox/state", self._control_state)
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connectors.records import ChannelOrder
+from sync import catalogue
 from sync.models import CatalogueItem
 from sync.states import Status
 from validation import Context, Issue, validate
@@ -59,4 +60,5 @@ def catalogue_context(session: Session, orders: Iterable[ChannelOrder]) -> Conte
     for i in range(0, len(ordered), 500):
         chunk = ordered[i : i + 500]
         known.update(session.scalars(select(CatalogueItem.sku).where(CatalogueItem.sku.in_(chunk))))
-    return Context(known_skus=frozenset(known))
+    stock, discontinued = catalogue.availability(session, known)
+    return Context(known_skus=frozenset(known), stock=stock, discontinued=discontinued)

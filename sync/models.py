@@ -226,6 +226,8 @@ class SupplierOrderRow(Base):
     tracked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     #: the last time tracking was asked for (to spread polls fairly)
     polled_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    #: look-ups of a manual reference that found nothing (or failed); after a few, an operator is told
+    lookup_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SupplierRequest(Base):
@@ -301,6 +303,28 @@ class CatalogueItem(Base):
     title: Mapped[str] = mapped_column(String(500), default="")
     #: the supplier's unit price before tax, for local wallet reservations
     cost: Mapped[Decimal | None] = mapped_column(Money)
+    #: "supplier" (the same SKU at the supplier, kept by the catalogue sync) or "manual" (an
+    #: operator's map or import: a sync never overwrites it)
+    source: Mapped[str] = mapped_column(String(20), default="supplier", server_default="supplier")
+
+
+class SupplierProduct(Base):
+    """A reference the supplier sells, with its stock, as its catalogue lists last showed it."""
+
+    __tablename__ = "supplier_products"
+    __table_args__ = (UniqueConstraint("supplier_id", "sku"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    sku: Mapped[str] = mapped_column(String(100), index=True)
+    product_id: Mapped[str] = mapped_column(String(50))
+    variation_id: Mapped[str | None] = mapped_column(String(50))
+    #: False once the supplier deactivates it or it leaves the catalogue (``discontinued``)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    stock: Mapped[int] = mapped_column(Integer, default=0)
+    cost: Mapped[Decimal | None] = mapped_column(Money)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    stock_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 # the account tables register on the same metadata (migrations and create_all see them)

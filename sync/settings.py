@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     stuck_after_seconds: int = 120
     reconcile_every_seconds: int = 60
     track_every_seconds: int = 600
+    #: how often the supplier's stock lists are read again (BigBuy allows about 10 calls an hour per list)
+    stock_every_seconds: int = 3600
     #: how long a cached wallet balance is trusted before it is read again
     wallet_ttl_seconds: int = 300
     #: what this installation's supplier references start with, so that two installations (or a

@@ -10,15 +10,28 @@ from datetime import timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
+from connectors import codes
 from connectors.base import ChannelConnector, SupplierConnector
+from connectors.errors import AuthenticationFailed, ConnectorError, FailLoudly, RetryLater
 from connectors.records import OrderLine as LineRecord
 from connectors.records import Shipment as ShipmentRecord
 from connectors.records import Tracking
 from sync import metrics
 from sync.db import Database
+from sync.issues import open_once
 from sync.models import Channel, Order, Shipment, SupplierOrderRow, utcnow
 from sync.states import Status, note, transition_many
 from sync.upsert import insert_ignore
+
+#: failed look-ups of a manual reference before an operator is told and the look-ups stop
+MAX_LOOKUPS = 3
+#: the issue an operator sees on an order whose manual reference cannot be resolved
+UNKNOWN_REFERENCE = codes.UNKNOWN_REFERENCE
+#: the issue an operator sees when the channel refuses a tracking number for good
+TRACKING_NOT_PUSHED = codes.TRACKING_NOT_PUSHED
+#: how long after its first tracking number a supplier order is still asked for more, and how often
+FOLLOW_UP = timedelta(days=14)
+REPOLL = timedelta(hours=6)
 
 
 @dataclass
@@ -37,10 +50,26 @@ def untracked(session: Session, supplier_id: int, limit: int) -> list[SupplierOr
         .join(Order, Order.id == SupplierOrderRow.order_id)
         .where(SupplierOrderRow.supplier_id == supplier_id, SupplierOrderRow.tracked_at.is_(None),
                # pending_review: a partial create, whose created part ships all the same
-               Order.status.in_([Status.SENT.value, Status.SHIPPED.value, Status.PENDING_REVIEW.value]))
+               Order.status.in_([Status.SENT.value, Status.SHIPPED.value, Status.PENDING_REVIEW.value]),
+               or_(SupplierOrderRow.supplier_order_id.is_not(None), SupplierOrderRow.lookup_failures < MAX_LOOKUPS))
         .order_by(SupplierOrderRow.polled_at.is_not(None), SupplierOrderRow.polled_at, SupplierOrderRow.id)
         .limit(limit)
     ))
+
+
+def followed(session: Session, supplier_id: int, limit: int) -> list[SupplierOrderRow]:
+    """Supplier orders tracked recently, asked again now and then: a second parcel or a corrected
+    number comes after the first one."""
+    now = utcnow()
+    return list(session.scalars(
+        select(SupplierOrderRow)
+        .join(Order, Order.id == SupplierOrderRow.order_id)
+        .where(SupplierOrderRow.supplier_id == supplier_id, SupplierOrderRow.supplier_order_id.is_not(None),
+               SupplierOrderRow.tracked_at >= now - FOLLOW_UP, SupplierOrderRow.polled_at < now - REPOLL,
+               Order.status.in_([Status.SENT.value, Status.SHIPPED.value]))
+        .order_by(SupplierOrderRow.polled_at, SupplierOrderRow.id)
+        .limit(limit)
+    )) if limit > 0 else []
 
 
 def sweep(db: Database, supplier_for: Callable[[Channel], SupplierConnector], *,
@@ -54,6 +83,7 @@ def sweep(db: Database, supplier_for: Callable[[Channel], SupplierConnector], *,
         supplier_id = supplier_row_.id
         supplier = supplier_for(supplier_row_)
         rows = untracked(session, supplier_id, max_orders)
+        rows += followed(session, supplier_id, max_orders - len(rows))
         pending = [(r.id, r.supplier_order_id, r.internal_reference) for r in rows]
     _resolve_manual(db, supplier, pending, result)
     known = [(rid, sid) for rid, sid, _ in pending if sid]
@@ -73,18 +103,63 @@ def sweep(db: Database, supplier_for: Callable[[Channel], SupplierConnector], *,
 
 def _resolve_manual(db: Database, supplier: SupplierConnector, pending: list[tuple[int, str | None, str]],
                     result: SweepResult) -> None:
-    """Orders marked sent by hand carry only a reference: ask the supplier for their id once."""
+    """Orders marked sent by hand carry only a reference: ask the supplier for their id.
+
+    One order's problem never stops the sweep: a reference the supplier does not know (or answers
+    with a refusal) counts a failed look-up, and after ``MAX_LOOKUPS`` of them the order gets an
+    issue for an operator and is not looked up again; a reference that names a supplier order
+    another order already holds is reported at once. A transient failure ends the look-ups of
+    this sweep only: tracking of known orders goes on.
+    """
     for n, (rid, sid, ref) in enumerate(pending):
         if sid:
             continue
-        found = supplier.find_by_reference(ref)
+        try:
+            found = supplier.find_by_reference(ref)
+        except AuthenticationFailed:
+            raise  # the account's problem, not this order's
+        except RetryLater:
+            return  # the supplier is busy or away: the rest are looked up next sweep
+        except ConnectorError as exc:
+            result.calls += 1
+            _lookup_failed(db, rid, ref, f"the supplier refused the look-up: {exc}")
+            continue
         result.calls += 1
-        if found and found.orders:
-            with db.session() as session:
-                session.execute(update(SupplierOrderRow).where(SupplierOrderRow.id == rid)
-                                .values(supplier_order_id=found.orders[0].supplier_order_id,
-                                        warehouse=found.orders[0].warehouse))
+        if not (found and found.orders):
+            _lookup_failed(db, rid, ref, "the supplier knows no order with this reference")
+            continue
+        if _record_found(db, rid, ref, found.orders[0].supplier_order_id, found.orders[0].warehouse):
             pending[n] = (rid, found.orders[0].supplier_order_id, ref)
+
+
+def _record_found(db: Database, rid: int, ref: str, supplier_order_id: str, warehouse: str | None) -> bool:
+    with db.session() as session:
+        row = session.get(SupplierOrderRow, rid)
+        assert row is not None
+        holder = session.scalar(select(SupplierOrderRow.order_id).where(
+            SupplierOrderRow.supplier_id == row.supplier_id, SupplierOrderRow.supplier_order_id == supplier_order_id,
+            SupplierOrderRow.id != rid))
+        if holder is None:
+            row.supplier_order_id, row.warehouse = supplier_order_id, warehouse
+            return True
+        row.lookup_failures = MAX_LOOKUPS  # no further look-ups: an operator decides
+        open_once(session, row.order_id, UNKNOWN_REFERENCE, "supplier_reference",
+                  f"The reference {ref!r} names supplier order {supplier_order_id}, which order {holder} holds "
+                  "already: check the reference.")
+    return False
+
+
+def _lookup_failed(db: Database, rid: int, ref: str, why: str) -> None:
+    with db.session() as session:
+        failures = session.scalar(
+            update(SupplierOrderRow).where(SupplierOrderRow.id == rid)
+            .values(lookup_failures=SupplierOrderRow.lookup_failures + 1, polled_at=utcnow())
+            .returning(SupplierOrderRow.lookup_failures))
+        order_id = session.scalar(select(SupplierOrderRow.order_id).where(SupplierOrderRow.id == rid))
+        if failures is not None and order_id is not None and failures >= MAX_LOOKUPS:
+            open_once(session, order_id, UNKNOWN_REFERENCE, "supplier_reference",
+                      f"The reference {ref!r} was looked up {failures} times: {why}. "
+                      "Check it and mark the order sent again with the right one.")
 
 
 def _store(session: Session, supplier_id: int, row_ids: list[int], trackings: list[Tracking],
@@ -103,7 +178,7 @@ def _store(session: Session, supplier_id: int, row_ids: list[int], trackings: li
             "supplier_order_row_id": row.id, "order_id": row.order_id, "tracking_number": t.number,
             "carrier": t.carrier, "url": t.url, "status": t.status, "shipped_at": t.at, "created_at": now,
         })
-        row.tracked_at = now
+        row.tracked_at = row.tracked_at or now
         row.status = t.status or "shipped"
         touched_orders.add(row.order_id)
         result.tracked += 1
@@ -166,6 +241,9 @@ def push(db: Database, shipment_id: int, channel_for: Callable[[Channel], Channe
         with db.session() as session:
             session.execute(update(Shipment).where(Shipment.id == shipment_id)
                             .values(push_claimed_at=None, push_error=str(exc)[:2000]))
+            if isinstance(exc, FailLoudly):  # retrying will not help: an operator must act
+                open_once(session, order.id, TRACKING_NOT_PUSHED, "shipments",
+                          f"Tracking {record.tracking.number} could not be given to {channel.name}: {exc}"[:2000])
         raise
     with db.session() as session:
         session.execute(update(Shipment).where(Shipment.id == shipment_id).values(pushed_at=utcnow(), push_error=None))

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict
@@ -24,10 +24,14 @@ class Context:
     """What a rule may know besides the order.
 
     ``known_skus`` is None when no catalogue is at hand (``orderhub inspect``): rules that need
-    it are skipped rather than guessing.
+    it are skipped rather than guessing. ``stock`` (units the supplier holds) and ``discontinued``
+    are keyed by the channel's SKU, for the SKUs whose supplier product the catalogue sync has seen;
+    a SKU absent from ``stock`` has no known stock and is not judged.
     """
 
     known_skus: frozenset[str] | None = None
+    stock: Mapping[str, int] = field(default_factory=dict)
+    discontinued: frozenset[str] = frozenset()
     max_address_length: int = 70
     extra: dict[str, object] = field(default_factory=dict)
 

@@ -9,7 +9,7 @@ from typing import Any
 import dramatiq
 import structlog
 
-from sync import connect, forward, metrics, pull, reconcile, track
+from sync import catalogue, connect, forward, metrics, pull, reconcile, track
 from sync.db import get_database
 from sync.ingest import PageResult
 from sync.settings import get_settings
@@ -58,6 +58,17 @@ def push_tracking(shipment_id: int) -> None:
     track.push(get_database(), shipment_id, connect.channel_for)
 
 
+@dramatiq.actor(queue_name="default", max_retries=3, time_limit=3_600_000)
+def refresh_stock() -> None:
+    """The supplier's stock lists, paced by their own hourly buckets (a call may wait minutes)."""
+    try:
+        result = catalogue.refresh_stock(get_database(), connect.supplier_for)
+    except (catalogue.NoSupplier, catalogue.CatalogueUnsupported) as exc:
+        log.info("catalogue.not_refreshed", reason=str(exc))
+        return
+    log.info("catalogue.stock_refreshed", calls=result.calls, products=result.products, in_stock=result.in_stock)
+
+
 @dramatiq.actor(queue_name="default", max_retries=3)
 def reconcile_stuck() -> None:
     settings = get_settings()
@@ -104,4 +115,5 @@ def _send_unless_standing(broker: dramatiq.Broker, actor: dramatiq.Actor[Any, An
     return len(missing)
 
 
-ALL: list[dramatiq.Actor[Any, Any]] = [pull_channel, forward_order, poll_tracking, push_tracking, reconcile_stuck]
+ALL: list[dramatiq.Actor[Any, Any]] = [pull_channel, forward_order, poll_tracking, push_tracking, reconcile_stuck,
+                                       refresh_stock]

@@ -64,6 +64,7 @@ def build(db: Database, settings: Settings) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1})
     now = datetime.now(UTC)
     scheduler.add_job(_send(actors.poll_tracking), "interval", seconds=settings.track_every_seconds, id="track")
+    scheduler.add_job(_send(actors.refresh_stock), "interval", seconds=settings.stock_every_seconds, id="stock")
     # after a restart, stuck work is looked for at once
     scheduler.add_job(_send(actors.reconcile_stuck), "interval", seconds=settings.reconcile_every_seconds,
                       id="reconcile", next_run_time=now)

@@ -28,6 +28,7 @@ class Call(StrEnum):
     CARRIERS = "carriers"
     PURSE = "purse"
     SHIPPING = "shipping"  # POST shipping/orders.json (a read, despite the verb)
+    CATALOGUE = "catalogue"  # GET catalog/* lists (paged, limited per hour)
 
     @property
     def writes(self) -> bool:

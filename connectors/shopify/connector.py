@@ -138,13 +138,31 @@ class ShopifyConnector(ChannelConnector):
         body = client.json_body(response, "fulfillment orders")
         open_orders = body.get("fulfillment_orders") if isinstance(body, dict) else None
         groups = fulfil.plan(open_orders, wanted)
-        if not groups:
+        blocked = fulfil.not_ours(open_orders, wanted)
+        if not groups and not blocked:
             if fulfil.plan(open_orders, wanted, fulfil.WAITING_STATUSES):
                 # reporting "done" would drop the tracking for good
                 raise ShopifyUnavailable("the lines to fulfil are on hold or scheduled at Shopify")
-            log.info("shopify order %s: nothing left to fulfil", order_id)
+            self._retrack(order_id, wanted, shipment)
         for group in groups:
             self._post(self._path("fulfillments.json"), fulfil.request_body(group, shipment))
+        if blocked:
+            raise ShopifyRequestFailed(f"fulfillment order {', '.join(blocked)} is assigned to a fulfilment "
+                                       "service location: this app may not fulfil it; fulfil it in Shopify")
+
+    def _retrack(self, order_id: str, wanted: dict[str, int] | None, shipment: Shipment) -> None:
+        """Lines already fulfilled: a later number (a corrected one) replaces the fulfillment's."""
+        response = self._get(self._path(f"orders/{order_id}.json"), {"fields": "id,fulfillments"})
+        body = client.json_body(response, "order")
+        order = body.get("order") if isinstance(body, dict) else None
+        target = fulfil.retracked(order.get("fulfillments") if isinstance(order, dict) else None, wanted,
+                                  shipment.tracking.number)
+        if target is None:
+            log.info("shopify order %s: nothing left to fulfil", order_id)
+            return
+        self._post(self._path(f"fulfillments/{target}/update_tracking.json"),
+                   {"fulfillment": {"tracking_info": fulfil.tracking_info(shipment),
+                                    "notify_customer": shipment.notify_customer}})
 
     def _order_line_items(self, order_id: str) -> Any:
         response = self._get(self._path(f"orders/{order_id}.json"), {"fields": "id,line_items"})

@@ -65,6 +65,41 @@ def plan(fulfillment_orders: Any, wanted: dict[str, int] | None,
     return list(groups.values())
 
 
+def not_ours(fulfillment_orders: Any, wanted: dict[str, int] | None) -> list[str]:
+    """Ids of open fulfillment orders holding lines to ship that this app may not fulfil: they
+    are assigned to a fulfilment service's location, and only that service (or a person in
+    Shopify) can fulfil them."""
+    if not isinstance(fulfillment_orders, list):
+        return []
+    left = dict(wanted) if wanted is not None else None
+    found = []
+    for i, fo in enumerate(fulfillment_orders):
+        if not isinstance(fo, dict) or fo.get("status") not in OPEN_STATUSES:
+            continue
+        actions = fo.get("supported_actions")
+        if isinstance(actions, list) and actions and "create_fulfillment" not in actions \
+                and _items(fo.get("line_items"), f"fulfillment_orders[{i}]", left):
+            found.append(str(fo.get("id")))
+    return found
+
+
+def retracked(fulfillments: Any, wanted: dict[str, int] | None, number: str) -> str | None:
+    """The fulfillment whose tracking a later number replaces: the newest successful one holding
+    the shipment's lines (any, when it names none), unless it carries the number already."""
+    candidates = []
+    for f in fulfillments if isinstance(fulfillments, list) else []:
+        if not isinstance(f, dict) or f.get("status") != "success":
+            continue
+        lines = {str(li.get("id")) for li in f.get("line_items") or [] if isinstance(li, dict)}
+        if wanted is None or set(wanted) & lines:
+            candidates.append(f)
+    if not candidates:
+        return None
+    newest = max(candidates, key=lambda f: str(f.get("created_at") or ""))
+    numbers = newest.get("tracking_numbers") or [newest.get("tracking_number")]
+    return None if number in numbers else ident(newest.get("id"), "fulfillments.id")
+
+
 def _items(value: Any, path: str, left: dict[str, int] | None) -> list[dict[str, Any]]:
     if not isinstance(value, list):
         raise ShopifyParseError(f"{path}.line_items is not a list")
@@ -94,17 +129,21 @@ def _numeric(value: Any, path: str) -> int | str:
     return ident(value, path)
 
 
-def request_body(group: Group, shipment: Shipment) -> dict[str, Any]:
+def tracking_info(shipment: Shipment) -> dict[str, str]:
     tracking = shipment.tracking
     info: dict[str, str] = {"number": tracking.number}
     if tracking.carrier:
         info["company"] = tracking.carrier
     if tracking.url:
         info["url"] = tracking.url
+    return info
+
+
+def request_body(group: Group, shipment: Shipment) -> dict[str, Any]:
     return {
         "fulfillment": {
             "line_items_by_fulfillment_order": group,
-            "tracking_info": info,
+            "tracking_info": tracking_info(shipment),
             "notify_customer": shipment.notify_customer,
         }
     }

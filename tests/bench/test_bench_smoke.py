@@ -70,7 +70,8 @@ def test_forward_prints_calls_per_order_rate_used_and_latency(tmp_path: Path) ->
     assert f["supplier_calls_per_order"] >= 1.0  # every order needs its create
     assert f["supplier_calls"] >= 12
     assert 0 < f["rate_used"] <= 1.2
-    assert f["http_429"] >= 0
+    # the engine's shared bucket paces below the supplier's limit: the supplier never throttles
+    assert f["http_429"] == 0
     assert 0 <= f["p50_ready_to_sent_s"] <= f["p95_ready_to_sent_s"]
     assert f["duplicates_at_supplier"] == 0
 

@@ -431,7 +431,10 @@ def test_push_tracking_already_fulfilled_is_done() -> None:
     for fo in closed["fulfillment_orders"]:
         fo["status"] = "closed"
     respx.get(FO_URL).mock(return_value=httpx.Response(200, json=closed))
-    post = respx.post(FULFILL_URL)
+    done = {"order": {"id": 450789469, "fulfillments": [{"id": 1, "status": "success", "tracking_numbers": ["1Z2345"],
+                                                         "line_items": [{"id": 466157049, "quantity": 1}]}]}}
+    respx.get(f"{SHOP}/admin/api/2024-10/orders/450789469.json").mock(return_value=httpx.Response(200, json=done))
+    post = respx.post(url__regex=r".*/fulfillments.*")
     make().push_tracking(shipment())
     assert not post.called
 

@@ -35,6 +35,10 @@ class FakeSupplier(SupplierConnector):
         self.refuse_skus: set[str] = set()  # lines refused while the rest is created (a partial create)
         self.drop_after_store = 0  # store, then raise OutcomeUnknown this many times
         self.throttle_lookups = 0  # answer this many look-ups with a 429
+        #: look-ups of these references raise the given error (a 4xx, a parse error...)
+        self.lookup_errors: dict[str, Exception] = {}
+        #: more tracking numbers a supplier order shows after its first (a second parcel, a correction)
+        self.later_tracking: dict[str, list[str]] = {}
         self.next_id = 5000
         self.warehouses: dict[str, str] = {}  # supplier SKU -> warehouse; a create splits by warehouse
         self.fail_create: Exception | None = None  # raised by every create (a permanent refusal)
@@ -91,6 +95,8 @@ class FakeSupplier(SupplierConnector):
             if self.throttle_lookups:
                 self.throttle_lookups -= 1
                 raise RateLimited("429 on the look-up", retry_after=1)
+            if internal_reference in self.lookup_errors:
+                raise self.lookup_errors[internal_reference]
             made = self.orders.get(internal_reference)
         return SupplierSubmission(internal_reference=internal_reference, orders=made[:1]) if made else None
 
@@ -101,7 +107,8 @@ class FakeSupplier(SupplierConnector):
 
     def tracking(self, supplier_order_ids: list[str]) -> list[Tracking]:
         self._calling("tracking")
-        return [Tracking(supplier_order_id=i, number=f"TRK{i}", carrier="gls") for i in supplier_order_ids]
+        return [Tracking(supplier_order_id=i, number=number, carrier="gls") for i in supplier_order_ids
+                for number in [f"TRK{i}", *self.later_tracking.get(i, [])]]
 
     def wallet_balance(self) -> Decimal:
         self._calling("wallet_balance")
