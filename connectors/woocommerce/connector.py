@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, Self
 
 import httpx
+from pydantic import BaseModel, ConfigDict
 
 from connectors.base import ChannelConnector, ConnectorConfig, parse_bodies
 from connectors.http import make_client
@@ -91,9 +92,17 @@ def _total_pages(response: httpx.Response) -> int | None:
         return None
 
 
+class WooCommerceSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    query_string_auth: bool | None = None
+
+
 class WooCommerceConnector(ChannelConnector):
     """Settings: ``query_string_auth`` (bool) sends the key and secret as query parameters
     instead of HTTP Basic, for hosts that drop the ``Authorization`` header (HTTPS only)."""
+
+    credential_keys: ClassVar[tuple[str, ...] | None] = ("consumer_key", "consumer_secret")
+    settings_model: ClassVar[type[BaseModel] | None] = WooCommerceSettings
 
     kind: ClassVar[str] = "woocommerce"
     page_size: ClassVar[int] = 100  # wc/v3's maximum ``per_page``

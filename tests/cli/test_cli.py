@@ -74,7 +74,7 @@ def test_inspect_flags_what_the_rules_find(tmp_path: Path) -> None:
     (["inspect", "ebay", "x.json"], "unknown connector"),
     (["inspect", "shopify", "/nonexistent/file.json"], "no such file"),
     (["orders", "list", "--status", "lost"], "unknown status"),
-    (["orders", "resubmit"], "required"),
+    (["orders", "resubmit"], "ID... or --issue"),
     (["orders", "mark-sent", "1"], "--reference"),
     (["frobnicate"], "invalid choice"),
 ])
