@@ -127,7 +127,13 @@ def build_parser() -> Parser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        return _run(argv)
+        try:
+            code = _run(argv)
+        except SystemExit:  # argparse's --help: what it printed must still reach the reader
+            sys.stdout.flush()
+            raise
+        sys.stdout.flush()
+        return code
     except BrokenPipeError:
         # the reader went away (``| head``): nothing more can be written to it
         _silence_stdout()

@@ -33,6 +33,7 @@ class FakeSupplier(SupplierConnector):
         self.refuse: list[SupplierRefusal] = []
         self.drop_after_store = 0  # store, then raise OutcomeUnknown this many times
         self.throttle_lookups = 0  # answer this many look-ups with a 429
+        self.fail_creates: list[BaseException] = []  # raise these, one per create, before storing
         self.next_id = 5000
 
     def make_client(self, transport: httpx.BaseTransport | None) -> httpx.Client:
@@ -44,6 +45,8 @@ class FakeSupplier(SupplierConnector):
     def create(self, request: SupplierOrderRequest) -> SupplierSubmission:
         with self.lock:
             self.creates += 1
+            if self.fail_creates:
+                raise self.fail_creates.pop(0)
             ref = request.internal_reference
             if ref in self.orders:
                 return SupplierSubmission(internal_reference=ref, orders=self.orders[ref][:1], already_existed=True)
