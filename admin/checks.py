@@ -48,8 +48,11 @@ def explain(exc: BaseException) -> str | None:
         return f"ORDERHUB_DATABASE_URL needs the {exc.name} driver, which is not installed"
     if isinstance(exc, RecursionError):
         return "the input is nested too deeply to read"
-    if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
-        return f"a port is already in use: {exc.strerror}"
-    if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EADDRNOTAVAIL):
-        return f"cannot listen there: {exc.strerror}"
+    if isinstance(exc, OSError):
+        if exc.errno == errno.EADDRINUSE:
+            return f"a port is already in use: {exc.strerror}"
+        if exc.filename is not None:
+            return f"cannot use {str(exc.filename)[:200]}: {exc.strerror or exc.__class__.__name__}"
+        if exc.errno in (errno.EACCES, errno.EADDRNOTAVAIL):
+            return f"cannot listen there: {exc.strerror}"
     return None

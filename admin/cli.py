@@ -147,7 +147,8 @@ def _run(argv: Sequence[str] | None) -> int:
     try:
         args = parser.parse_args(argv)
         settings = get_settings()
-        quiet = args.command in ("demo", "inspect") and getattr(args, "json", False) or args.command == "inspect"
+        # the demo shows its own progress; inspect prints only its JSON
+        quiet = args.command in ("demo", "inspect")
         configure("WARNING" if quiet else settings.log_level, json=settings.log_json)
         return commands.dispatch(args)
     except UsageError as exc:

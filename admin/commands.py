@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -65,16 +64,26 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from admin import demo
+    from admin.demo_view import DemoView, summary_table
 
-    def say(message: str) -> None:
-        if not args.json:
-            print(f"- {message}", file=sys.stderr, flush=True)
-
-    summary = demo.run(workdir=Path(args.workdir) if args.workdir else None, threads=args.threads, progress=say)
+    workdir = Path(args.workdir) if args.workdir else None
     if args.json:
-        emit(summary)
-    else:
-        print(json.dumps(summary, indent=2, default=str))
+        emit(demo.run(workdir=workdir, threads=args.threads))
+        return 0
+    view = DemoView(demo.status_counts)
+    view.step("starting the sandbox shops and supplier on loopback")
+    try:
+        summary = demo.run(workdir=workdir, threads=args.threads, progress=view.step)
+    except BaseException:
+        view.abandon()  # the error says what happened; no counts from a database that may not be there
+        raise
+    view.close()
+    from rich.console import Console
+
+    out = Console(highlight=False)
+    out.print(summary_table(summary))
+    if "database" in summary:
+        out.print(f"the database is kept: {summary['database']}")
     return 0
 
 

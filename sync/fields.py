@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from connectors.registry import UnknownConnector, connector_class
 from sync.models import Channel, Customer, Order, SupplierOrderRow
+from sync.review import EDITABLE
 
 
 class FieldError(ValueError):
@@ -174,8 +175,6 @@ def _connector(kind: str) -> Any:
 
 # A delivery address ------------------------------------------------------------------------
 
-EDITABLE = ("first_name", "last_name", "company", "address1", "address2", "city", "region", "postcode",
-            "country_code", "phone", "email")
 #: names, phone and e-mail as long as the customer's columns hold them; the rest as the supplier's
 #: widest field holds them (its single address line is checked by the address_too_long rule)
 ADDRESS_MAX: dict[str, int] = {

@@ -184,3 +184,9 @@ def test_arbitrary_arguments_never_show_a_traceback(fuzz_db: Database, head: lis
         assert len(err.strip().splitlines()) <= 1, (head + rest, err)
     if code == 0 and "--json" in rest and out.strip() and "-h" not in rest:
         json.loads(out.strip().splitlines()[-1])
+
+
+def test_a_folder_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    _one_clear_line(["demo", "--workdir", str(blocker / "inside")], "cannot use")
