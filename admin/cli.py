@@ -7,7 +7,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import structlog
 
@@ -38,6 +38,20 @@ def build_parser() -> Parser:
     demo.add_argument("--threads", type=threads, default=4)
     demo.add_argument("--workdir", help="where the demo database goes (default: a new temporary folder)")
 
+    _add_process_commands(sub)
+    _add_channel_commands(sub)
+    _add_order_commands(sub)
+
+    insp = sub.add_parser("inspect", help="read a channel's body from a file and show the order and its issues")
+    insp.add_argument("channel")
+    insp.add_argument("file")
+
+    sb = sub.add_parser("sandbox", help="serve the sandbox Shopify, WooCommerce and BigBuy until interrupted")
+    commands.add_sandbox_flags(sb)
+    return p
+
+
+def _add_process_commands(sub: Any) -> None:
     db = sub.add_parser("db", help="database")
     db_sub = db.add_subparsers(dest="db_command", required=True, parser_class=Parser)
     db_sub.add_parser("upgrade", help="apply migrations up to the newest")
@@ -56,6 +70,8 @@ def build_parser() -> Parser:
                                            "(exit 1 if any check fails)")
     health.add_argument("--json", action="store_true", help="print one JSON object")
 
+
+def _add_channel_commands(sub: Any) -> None:
     ch = sub.add_parser("channels", help="sales channels and supplier accounts")
     ch_sub = ch.add_subparsers(dest="channels_command", required=True, parser_class=Parser)
     ch_sub.add_parser("list", help="list accounts").add_argument("--json", action="store_true")
@@ -79,6 +95,8 @@ def build_parser() -> Parser:
     ch_sub.add_parser("enable", help="start again").add_argument("name")
     ch_sub.add_parser("remove", help="remove an account that holds no orders").add_argument("name")
 
+
+def _add_order_commands(sub: Any) -> None:
     orders = sub.add_parser("orders", help="orders")
     o_sub = orders.add_subparsers(dest="orders_command", required=True, parser_class=Parser)
     ls = o_sub.add_parser("list", help="list orders")
@@ -115,14 +133,6 @@ def build_parser() -> Parser:
     ack.add_argument("id", type=order_id)
     ack.add_argument("code", help="e.g. changed_after_forwarding")
     ack.add_argument("--note", default="", help="what was done")
-
-    insp = sub.add_parser("inspect", help="read a channel's body from a file and show the order and its issues")
-    insp.add_argument("channel")
-    insp.add_argument("file")
-
-    sb = sub.add_parser("sandbox", help="serve the sandbox Shopify, WooCommerce and BigBuy until interrupted")
-    commands.add_sandbox_flags(sb)
-    return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
