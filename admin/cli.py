@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
+
+import structlog
 
 from admin import catalogue, commands
+from admin.argtypes import kv as _kv
+from admin.argtypes import limit, order_id, port_number, threads
+from admin.checks import explain
 from admin.logs import configure
 from admin.web import cli as web_cli
 from sync.settings import get_settings
@@ -22,13 +29,6 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def _kv(text: str) -> tuple[str, str]:
-    if "=" not in text:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    key, value = text.split("=", 1)
-    return key.strip(), value
-
-
 def build_parser() -> Parser:
     p = Parser(prog="orderhub", description="Pull orders from sales channels, forward them to the supplier once, "
                                             "bring tracking back.")
@@ -36,65 +36,12 @@ def build_parser() -> Parser:
 
     demo = sub.add_parser("demo", help="run the whole pipeline against the sandbox servers, embedded")
     demo.add_argument("--json", action="store_true", help="print one JSON object")
-    demo.add_argument("--threads", type=int, default=4)
+    demo.add_argument("--threads", type=threads, default=4)
     demo.add_argument("--workdir", help="where the demo database goes (default: a new temporary folder)")
 
-    db = sub.add_parser("db", help="database")
-    db_sub = db.add_subparsers(dest="db_command", required=True, parser_class=Parser)
-    db_sub.add_parser("upgrade", help="apply migrations up to the newest")
-
-    worker = sub.add_parser("worker", help="run workers on the configured broker until interrupted")
-    worker.add_argument("--threads", type=int, default=4)
-    worker.add_argument("--queues", nargs="*", help="only these queues (pull, forward, track, default)")
-    worker.add_argument("--metrics-port", type=int, default=None, metavar="N",
-                        help="serve this process's Prometheus metrics on port N (one port per worker process)")
-    worker.add_argument("--metrics-host", default="0.0.0.0", help="the address the metrics port listens on")
-    sub.add_parser("scheduler", help="send the periodic jobs (pulls, tracking, reconciler)")
-    health = sub.add_parser("health", help="check the database, the broker and every enabled account "
-                                           "(exit 1 if any check fails)")
-    health.add_argument("--json", action="store_true", help="print one JSON object")
-
-    ch = sub.add_parser("channels", help="sales channels and supplier accounts")
-    ch_sub = ch.add_subparsers(dest="channels_command", required=True, parser_class=Parser)
-    ch_sub.add_parser("list", help="list accounts").add_argument("--json", action="store_true")
-    add = ch_sub.add_parser("add", help="add an account")
-    add.add_argument("name")
-    add.add_argument("--kind", required=True, help="shopify, woocommerce, bigbuy, ...")
-    add.add_argument("--url", required=True)
-    add.add_argument("--role", choices=["channel", "supplier"], default=None)
-    add.add_argument("--credential", action="append", type=_kv, default=[], metavar="KEY=VALUE")
-    add.add_argument("--setting", action="append", type=_kv, default=[], metavar="KEY=VALUE")
-    sync = ch_sub.add_parser("sync", help="pull a channel now and enqueue what is ready")
-    sync.add_argument("name")
-
-    orders = sub.add_parser("orders", help="orders")
-    o_sub = orders.add_subparsers(dest="orders_command", required=True, parser_class=Parser)
-    ls = o_sub.add_parser("list", help="list orders")
-    ls.add_argument("--status")
-    ls.add_argument("--issue", help="only orders with this open issue code")
-    ls.add_argument("--channel")
-    ls.add_argument("--limit", type=int, default=200)
-    ls.add_argument("--json", action="store_true")
-    show = o_sub.add_parser("show", help="one order with its lines, issues and history")
-    show.add_argument("id", type=int)
-    show.add_argument("--json", action="store_true")
-    rs = o_sub.add_parser("resubmit", help="check flagged orders again and forward them if nothing is left")
-    rs.add_argument("ids", type=int, nargs="+", metavar="ID")
-    ms = o_sub.add_parser("mark-sent", help="record an order placed at the supplier by hand")
-    ms.add_argument("id", type=int)
-    ms.add_argument("--reference", required=True, help="the reference the order carries at the supplier")
-    ed = o_sub.add_parser("edit", help="correct the delivery address of a flagged order")
-    ed.add_argument("id", type=int)
-    ed.add_argument("--set", action="append", type=_kv, default=[], metavar="FIELD=VALUE", dest="changes",
-                    help="first_name, last_name, company, address1, address2, city, region, postcode, "
-                         "country_code, phone, email")
-    ca = o_sub.add_parser("carrier", help="choose the shipping method the supplier is asked for")
-    ca.add_argument("id", type=int)
-    ca.add_argument("carrier", help="a carrier name the supplier knows (empty: the account's default)")
-    ack = o_sub.add_parser("acknowledge", help="close an issue dealt with outside OrderHub")
-    ack.add_argument("id", type=int)
-    ack.add_argument("code", help="e.g. changed_after_forwarding")
-    ack.add_argument("--note", default="", help="what was done")
+    _add_process_commands(sub)
+    _add_channel_commands(sub)
+    _add_order_commands(sub)
 
     insp = sub.add_parser("inspect", help="read a channel's body from a file and show the order and its issues")
     insp.add_argument("channel")
@@ -108,24 +55,150 @@ def build_parser() -> Parser:
     return p
 
 
+def _add_process_commands(sub: Any) -> None:
+    db = sub.add_parser("db", help="database")
+    db_sub = db.add_subparsers(dest="db_command", required=True, parser_class=Parser)
+    db_sub.add_parser("upgrade", help="apply migrations up to the newest")
+
+    worker = sub.add_parser("worker", help="run workers on the configured broker until interrupted")
+    worker.add_argument("--threads", type=threads, default=4)
+    worker.add_argument("--queues", nargs="*", help="only these queues (pull, forward, track, default)")
+    worker.add_argument("--metrics-port", type=port_number, default=None, metavar="N",
+                        help="serve this process's Prometheus metrics on port N (one port per worker process)")
+    worker.add_argument("--metrics-host", default="0.0.0.0", help="the address the metrics port listens on")
+    sub.add_parser("scheduler", help="send the periodic jobs (pulls, tracking, reconciler)")
+    serve = sub.add_parser("serve", help="everything in one process: worker threads, the scheduler and the "
+                                         "reconciler (the embedded default: no Redis needed)")
+    serve.add_argument("--threads", type=threads, default=4)
+    health = sub.add_parser("health", help="check the database, the broker and every enabled account "
+                                           "(exit 1 if any check fails)")
+    health.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _add_channel_commands(sub: Any) -> None:
+    ch = sub.add_parser("channels", help="sales channels and supplier accounts")
+    ch_sub = ch.add_subparsers(dest="channels_command", required=True, parser_class=Parser)
+    ch_sub.add_parser("list", help="list accounts").add_argument("--json", action="store_true")
+    add = ch_sub.add_parser("add", help="add an account")
+    add.add_argument("name")
+    add.add_argument("--kind", required=True, help="shopify, woocommerce, bigbuy, ...")
+    add.add_argument("--url", required=True)
+    add.add_argument("--role", choices=["channel", "supplier"], default=None)
+    add.add_argument("--credential", action="append", type=_kv, default=[], metavar="KEY=VALUE")
+    add.add_argument("--setting", action="append", type=_kv, default=[], metavar="KEY=VALUE")
+    sync = ch_sub.add_parser("sync", help="pull a channel now and enqueue what is ready")
+    sync.add_argument("name")
+    edit = ch_sub.add_parser("edit", help="change an account's URL, credentials or settings")
+    edit.add_argument("name")
+    edit.add_argument("--url")
+    edit.add_argument("--rename", metavar="NEW_NAME")
+    edit.add_argument("--credential", action="append", type=_kv, default=[], metavar="KEY=VALUE")
+    edit.add_argument("--setting", action="append", type=_kv, default=[], metavar="KEY=VALUE")
+    edit.add_argument("--unset", action="append", default=[], metavar="KEY", help="drop a setting")
+    ch_sub.add_parser("disable", help="stop pulling a channel (or using a supplier)").add_argument("name")
+    ch_sub.add_parser("enable", help="start again").add_argument("name")
+    ch_sub.add_parser("remove", help="remove an account that holds no orders").add_argument("name")
+
+
+def _add_order_commands(sub: Any) -> None:
+    orders = sub.add_parser("orders", help="orders")
+    o_sub = orders.add_subparsers(dest="orders_command", required=True, parser_class=Parser)
+    ls = o_sub.add_parser("list", help="list orders")
+    ls.add_argument("--status")
+    ls.add_argument("--issue", help="only orders with this open issue code")
+    ls.add_argument("--channel")
+    ls.add_argument("--limit", type=limit, default=200)
+    ls.add_argument("--json", action="store_true")
+    find = o_sub.add_parser("find", help="orders by the shop's order number (or the channel's order id)")
+    find.add_argument("number")
+    find.add_argument("--channel")
+    find.add_argument("--json", action="store_true")
+    cancel = o_sub.add_parser("cancel", help="cancel an order that was not sent to the supplier")
+    cancel.add_argument("id", type=order_id)
+    cancel.add_argument("--reason", default="", help="why, for the order's history")
+    show = o_sub.add_parser("show", help="one order with its lines, issues and history")
+    show.add_argument("id", type=order_id)
+    show.add_argument("--json", action="store_true")
+    rs = o_sub.add_parser("resubmit", help="check flagged orders again and forward them if nothing is left")
+    rs.add_argument("ids", type=order_id, nargs="*", metavar="ID")
+    rs.add_argument("--issue", metavar="CODE", help="every order held for this issue code, oldest first")
+    ms = o_sub.add_parser("mark-sent", help="record an order placed at the supplier by hand")
+    ms.add_argument("id", type=order_id)
+    ms.add_argument("--reference", required=True, help="the reference the order carries at the supplier")
+    ed = o_sub.add_parser("edit", help="correct the delivery address of a flagged order")
+    ed.add_argument("id", type=order_id)
+    ed.add_argument("--set", action="append", type=_kv, default=[], metavar="FIELD=VALUE", dest="changes",
+                    help="first_name, last_name, company, address1, address2, city, region, postcode, "
+                         "country_code, phone, email")
+    ca = o_sub.add_parser("carrier", help="choose the shipping method the supplier is asked for")
+    ca.add_argument("id", type=order_id)
+    ca.add_argument("carrier", help="a carrier name the supplier knows (empty: the account's default)")
+    ack = o_sub.add_parser("acknowledge", help="close an issue dealt with outside OrderHub")
+    ack.add_argument("id", type=order_id)
+    ack.add_argument("code", help="e.g. changed_after_forwarding")
+    ack.add_argument("--note", default="", help="what was done")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        try:
+            code = _run(argv)
+        except SystemExit:  # argparse's --help: what it printed must still reach the reader
+            sys.stdout.flush()
+            raise
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # the reader went away (``| head``): nothing more can be written to it
+        _silence_stdout()
+        return _fail("the output was closed before everything was written")
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
         settings = get_settings()
-        quiet = args.command in ("demo", "inspect") and getattr(args, "json", False) or args.command == "inspect"
+        # the demo shows its own progress; inspect prints only its JSON
+        quiet = args.command in ("demo", "inspect")
         configure("WARNING" if quiet else settings.log_level, json=settings.log_json)
         if args.command in web_cli.COMMANDS:
             return web_cli.dispatch(args, commands.InputError)
         return commands.dispatch(args)
     except UsageError as exc:
-        print(str(exc).splitlines()[0], file=sys.stderr)
-        return 2
+        return _fail(str(exc), prefix="")
     except commands.InputError as exc:
-        print(f"orderhub: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+        return _fail(str(exc))
+    except (KeyboardInterrupt, BrokenPipeError):
+        raise
+    except Exception as exc:
+        known = explain(exc)
+        if known is not None:
+            return _fail(known)
+        # a fault of OrderHub itself: still one line, with the traceback for whoever debugs it in the log
+        structlog.get_logger(__name__).debug("command.crashed", exc_info=True)
+        return _fail(f"unexpected error: {exc.__class__.__name__}: {_first_line(exc)} "
+                     "(ORDERHUB_LOG_LEVEL=DEBUG shows where)", code=1)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else ""
+
+
+def _fail(message: str, *, prefix: str = "orderhub: ", code: int = 2) -> int:
+    line = (message.strip().splitlines() or [""])[0]
+    with contextlib.suppress(BrokenPipeError, ValueError):  # stderr closed too: the exit code still says it
+        print(f"{prefix}{line}", file=sys.stderr, flush=True)
+    return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's own flush at exit does not fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":

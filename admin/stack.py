@@ -81,15 +81,16 @@ def start(
     shop = ShopifySandbox(shopify_orders, faults=channel_faults)
     woo = WooCommerceSandbox(woocommerce_orders, faults=channel_faults)
     bb = BigBuySandbox(wallet=wallet, rate_per_second=bigbuy_rate, faults=bigbuy_faults)
-    stack = SandboxStack(
-        Running(shop, host, ports[0]).start(),
-        Running(woo, host, ports[1]).start(),
-        Running(bb, host, ports[2]).start(),
-        scenario,
-        wallet,
-        seeded=len(shopify_orders) + len(woocommerce_orders),
-    )
-    return stack
+    running: list[Running] = []
+    try:  # a port in use stops the start: the servers already up are stopped, not left behind
+        for app, port in ((shop, ports[0]), (woo, ports[1]), (bb, ports[2])):
+            running.append(Running(app, host, port).start())
+    except BaseException:
+        for server in running:
+            server.stop()
+        raise
+    seeded = len(shopify_orders) + len(woocommerce_orders)
+    return SandboxStack(running[0], running[1], running[2], scenario, wallet, seeded=seeded)
 
 
 def register(db: Database, stack: SandboxStack, *, supplier_rate: float = 0.9,

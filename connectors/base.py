@@ -50,6 +50,10 @@ class ConnectorConfig(BaseModel):
 class Connector(ABC):
     kind: ClassVar[str]  # the name it is registered under (its entry point)
     role: ClassVar[str]  # "channel" or "supplier"
+    #: the credential keys an account of this kind needs (None: not declared, nothing is checked)
+    credential_keys: ClassVar[tuple[str, ...] | None] = None
+    #: the kind's own account settings; an account is refused a setting no model declares
+    settings_model: ClassVar[type[BaseModel] | None] = None
 
     def __init__(
         self,

@@ -1,5 +1,6 @@
 """Pacing outgoing calls: one bucket per account, shared by every worker that uses the same
-storage (``memory://`` within one process, ``redis://`` across processes and machines).
+storage (``memory://`` within one process, ``file://`` across the processes of one machine, such
+as ``orderhub serve`` and an operator's command beside it, ``redis://`` across machines).
 
 A connector is handed a ``Pacer`` (``Connector(config, pacer=...)``) and calls ``wait()`` before
 each request to a limited endpoint; on a 429 it calls ``hold_until()`` with the platform's reset
@@ -12,12 +13,19 @@ Redis by a Lua script) with no burst: calls are spaced evenly, which is what an 
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import unquote, urlsplit
 
 from pyrate_limiter import GCRA, InMemoryStateStore, Limiter, Rate, RedisStateStore, StateBucket, WallClock
+from pyrate_limiter.abstracts.store import StateStore
 
 
 class Pacer(Protocol):
@@ -64,6 +72,81 @@ class _RedisHold:
         self._client.set(self._key, repr(until), px=ttl_ms)
 
 
+class _SharedFile:
+    """One small JSON file per bucket, read and written under an exclusive ``flock``: the processes
+    of one machine see the same bucket without any server. Fits pacing at a few calls a second."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._threads = threading.Lock()  # flock is per open file: threads of one process queue here
+
+    @contextmanager
+    def locked(self) -> Iterator[dict[str, Any]]:
+        with self._threads:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                raw = os.read(fd, 65536)
+                try:
+                    data = json.loads(raw) if raw else {}
+                except ValueError:  # a torn or foreign file: start the bucket afresh
+                    data = {}
+                before = dict(data)
+                yield data
+                if data != before:
+                    text = json.dumps(data).encode()
+                    os.lseek(fd, 0, os.SEEK_SET)
+                    os.ftruncate(fd, 0)
+                    os.write(fd, text)
+            finally:
+                os.close(fd)  # releases the lock
+
+
+class _FileStateStore(StateStore):
+    default_clock = WallClock()  # several processes: wall-clock time, as for Redis
+
+    def __init__(self, shared: _SharedFile) -> None:
+        self._shared = shared
+
+    def check(self, algorithm: Any, rates: Any, now: int, weight: int) -> Any:
+        with self._shared.locked() as data:
+            stored = tuple(data.get("state") or ())
+            state = stored if len(stored) == len(rates) else algorithm.initial(rates)
+            new_state, decision = algorithm.step(rates, state, now, weight)
+            if decision.allowed:
+                data["state"] = list(new_state)
+            return decision
+
+    def read(self, algorithm: Any, rates: Any) -> Any:
+        with self._shared.locked() as data:
+            stored = tuple(data.get("state") or ())
+            return stored if len(stored) == len(rates) else algorithm.initial(rates)
+
+    def reset(self) -> None:
+        with self._shared.locked() as data:
+            data.pop("state", None)
+
+
+class _FileHold:
+    def __init__(self, shared: _SharedFile) -> None:
+        self._shared = shared
+
+    def get(self) -> float:
+        with self._shared.locked() as data:
+            return float(data.get("hold") or 0.0)
+
+    def set(self, until: float) -> None:
+        with self._shared.locked() as data:
+            data["hold"] = max(float(data.get("hold") or 0.0), until)
+
+
+def _file_path(storage_uri: str, key: str) -> Path:
+    folder = Path(unquote(urlsplit(storage_uri).path))
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in key)
+    return folder / f"{safe}.bucket"
+
+
 class TokenBucket:
     """``rate`` calls per second for ``key``, evenly spaced, shared through ``storage_uri``."""
 
@@ -87,10 +170,14 @@ class TokenBucket:
 
             client = redis.Redis.from_url(storage_uri)
             store: Any = RedisStateStore(client, key=f"orderhub:pace:{key}")
-            self._hold: _LocalHold | _RedisHold = _RedisHold(client, f"orderhub:hold:{key}")
+            self._hold: _LocalHold | _RedisHold | _FileHold = _RedisHold(client, f"orderhub:hold:{key}")
         elif storage_uri.startswith("memory://"):
             store = InMemoryStateStore()
             self._hold = _LocalHold()
+        elif storage_uri.startswith("file://"):
+            shared = _SharedFile(_file_path(storage_uri, key))
+            store = _FileStateStore(shared)
+            self._hold = _FileHold(shared)
         else:
             raise ValueError(f"unsupported rate-limit storage: {storage_uri.split(':', 1)[0]}")
         # wall-clock time, so processes on several machines agree on the bucket's timestamp

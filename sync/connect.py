@@ -1,10 +1,16 @@
 """Connector instances for channel and supplier rows, one per process and account, sharing the
-account's rate-limit bucket across every worker that uses the same storage."""
+account's rate-limit bucket across every worker that uses the same storage.
+
+A process holds one bucket per supplier account for its whole life: a connector rebuilt after an
+edit of the account, or by ``forget()``, keeps pacing where the old one stopped. Which storage the
+bucket lives in: Redis when there is one (every machine), else a file beside the SQLite database
+(``orderhub serve`` and an operator's command on the same machine share it), else memory."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,11 +19,13 @@ from connectors.base import ChannelConnector, ConnectorConfig, SupplierConnector
 from connectors.ratelimit import TokenBucket
 from connectors.registry import channel_class, supplier_class
 from sync import metrics
+from sync.db import get_database
 from sync.models import Channel
 from sync.settings import get_settings
 
 _lock = threading.Lock()
 _cache: dict[tuple[int, str, str], Any] = {}
+_buckets: dict[tuple[str, float, str], TokenBucket] = {}
 #: tests and benchmarks may route connectors through their own transport
 transport_factory: Callable[[Channel], httpx.BaseTransport | None] = lambda row: None  # noqa: E731
 
@@ -95,17 +103,35 @@ def supplier_for(row: Channel) -> SupplierConnector:
     with _lock:
         key = _key(row)
         if key not in _cache:
-            settings = get_settings()
-            rate = float((row.settings or {}).get("rate_per_second") or settings.supplier_rate)
-            bucket = TokenBucket(f"supplier:{row.kind}:{row.id}", rate, settings.ratelimit_storage())
-            pacer = MeteredPacer(row.name, bucket)
+            rate = float((row.settings or {}).get("rate_per_second") or get_settings().supplier_rate)
+            pacer = MeteredPacer(row.name, bucket_for(f"supplier:{row.kind}:{row.id}", rate))
             cls = supplier_class(row.kind)
             _cache[key] = cls(config_for(row), transport=_transport(row), pacer=pacer)
         return _cache[key]  # type: ignore[no-any-return,unused-ignore]
 
 
+def bucket_for(key: str, rate: float) -> TokenBucket:
+    """The process's one bucket for ``key`` at ``rate`` (callers hold ``_lock``)."""
+    storage = ratelimit_storage()
+    found = _buckets.get((key, rate, storage))
+    if found is None:
+        found = _buckets[(key, rate, storage)] = TokenBucket(key, rate, storage)
+    return found
+
+
+def ratelimit_storage() -> str:
+    configured = get_settings().ratelimit_storage()
+    if configured != "memory://":
+        return configured
+    db = get_database()
+    path = db.url.split("///", 1)[-1] if db.is_sqlite else ""
+    if path and path != ":memory:" and "mode=memory" not in path:
+        return (Path(path).resolve().parent / "pacing").as_uri()
+    return "memory://"
+
+
 def forget() -> None:
-    """Drop cached connectors (after credentials change, and between tests)."""
+    """Drop cached connectors (after credentials change, and between tests); buckets stay."""
     with _lock:
         for connector in _cache.values():
             connector.close()

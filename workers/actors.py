@@ -8,20 +8,21 @@ from typing import Any
 
 import dramatiq
 import structlog
+from dramatiq.middleware import Middleware
 
-from sync import catalogue, connect, forward, metrics, pull, reconcile, track
+from sync import catalogue, connect, forward, pull, track
 from sync.db import get_database
 from sync.ingest import PageResult
 from sync.settings import get_settings
-from workers import reconciler
+from workers import reconciler, retries
 from workers.broker import ensure_broker
 
-# Actors bind to the global broker when declared: make sure one exists that costs no connection.
+# Actors bind to the global broker when declared, so the broker is chosen first (the settings'
+# one, or the in-process stub, which costs no connection).
 ensure_broker()
 
 log = structlog.get_logger(__name__)
-
-RETRY: dict[str, Any] = {"max_retries": 12, "min_backoff": 500, "max_backoff": 120_000}
+RETRY = retries.OPTIONS
 
 
 def _forward_ready(page: PageResult) -> None:
@@ -30,11 +31,13 @@ def _forward_ready(page: PageResult) -> None:
 
 
 @dramatiq.actor(queue_name="pull", **RETRY)
+@retries.follow_error_tree
 def pull_channel(channel_id: int) -> None:
     pull.pull_channel(get_database(), channel_id, connect.channel_for, after_commit=_forward_ready)
 
 
 @dramatiq.actor(queue_name="forward", time_limit=300_000, **RETRY)
+@retries.follow_error_tree
 def forward_order(order_id: int) -> None:
     settings = get_settings()
     outcome = forward.forward(
@@ -46,6 +49,7 @@ def forward_order(order_id: int) -> None:
 
 
 @dramatiq.actor(queue_name="track", **RETRY)
+@retries.follow_error_tree
 def poll_tracking() -> None:
     result = track.sweep(get_database(), connect.supplier_for)
     for shipment_id in result.to_push:
@@ -54,11 +58,13 @@ def poll_tracking() -> None:
 
 
 @dramatiq.actor(queue_name="track", **RETRY)
+@retries.follow_error_tree
 def push_tracking(shipment_id: int) -> None:
     track.push(get_database(), shipment_id, connect.channel_for)
 
 
-@dramatiq.actor(queue_name="default", max_retries=3, time_limit=3_600_000)
+# not retried: the next tick (every STOCK_EVERY_SECONDS) is the retry
+@dramatiq.actor(queue_name="default", max_retries=0, time_limit=3_600_000)
 def refresh_stock() -> None:
     """The supplier's stock lists, paced by their own hourly buckets (a call may wait minutes)."""
     try:
@@ -69,51 +75,27 @@ def refresh_stock() -> None:
     log.info("catalogue.stock_refreshed", calls=result.calls, products=result.products, in_stock=result.in_stock)
 
 
-@dramatiq.actor(queue_name="default", max_retries=3)
+# not retried: the next tick (every RECONCILE_EVERY_SECONDS) is the retry
+@dramatiq.actor(queue_name="default", max_retries=0)
 def reconcile_stuck() -> None:
     settings = get_settings()
-    stuck = reconcile.find_stuck(get_database(), older_than=timedelta(seconds=settings.stuck_after_seconds))
-    enqueue_stuck(stuck, horizon=settings.stuck_after_seconds)
-
-
-def enqueue_stuck(stuck: reconcile.Stuck, broker: dramatiq.Broker | None = None, *,
-                  horizon: float = 120.0) -> dict[str, int]:
-    """Send again what no message stands for any more; returns how many of each kind were sent.
-
-    Work still queued, delayed or held by a live worker is left alone (see ``reconciler``): during
-    a backlog nearly every order is "stuck", and sending each again would only add duplicates."""
-    from sync.review import judge_stored
-
-    broker = broker or forward_order.broker
-    db = get_database()
-    sent = {"judge": 0, "forward": 0, "push": 0}
-    for order_id in stuck.to_judge:
-        with db.session() as session:
-            ready = judge_stored(session, order_id)
-        if ready:  # sent after the commit that makes it ready, never before
-            forward_order.send(order_id)
-        sent["judge"] += 1
-    sent["forward"] = _send_unless_standing(broker, forward_order, stuck.to_forward, horizon)
-    sent["push"] = _send_unless_standing(broker, push_tracking, stuck.to_push, horizon)
-    for kind, n in sent.items():
-        if n:
-            metrics.RECONCILER.labels(kind).inc(n)
-    if any(sent.values()):
-        log.info("reconciler.re_enqueued", **sent, stuck=stuck.total)
-    return sent
-
-
-def _send_unless_standing(broker: dramatiq.Broker, actor: dramatiq.Actor[Any, Any], ids: list[int],
-                          horizon: float) -> int:
-    """Send ``actor`` for each id no queued, delayed or running message stands for."""
-    if not ids:
-        return 0
-    queued = reconciler.standing(broker, actor.queue_name, actor.actor_name, horizon=horizon) or set()
-    missing = [i for i in ids if i not in queued]
-    for item in missing:
-        actor.send(item)
-    return len(missing)
+    reconciler.sweep(get_database(), forward=forward_order, push=push_tracking,
+                     older_than=timedelta(seconds=settings.stuck_after_seconds),
+                     horizon=settings.stuck_after_seconds)
 
 
 ALL: list[dramatiq.Actor[Any, Any]] = [pull_channel, forward_order, poll_tracking, push_tracking, reconcile_stuck,
                                        refresh_stock]
+
+
+def install(broker: dramatiq.Broker, middleware: list[Middleware] | None = None) -> dramatiq.Broker:
+    """Make ``broker`` the one every actor sends to: the embedded workers and tests start their
+    own broker after this module was imported, so the declared actors move over to it."""
+    for m in middleware or []:
+        broker.add_middleware(m)
+    dramatiq.set_broker(broker)
+    for actor in ALL:
+        actor.broker = broker
+        broker.declare_actor(actor)
+    return broker
+

@@ -1,12 +1,20 @@
-"""The broker: Redis in production, an in-process stub for the embedded default and tests."""
+"""The broker: Redis in production, an in-process stub for the embedded default and tests.
+
+It is chosen before any actor is declared (dramatiq binds an actor to the global broker when the
+actor is declared): ``workers.actors`` calls ``ensure_broker()`` first. This module knows no actor;
+moving the declared actors to another broker is ``workers.actors.install``.
+"""
 
 from __future__ import annotations
 
 import dramatiq
 from dramatiq.brokers.stub import StubBroker
-from dramatiq.middleware import Middleware
 
 from sync.settings import get_settings
+
+
+class BrokerRequired(RuntimeError):
+    """A production process was started with no broker to share work through."""
 
 
 def make_broker(url: str) -> dramatiq.Broker:
@@ -30,18 +38,11 @@ def ensure_broker() -> dramatiq.Broker:
     return dramatiq.get_broker()
 
 
-def install(broker: dramatiq.Broker, middleware: list[Middleware] | None = None) -> dramatiq.Broker:
-    """Make ``broker`` the one every actor of the project sends to (re-declaring them)."""
-    for m in middleware or []:
-        broker.add_middleware(m)
-    dramatiq.set_broker(broker)
-    from workers import actors
-
-    for actor in actors.ALL:
-        actor.broker = broker
-        broker.declare_actor(actor)
-    return broker
-
-
-def install_from_settings() -> dramatiq.Broker:
-    return install(make_broker(get_settings().broker_url))
+def shared_broker_url() -> str:
+    """The broker URL a separate worker or scheduler process needs: with none, messages would stay
+    in that process and no other would ever see them."""
+    url = get_settings().broker_url
+    if not url:
+        raise BrokerRequired("set ORDERHUB_BROKER_URL (e.g. redis://localhost:6379/0), "
+                             "or run `orderhub serve` to run everything in one process")
+    return url

@@ -3,33 +3,53 @@ default, where no separate worker process is listening."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 
+import structlog
 from dramatiq.brokers.stub import StubBroker
 
+from connectors.errors import RetryLater
 from sync import connect, forward
 from sync.db import get_database
 from sync.settings import get_settings
 from workers import actors
 from workers.broker import ensure_broker
 
+log = structlog.get_logger(__name__)
 
-def forward_soon(order_ids: Iterable[int]) -> list[str]:
+#: tries per order when the supplier says "later" (a 429, a 5xx): the shared bucket then holds
+#: every caller until the supplier's reset, so a second try usually goes through
+ATTEMPTS = 4
+#: the longest pause between two tries; a longer "later" is left to the reconciler
+MAX_PAUSE_SECONDS = 30.0
+
+
+def forward_soon(order_ids: Iterable[int], *, sleep: Callable[[float], object] = time.sleep) -> list[str]:
     """Returns what happened to each order (``queued`` on a real broker)."""
     ids = list(order_ids)
     if not isinstance(ensure_broker(), StubBroker):
         for order_id in ids:
             actors.forward_order.send(order_id)
         return ["queued"] * len(ids)
+    return [_forward_here(order_id, sleep) for order_id in ids]
+
+
+def _forward_here(order_id: int, sleep: Callable[[float], object]) -> str:
     settings = get_settings()
-    results = []
-    for order_id in ids:
+    for attempt in range(1, ATTEMPTS + 1):
         try:
             outcome = forward.forward(get_database(), order_id, connect.supplier_for,
                                       stale_after=timedelta(seconds=settings.stuck_after_seconds),
                                       wallet_ttl=timedelta(seconds=settings.wallet_ttl_seconds))
-            results.append(outcome.result)
+            return outcome.result
+        except RetryLater as exc:
+            pause = min(exc.retry_after if exc.retry_after is not None else 2.0 ** attempt, MAX_PAUSE_SECONDS)
+            if attempt == ATTEMPTS or (exc.retry_after or 0) > MAX_PAUSE_SECONDS:
+                return f"will retry: {exc.__class__.__name__}"
+            log.info("forward.retrying_here", order_id=order_id, attempt=attempt, pause=pause)
+            sleep(pause)
         except Exception as exc:  # the order stays where forward() left it; the reconciler retries
-            results.append(f"will retry: {exc.__class__.__name__}")
-    return results
+            return f"will retry: {exc.__class__.__name__}"
+    return "will retry"

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sync.db import Database
 from sync.models import Order, Shipment
 from sync.states import Status
+from workers import actors
 from workers import broker as broker_setup
 from workers.inflight import InFlight
 
@@ -26,7 +27,7 @@ class EmbeddedWorkers:
         broker = broker_setup.make_broker(broker_url)
         if broker_url.startswith("redis"):
             broker.client.flushdb()  # type: ignore[attr-defined]
-        self.broker = broker_setup.install(broker, [self.inflight])
+        self.broker = actors.install(broker, [self.inflight])
         for q in QUEUES:
             self.broker.declare_queue(q)
         self.worker = dramatiq.Worker(self.broker, worker_threads=threads, worker_timeout=100)

@@ -1,9 +1,12 @@
-"""What the reconciler must not send again: work that a message still stands for.
+"""The reconciler: find work that no message stands for any more (a lost message, a killed
+worker) and say it again. Messages are hints; this sweep is what makes losing them cost time,
+never orders.
 
-``sync.reconcile.find_stuck`` lists orders that sat too long in new/ready/forwarding. Most of them
-are simply waiting their turn behind a backlog (the supplier allows ~1 call/s), and re-sending
-those would flood the queue with duplicates that every worker then has to skip. So before sending
-again, the reconciler asks the broker which orders a message still stands for:
+``find_stuck`` lists orders that sat too long in new/ready/forwarding, and shipments whose tracking
+was never pushed. Most of them are simply waiting their turn behind a backlog (the supplier allows
+~1 call/s), and re-sending those would flood the queue with duplicates that every worker then has
+to skip. So before sending again, the reconciler asks the broker which orders a message still
+stands for (``standing``):
 
 - Redis: messages queued or delayed (``<queue>.msgs`` and ``<queue>.DQ.msgs``), including those a
   live worker holds; messages held by a worker whose heartbeat stopped (SIGKILL, a lost machine)
@@ -19,17 +22,91 @@ again, the reconciler asks the broker which orders a message still stands for:
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import dramatiq
 import structlog
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.common import dq_name
+from sqlalchemy import select
+
+from sync import metrics
+from sync.db import Database
+from sync.models import Order, Shipment, utcnow
+from sync.review import judge_stored
+from sync.states import Status
 
 log = structlog.get_logger(__name__)
 
 #: a worker silent this long is taken for dead; live ones beat every few hundred milliseconds
 DEAD_AFTER_SECONDS = 15.0
+
+
+@dataclass
+class Stuck:
+    to_judge: list[int] = field(default_factory=list)
+    to_forward: list[int] = field(default_factory=list)
+    to_push: list[int] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.to_judge) + len(self.to_forward) + len(self.to_push)
+
+
+def find_stuck(db: Database, *, older_than: timedelta, limit: int = 5_000) -> Stuck:
+    cutoff = utcnow() - older_than
+    stuck = Stuck()
+    with db.session() as session:
+        stuck.to_judge = list(session.scalars(
+            select(Order.id).where(Order.status == Status.NEW, Order.status_changed_at < cutoff).limit(limit)))
+        stuck.to_forward = list(session.scalars(
+            select(Order.id).where(
+                Order.status.in_([Status.READY.value, Status.FORWARDING.value]), Order.status_changed_at < cutoff
+            ).order_by(Order.id).limit(limit)))
+        stuck.to_push = list(session.scalars(
+            select(Shipment.id).where(Shipment.pushed_at.is_(None), Shipment.created_at < cutoff).limit(limit)))
+    return stuck
+
+
+def sweep(db: Database, *, forward: dramatiq.Actor[Any, Any], push: dramatiq.Actor[Any, Any],
+          older_than: timedelta, horizon: float = 120.0) -> dict[str, int]:
+    """Find what is stuck and send it again; returns how many of each kind were sent."""
+    return enqueue_stuck(db, find_stuck(db, older_than=older_than), forward=forward, push=push, horizon=horizon)
+
+
+def enqueue_stuck(db: Database, stuck: Stuck, *, forward: dramatiq.Actor[Any, Any],
+                  push: dramatiq.Actor[Any, Any], horizon: float = 120.0) -> dict[str, int]:
+    """Send again what no message stands for any more. Work still queued, delayed or held by a
+    live worker is left alone: during a backlog nearly every order is "stuck", and sending each
+    again would only add duplicates."""
+    sent = {"judge": 0, "forward": 0, "push": 0}
+    for order_id in stuck.to_judge:
+        with db.session() as session:
+            ready = judge_stored(session, order_id)
+        if ready:  # sent after the commit that makes it ready, never before
+            forward.send(order_id)
+        sent["judge"] += 1
+    sent["forward"] = _send_unless_standing(forward, stuck.to_forward, horizon)
+    sent["push"] = _send_unless_standing(push, stuck.to_push, horizon)
+    for kind, n in sent.items():
+        if n:
+            metrics.RECONCILER.labels(kind).inc(n)
+    if any(sent.values()):
+        log.info("reconciler.re_enqueued", **sent, stuck=stuck.total)
+    return sent
+
+
+def _send_unless_standing(actor: dramatiq.Actor[Any, Any], ids: list[int], horizon: float) -> int:
+    """Send ``actor`` for each id no queued, delayed or running message stands for."""
+    if not ids:
+        return 0
+    queued = standing(actor.broker, actor.queue_name, actor.actor_name, horizon=horizon) or set()
+    missing = [i for i in ids if i not in queued]
+    for item in missing:
+        actor.send(item)
+    return len(missing)
 
 
 def standing(broker: dramatiq.Broker, queue: str, actor_name: str, *, horizon: float = 120.0,

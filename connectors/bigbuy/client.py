@@ -41,6 +41,7 @@ _CARRIER_REFRESH_SECONDS = 3600.0
 
 class BigBuyConnector(SupplierConnector):
     kind: ClassVar[str] = "bigbuy"
+    credential_keys: ClassVar[tuple[str, ...] | None] = ("api_key",)
     tracking_batch_size: ClassVar[int] = 100
     #: attempts per read (reads only; creates are never repeated here)
     read_attempts: int = 4

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 import httpx
+from pydantic import BaseModel, ConfigDict, Field
 
 from connectors import http
 from connectors.base import ChannelConnector, ConnectorConfig, parse_bodies
@@ -32,8 +33,16 @@ _API_VERSION = re.compile(r"[0-9]{4}-[0-9]{2}|unstable")
 _ORDER_ID = re.compile(r"[0-9]{1,20}")
 
 
+class ShopifySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    api_version: str | None = Field(None, pattern=f"^(?:{_API_VERSION.pattern})$")
+    page_size: int | None = Field(None, ge=1, le=250)
+
+
 class ShopifyConnector(ChannelConnector):
     kind: ClassVar[str] = "shopify"
+    credential_keys: ClassVar[tuple[str, ...] | None] = ("access_token",)
+    settings_model: ClassVar[type[BaseModel] | None] = ShopifySettings
     page_size: ClassVar[int] = 250  # Shopify's maximum ``limit``
     default_api_version: ClassVar[str] = "2024-10"
     read_attempts: ClassVar[int] = 4

@@ -8,9 +8,10 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Literal, Self
 
 import httpx
+from pydantic import BaseModel, ConfigDict
 
 from connectors.base import ChannelConnector, ConnectorConfig, parse_bodies
 from connectors.http import make_client
@@ -80,11 +81,20 @@ def newest_per_id(orders: list[ChannelOrder]) -> list[ChannelOrder]:
     return list(kept.values())
 
 
+class WooCommerceSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    query_string_auth: bool | None = None
+    oauth_signature_method: Literal["HMAC-SHA256", "HMAC-SHA1"] | None = None
+
+
 class WooCommerceConnector(ChannelConnector):
     """Over ``https://`` the key and secret go as HTTP Basic, or as query parameters with the
     ``query_string_auth`` setting (for hosts that drop the ``Authorization`` header). Over
     ``http://`` WooCommerce takes neither: requests are signed with OAuth 1.0a
     (``oauth_signature_method``: HMAC-SHA256, the default, or HMAC-SHA1)."""
+
+    credential_keys: ClassVar[tuple[str, ...] | None] = ("consumer_key", "consumer_secret")
+    settings_model: ClassVar[type[BaseModel] | None] = WooCommerceSettings
 
     kind: ClassVar[str] = "woocommerce"
     page_size: ClassVar[int] = 100  # wc/v3's maximum ``per_page``

@@ -96,7 +96,7 @@ def test_inspect_prints_the_state_each_order_would_enter(tmp_path: Path) -> None
     (["inspect", "ebay", "x.json"], "unknown connector"),
     (["inspect", "shopify", "/nonexistent/file.json"], "no such file"),
     (["orders", "list", "--status", "lost"], "unknown status"),
-    (["orders", "resubmit"], "required"),
+    (["orders", "resubmit"], "ID... or --issue"),
     (["orders", "mark-sent", "1"], "--reference"),
     (["frobnicate"], "invalid choice"),
 ])

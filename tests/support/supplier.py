@@ -39,6 +39,7 @@ class FakeSupplier(SupplierConnector):
         self.lookup_errors: dict[str, Exception] = {}
         #: more tracking numbers a supplier order shows after its first (a second parcel, a correction)
         self.later_tracking: dict[str, list[str]] = {}
+        self.fail_creates: list[BaseException] = []  # raise these, one per create, before storing
         self.next_id = 5000
         self.warehouses: dict[str, str] = {}  # supplier SKU -> warehouse; a create splits by warehouse
         self.fail_create: Exception | None = None  # raised by every create (a permanent refusal)
@@ -63,6 +64,8 @@ class FakeSupplier(SupplierConnector):
             raise self.fail_create
         with self.lock:
             self.creates += 1
+            if self.fail_creates:
+                raise self.fail_creates.pop(0)
             ref = request.internal_reference
             if ref in self.orders:
                 return SupplierSubmission(internal_reference=ref, orders=self.orders[ref][:1], already_existed=True)

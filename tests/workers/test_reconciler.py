@@ -12,12 +12,10 @@ import pytest
 from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import update
 
-from sync import reconcile
 from sync.db import Database
 from sync.forward import claim
 from sync.models import Order
 from workers import actors, reconciler
-from workers import broker as broker_setup
 
 from support import REDIS_URL
 from support.orders import ready_orders
@@ -38,7 +36,7 @@ def _queued(broker: StubBroker, queue: str = "forward") -> list[int]:
 def stub() -> Iterator[StubBroker]:
     broker = StubBroker()
     broker.emit_after("process_boot")
-    broker_setup.install(broker)
+    actors.install(broker)
     for q in ("pull", "forward", "track", "default"):
         broker.declare_queue(q)
     yield broker
@@ -46,7 +44,8 @@ def stub() -> Iterator[StubBroker]:
 
 
 def _reconcile(db: Database) -> dict[str, int]:
-    return actors.enqueue_stuck(reconcile.find_stuck(db, older_than=timedelta(seconds=60)))
+    return reconciler.sweep(db, forward=actors.forward_order, push=actors.push_tracking,
+                            older_than=timedelta(seconds=60))
 
 
 def test_a_ready_order_whose_message_was_lost_is_sent_again_once(db, stub) -> None:
@@ -78,7 +77,8 @@ def test_a_retry_delayed_far_out_does_not_hold_the_order_back(db, stub) -> None:
     actors.forward_order.send_with_options(args=(soon,), delay=5_000)
     actors.forward_order.send_with_options(args=(late,), delay=600_000)  # backoff after an outage
     _age(db, [soon, late])
-    sent = actors.enqueue_stuck(reconcile.find_stuck(db, older_than=timedelta(seconds=60)), horizon=60)
+    sent = reconciler.sweep(db, forward=actors.forward_order, push=actors.push_tracking,
+                            older_than=timedelta(seconds=60), horizon=60)
     assert sent["forward"] == 1
     assert _queued(stub) == [late]
 
@@ -110,9 +110,11 @@ def test_on_redis_messages_held_by_a_dead_worker_do_not_count() -> None:
         # the same worker alive (a fresh heartbeat): its message stands
         broker.client.zadd(f"{ns}:__heartbeats__", {dead: time.time() * 1000})
         assert reconciler.standing(broker, "forward", "forward_order") == {101, 102, 103}
+        # each message sits where ``standing`` reads it: the queue's hash, or the delay queue's
+        assert broker.client.hexists(f"{ns}:forward.msgs", queued.options["redis_message_id"])
+        assert broker.client.hexists(f"{ns}:forward.DQ.msgs", delayed.options["redis_message_id"])
         broker.client.flushdb()  # Redis lost everything: nothing stands, everything stuck is sent again
         assert reconciler.standing(broker, "forward", "forward_order") == set()
-        assert queued and delayed
     finally:
         broker.client.flushdb()
         broker.close()

@@ -15,8 +15,7 @@ from sqlalchemy import update
 from sync.db import Database
 from sync.models import Channel
 from sync.settings import Settings
-from workers import broker as broker_setup
-from workers import scheduler
+from workers import actors, scheduler
 
 from support import REDIS_URL
 
@@ -62,7 +61,7 @@ def test_the_channel_list_is_followed(db) -> None:
 def stub() -> Iterator[StubBroker]:
     broker = StubBroker()
     broker.emit_after("process_boot")
-    broker_setup.install(broker)
+    actors.install(broker)
     for q in ("pull", "forward", "track", "default"):
         broker.declare_queue(q)
     yield broker
