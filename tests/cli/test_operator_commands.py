@@ -87,7 +87,7 @@ def test_cancel_an_order_not_yet_sent(db, supplier, capsys) -> None:
     with db.session() as s:
         assert s.get(Order, first).status == "cancelled"
     assert forward(db, second, connect.supplier_for).result == "sent"
-    assert "only orders not sent" in _refuse(capsys, "orders", "cancel", str(second))
+    assert "only orders not at the supplier" in _refuse(capsys, "orders", "cancel", str(second))
     assert "does not exist" in _refuse(capsys, "orders", "cancel", "999999")
 
 

@@ -12,13 +12,12 @@ from sync import catalogue
 from sync.db import Database
 from sync.settings import Settings
 from workers import actors, scheduler
-from workers import broker as broker_setup
 
 
 @pytest.fixture
 def stub() -> Iterator[StubBroker]:
     broker = StubBroker()
-    broker_setup.install(broker)
+    actors.install(broker)
     for q in ("pull", "forward", "track", "default"):
         broker.declare_queue(q)
     yield broker
