@@ -133,6 +133,10 @@ class ShopifySandbox(App):
         self.add("GET", _VERSION + r"/orders/(?P<id>[0-9]+)/fulfillment_orders\.json",
                  self._admin(self._get_fulfillment_orders))
         self.add("POST", _VERSION + r"/fulfillments\.json", self._admin(self._create_fulfillment))
+        from sandbox.shopify_graphql import GraphQLEndpoint
+
+        self.graphql = GraphQLEndpoint(self)
+        self.add("POST", _VERSION + r"/graphql\.json", self.graphql.handle)
         self.add("POST", r"/_sandbox/advance", self._control_advance)
         self.add("GET", r"/_sandbox/state", self._control_state)
 

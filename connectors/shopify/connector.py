@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 API_VERSION_HEADER = "X-Shopify-API-Version"
 _API_VERSION = re.compile(r"[0-9]{4}-[0-9]{2}|unstable")
 _ORDER_ID = re.compile(r"[0-9]{1,20}")
+APIS = ("rest", "graphql")
 
 
 class ShopifyConnector(ChannelConnector):
@@ -40,6 +41,18 @@ class ShopifyConnector(ChannelConnector):
     write_attempts: ClassVar[int] = 3
     #: the standard plan leaks 2 calls/s: a second's pause frees room before the bucket overflows
     near_limit_pause: ClassVar[float] = 1.0
+
+    def __new__(cls, config: ConnectorConfig, **_: Any) -> ShopifyConnector:
+        """The channel's ``api`` setting picks the API: ``"rest"`` (also when absent, so stored
+        channels keep what they had) or ``"graphql"``."""
+        api = config.settings.get("api", "rest")
+        if api not in APIS:
+            raise ShopifyConfigError('api must be "graphql" or "rest"')
+        if cls is ShopifyConnector and api == "graphql":
+            from connectors.shopify.graphql import ShopifyGraphQLConnector
+
+            cls = ShopifyGraphQLConnector
+        return super().__new__(cls)
 
     def __init__(
         self,
