@@ -63,6 +63,7 @@ class ShopifyGraphQLConnector(ShopifyConnector):
         #: the shop's bucket as last reported; None until Shopify has answered once
         self.budget: graphql_wire.Budget | None = None
         self.clock: Callable[[], float] = time.monotonic
+        self._priced: dict[str, float] = {}  # operation -> requestedQueryCost Shopify last reported
 
     # orders ----------------------------------------------------------------------------------
 
@@ -189,7 +190,8 @@ class ShopifyGraphQLConnector(ShopifyConnector):
     def _post_query(self, operation: str, document: str, variables: dict[str, Any], cost: float,
                     write: bool) -> dict[str, Any]:
         if self.budget is not None:
-            pause = self.budget.wait_for(cost, self.clock())
+            # what Shopify priced this operation at last time is a better guess than ours
+            pause = self.budget.wait_for(self._priced.get(operation, cost), self.clock())
             if pause > 0:
                 log.debug("shopify graphql bucket low: waiting %.1fs for %s", pause, operation)
                 self.sleep(pause)
@@ -203,7 +205,7 @@ class ShopifyGraphQLConnector(ShopifyConnector):
             body: Any = response.json()
         except (ValueError, UnicodeDecodeError):
             body = None
-        self._note_budget(body)
+        self._note_budget(operation, body)
         try:
             client.raise_for_status(response, write=write, secret=self._token)
             if body is None:
@@ -217,8 +219,10 @@ class ShopifyGraphQLConnector(ShopifyConnector):
             raise
         return graphql_wire.data_of(body, operation)
 
-    def _note_budget(self, body: Any) -> None:
-        _, budget = graphql_wire.cost_of(body)
+    def _note_budget(self, operation: str, body: Any) -> None:
+        requested, budget = graphql_wire.cost_of(body)
+        if requested is not None:
+            self._priced[operation] = requested
         if budget is not None:
             budget.at = self.clock()
             self.budget = budget
