@@ -7,8 +7,9 @@ the other). Like Shopify it prices each query before running it (objects 1, conn
 that restores at a fixed rate, answers ``THROTTLED`` with HTTP 200 when the bucket cannot cover
 the price, and reports ``extensions.cost`` on every answer.
 
-Fault switches: ``throttle_next`` answers that many queries ``THROTTLED``; ``service_orders``
-assigns those orders' fulfillment orders to a fulfilment-service location the app cannot fulfil.
+``raw_nodes`` are served as they are among the seeded orders. Fault switches: ``throttle_next``
+answers that many queries ``THROTTLED``; ``service_orders`` assigns those orders' fulfillment
+orders to a fulfilment-service location the app cannot fulfil.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from sandbox import seeding
@@ -85,6 +87,14 @@ def _utc(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _lenient(raw: Any, default: datetime) -> datetime:
+    try:
+        moment = datetime.fromisoformat(raw) if isinstance(raw, str) else default
+    except ValueError:
+        return default
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _cursor(value: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(value).encode()).decode()
 
@@ -115,6 +125,8 @@ class GraphQLEndpoint:
         self.service_orders: set[int] = set()
         self.queries: list[str] = []  # operation names, in the order they came
         self.throttled = 0  # queries answered THROTTLED
+        #: order nodes served as they are among the seeded ones (for quarantine tests)
+        self.raw_nodes: list[dict[str, Any]] = []
         self._operations: dict[str, tuple[Callable[[dict[str, Any]], int], Callable[[dict[str, Any]], Any]]] = {
             "Shop": (lambda v: 1, lambda v: {"shop": {"name": "OrderHub Sandbox"}}),
             "Orders": (self._orders_cost, self._orders),
@@ -184,18 +196,21 @@ class GraphQLEndpoint:
             if found is None:
                 raise _Refused("the sandbox filters by updated_at:>='...' only", "BAD_REQUEST")
             since = datetime.fromisoformat(found.group("at"))
-        specs = sorted((s for s in self.shop.specs if since is None or s.updated_at >= since),
-                       key=lambda s: (s.updated_at, s.order_id))
+        rows: list[tuple[datetime, int, Callable[[], dict[str, Any]]]] = [
+            (s.updated_at, s.order_id, partial(self.order_node, s, lines)) for s in self.shop.specs]
+        for n, raw in enumerate(self.raw_nodes):
+            rows.append((_lenient(raw.get("updatedAt"), seeding.BASE_TIME), 9_900_000_000 + n, partial(dict, raw)))
+        rows = sorted((r for r in rows if since is None or r[0] >= since), key=lambda r: (r[0], r[1]))
         if variables.get("after"):
             mark = _uncursor(variables["after"])
             if not (isinstance(mark, list) and len(mark) == 2):
                 raise _Refused("Invalid cursor for current pagination sort.", "BAD_REQUEST")
             key = (datetime.fromisoformat(mark[0]), mark[1])
-            specs = [s for s in specs if (s.updated_at, s.order_id) > key]  # keyset: stable under changes
-        page = specs[:first]
-        end = _cursor([page[-1].updated_at.isoformat(), page[-1].order_id]) if page else None
-        return {"orders": {"pageInfo": {"hasNextPage": len(specs) > first, "endCursor": end},
-                           "nodes": [self.order_node(spec, lines) for spec in page]}}
+            rows = [r for r in rows if (r[0], r[1]) > key]  # keyset: stable while orders change
+        page = rows[:first]
+        end = _cursor([page[-1][0].isoformat(), page[-1][1]]) if page else None
+        return {"orders": {"pageInfo": {"hasNextPage": len(rows) > first, "endCursor": end},
+                           "nodes": [render() for _, _, render in page]}}
 
     def order_node(self, spec: seeding.OrderSpec, lines: int) -> dict[str, Any]:
         rest = self.shop._render_spec(spec)

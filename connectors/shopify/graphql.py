@@ -74,7 +74,7 @@ class ShopifyGraphQLConnector(ShopifyConnector):
     def fetch_orders(self, since: datetime | None, page: str | None = None) -> OrderPage:
         search = None
         if since is not None:
-            search = f"updated_at:>='{as_utc(since).isoformat(timespec='seconds')}'"
+            search = f"updated_at:>='{as_utc(since).strftime('%Y-%m-%dT%H:%M:%SZ')}'"
         variables = {"first": self.first, "lines": self.lines, "after": page or None, "query": search}
         try:
             data = self._query("orders", q.ORDERS, variables, cost=q.orders_cost(self.first, self.lines))

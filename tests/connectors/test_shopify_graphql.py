@@ -209,7 +209,7 @@ def test_query_shape_paging_and_a_rejected_node() -> None:
     assert second.next_page is None and [o.external_id for o in second.orders] == ["1003"]
     asked = [sent(c) for c in route.calls]
     assert "sortKey: UPDATED_AT" in asked[0]["query"] and "currentQuantity" in asked[0]["query"]
-    assert asked[0]["variables"]["query"] == "updated_at:>='2026-03-01T09:00:00+00:00'"
+    assert asked[0]["variables"]["query"] == "updated_at:>='2026-03-01T09:00:00Z'"
     assert asked[0]["variables"]["after"] is None and asked[1]["variables"]["after"] == "cur-1"
     assert route.calls[0].request.headers["X-Shopify-Access-Token"] == TOKEN
 

@@ -196,3 +196,16 @@ def test_sandbox_refuses_a_query_priced_over_the_cap(running: server.Running) ->
             "query": "query Orders($first: Int!, $lines: Int!) { orders(first: $first) { nodes { id } } }",
             "variables": {"first": 100, "lines": 10}}).json()
     assert body["errors"][0]["extensions"]["code"] == "MAX_COST_EXCEEDED"
+
+
+def test_a_malformed_node_is_rejected_and_the_rest_of_the_page_read(sandbox: ShopifySandbox,
+                                                                    running: server.Running) -> None:
+    sandbox.graphql.raw_nodes.append({"id": "gid://shopify/Order/555", "updatedAt": "2026-01-01T00:00:00Z",
+                                      "currencyCode": 12})
+    connector = connect(running)
+    pages = [connector.fetch_orders(None)]
+    while pages[-1].next_page:
+        pages.append(connector.fetch_orders(None, pages[-1].next_page))
+    rejected = [r for p in pages for r in p.rejected]
+    assert [r.external_id for r in rejected] == ["555"] and "currencyCode" in rejected[0].error
+    assert sum(len(p.orders) for p in pages) == 30
