@@ -213,6 +213,8 @@ class ShopifyGraphQLConnector(ShopifyConnector):
             graphql_wire.raise_for_errors(body, operation, write=write, secret=self._token,
                                           throttle_wait=self._throttle_wait)
         except ShopifyRateLimited as exc:
+            if exc.retry_after is None:  # a 429 without Retry-After still says what it priced
+                exc.retry_after = self._throttle_wait(body)
             if exc.retry_after is not None:
                 # every worker sharing the pacer holds back, not just this one
                 self.pacer.hold_until(time.time() + exc.retry_after)

@@ -27,6 +27,8 @@ from connectors.shopify import (
 from connectors.shopify.graphql import ShopifyGraphQLConnector
 from connectors.shopify.graphql_parse import parse_order
 
+from support.pacing import RecordingPacer
+
 SHOP = "https://test-shop.myshopify.com"
 TOKEN = "shpat_0123456789abcdef_secret"
 GRAPHQL = f"{SHOP}/admin/api/2024-10/graphql.json"
@@ -255,6 +257,18 @@ def test_throttled_is_retried_after_the_restore_time() -> None:
     page = connector.fetch_orders(None)
     assert len(page.orders) == 1 and route.call_count == 2
     assert connector.sleep == [pytest.approx(4.0)]  # (300 - 100) / 50
+
+
+@respx.mock
+def test_a_429_throttle_without_retry_after_waits_the_restore_time() -> None:
+    refused = throttled(300, 200.0, 50.0)
+    route = respx.post(GRAPHQL).mock(side_effect=[httpx.Response(429, json=refused.json()), orders_answer([node()])])
+    pacer = RecordingPacer()
+    connector = make()
+    connector.pacer = pacer
+    assert len(connector.fetch_orders(None).orders) == 1 and route.call_count == 2
+    assert connector.sleep == [pytest.approx(2.0)]  # (300 - 200) / 50
+    assert pacer.holds  # other workers on the same shop hold back too
 
 
 @respx.mock
