@@ -125,6 +125,7 @@ class GraphQLEndpoint:
         self.service_orders: set[int] = set()
         self.queries: list[str] = []  # operation names, in the order they came
         self.throttled = 0  # queries answered THROTTLED
+        self._document = ""
         #: order nodes served as they are among the seeded ones (for quarantine tests)
         self.raw_nodes: list[dict[str, Any]] = []
         self._operations: dict[str, tuple[Callable[[dict[str, Any]], int], Callable[[dict[str, Any]], Any]]] = {
@@ -165,6 +166,7 @@ class GraphQLEndpoint:
                     self.throttle_next = max(0, self.throttle_next - 1)
                     self.throttled += 1
                     return json_response(self._throttled(requested), 200, headers)
+                self._document = str(document)
                 data = run(variables)
             except _Refused as exc:
                 return json_response({"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]},
@@ -200,7 +202,12 @@ class GraphQLEndpoint:
             (s.updated_at, s.order_id, partial(self.order_node, s, lines)) for s in self.shop.specs]
         for n, raw in enumerate(self.raw_nodes):
             rows.append((_lenient(raw.get("updatedAt"), seeding.BASE_TIME), 9_900_000_000 + n, partial(dict, raw)))
-        rows = sorted((r for r in rows if since is None or r[0] >= since), key=lambda r: (r[0], r[1]))
+        rows = [r for r in rows if since is None or r[0] >= since]
+        if "sortKey: UPDATED_AT" not in self._document:
+            # Shopify's default order is by id: a client that forgets the sort key misses updates
+            return {"orders": {"pageInfo": {"hasNextPage": len(rows) > first, "endCursor": None},
+                               "nodes": [render() for _, _, render in sorted(rows, key=lambda r: r[1])[:first]]}}
+        rows.sort(key=lambda r: (r[0], r[1]))
         if variables.get("after"):
             mark = _uncursor(variables["after"])
             if not (isinstance(mark, list) and len(mark) == 2):

@@ -209,3 +209,18 @@ def test_a_malformed_node_is_rejected_and_the_rest_of_the_page_read(sandbox: Sho
     rejected = [r for p in pages for r in p.rejected]
     assert [r.external_id for r in rejected] == ["555"] and "currencyCode" in rejected[0].error
     assert sum(len(p.orders) for p in pages) == 30
+
+
+def test_sandbox_sorts_by_id_unless_asked_for_updated_at(sandbox: ShopifySandbox, running: server.Running) -> None:
+    assert sandbox.advance(1)  # some early orders change, so time order is no longer id order
+    query = ("query Orders($first: Int!, $lines: Int!) { orders(first: $first) { nodes { id updatedAt } } }")
+    with httpx.Client(base_url=running.url, headers={"X-Shopify-Access-Token": "shpat_sandbox"}) as http:
+        by_id = http.post(f"{API}/graphql.json", json={"query": query, "variables": {"first": 30, "lines": 1}})
+        by_time = http.post(f"{API}/graphql.json", json={
+            "query": query.replace("orders(first: $first)", "orders(first: $first, sortKey: UPDATED_AT)"),
+            "variables": {"first": 30, "lines": 1}})
+    ids = [int(n["id"].rsplit("/", 1)[1]) for n in by_id.json()["data"]["orders"]["nodes"]]
+    stamps = [n["updatedAt"] for n in by_time.json()["data"]["orders"]["nodes"]]
+    assert ids == sorted(ids) and stamps == sorted(stamps)
+    assert [n["id"] for n in by_id.json()["data"]["orders"]["nodes"]] != \
+        [n["id"] for n in by_time.json()["data"]["orders"]["nodes"]]
