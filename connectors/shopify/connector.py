@@ -16,7 +16,7 @@ from connectors import http
 from connectors.base import ChannelConnector, ConnectorConfig, parse_bodies
 from connectors.ratelimit import Pacer
 from connectors.records import ChannelOrder, OrderPage, Shipment, as_utc
-from connectors.shopify import client, fulfil, parse
+from connectors.shopify import client, fulfil, graphql_parse, parse
 from connectors.shopify.errors import (
     ShopifyConfigError,
     ShopifyParseError,
@@ -94,10 +94,15 @@ class ShopifyConnector(ChannelConnector):
 
     @classmethod
     def order_bodies(cls, body: Any) -> list[Any]:
+        """REST bodies (webhooks, exports) and saved GraphQL answers (``{"data": ...}``) alike."""
+        if isinstance(body, dict) and "data" in body and "orders" not in body and "order" not in body:
+            return graphql_parse.order_nodes(body["data"])
         return parse.order_bodies(body)
 
     @classmethod
     def parse_order(cls, body: Any) -> ChannelOrder:
+        if graphql_parse.is_node(body):
+            return graphql_parse.parse_order(body)
         return parse.parse_order(body)
 
     def check(self) -> str:

@@ -40,6 +40,21 @@ def gid(kind: str, number: str) -> str:
     return f"gid://shopify/{kind}/{number}"
 
 
+def is_node(body: Any) -> bool:
+    """A GraphQL order node (REST bodies have numeric ids)."""
+    return isinstance(body, dict) and isinstance(body.get("id"), str) and body["id"].startswith("gid://shopify/Order/")
+
+
+def order_nodes(data: Any) -> list[Any]:
+    """The order nodes of a GraphQL answer's ``data``: ``orders`` (a page) or ``order`` (one)."""
+    if isinstance(data, dict):
+        if isinstance(data.get("orders"), dict):
+            return nodes(data["orders"], "orders")
+        if isinstance(data.get("order"), dict):
+            return [data["order"]]
+    raise ShopifyParseError('data is neither {"orders": {"nodes": [...]}} nor {"order": {...}}')
+
+
 def parse_order(node: Any) -> ChannelOrder:
     if not isinstance(node, dict):
         raise ShopifyParseError("order node is not an object")

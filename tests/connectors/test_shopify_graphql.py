@@ -13,7 +13,7 @@ import respx
 from pydantic import SecretStr
 
 from connectors import errors
-from connectors.base import ConnectorConfig
+from connectors.base import ConnectorConfig, parse_bodies
 from connectors.records import ChannelOrder, OrderLine, Shipment, Tracking
 from connectors.shopify import (
     ShopifyAuthError,
@@ -131,6 +131,16 @@ def test_api_setting_chooses_the_connector_and_rest_stays_the_default() -> None:
 
 def test_webhook_and_file_bodies_stay_rest_shaped() -> None:
     assert ShopifyGraphQLConnector.parse_order.__func__ is ShopifyConnector.parse_order.__func__
+
+
+def test_saved_graphql_answers_read_like_rest_bodies() -> None:
+    bodies = ShopifyConnector.order_bodies({"data": {"orders": {"nodes": [node(1001), node(1002, currencyCode=None)]}}})
+    page = parse_bodies(ShopifyConnector, bodies)
+    assert [o.external_id for o in page.orders] == ["1001"] and len(page.rejected) == 1
+    one = ShopifyConnector.order_bodies({"data": {"order": node(1003)}})
+    assert ShopifyConnector.parse_order(one[0]).external_id == "1003"
+    with pytest.raises(ShopifyParseError):
+        ShopifyConnector.order_bodies({"data": {"shop": {}}})
 
 
 # parsing --------------------------------------------------------------------------------------
