@@ -3,8 +3,8 @@ cursor paging), tracking back (``fulfillmentCreate`` on fulfillment orders, then
 ``fulfillmentTrackingInfoUpdate`` when a tracking number is corrected).
 
 It shares the REST connector's settings, token, API version and readers of single bodies: the
-class methods ``order_bodies``/``parse_order`` stay REST's, since webhook bodies and exported files
-are REST-shaped whichever API polls. Calls are paced by Shopify's calculated query cost: before a
+class methods ``order_bodies``/``parse_order`` are shared and read REST bodies (webhooks, exports)
+and saved GraphQL answers alike. Calls are paced by Shopify's calculated query cost: before a
 query is sent the bucket last reported must hold its requested cost.
 """
 
@@ -23,7 +23,7 @@ from connectors import http
 from connectors.base import ConnectorConfig
 from connectors.errors import RetryLater
 from connectors.ratelimit import Pacer
-from connectors.records import ChannelOrder, OrderPage, RejectedBody, Shipment, as_utc
+from connectors.records import OrderPage, RejectedBody, Shipment, as_utc
 from connectors.shopify import client, graphql_fulfil, graphql_wire
 from connectors.shopify import graphql_queries as q
 from connectors.shopify.connector import ShopifyConnector
@@ -118,11 +118,6 @@ class ShopifyGraphQLConnector(ShopifyConnector):
             items.extend(nodes(more, "lineItems"))
             after = more["pageInfo"].get("endCursor") if isinstance(more, dict) and has_next_page(more) else None
         node["lineItems"] = {"pageInfo": {"hasNextPage": False}, "nodes": items}
-
-    @classmethod
-    def parse_node(cls, node: Any) -> ChannelOrder:
-        """One GraphQL order node (REST bodies go through ``parse_order``)."""
-        return parse_order(node)
 
     # tracking --------------------------------------------------------------------------------
 

@@ -7,7 +7,6 @@ Shopify's message shortened and the access token removed should it ever be echoe
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -135,7 +134,3 @@ def raise_for_user_errors(payload: Any, operation: str, secret: str) -> None:
             fields.append(".".join(str(f) for f in field))
     where = f" (fields {', '.join(fields)})" if fields else ""
     raise ShopifyRequestFailed(f"Shopify refused {operation}{where}: {_messages(errors, secret)}", status=200)
-
-
-def monotonic() -> float:
-    return time.monotonic()
