@@ -89,7 +89,11 @@ class ShopifyGraphQLConnector(ShopifyConnector):
         result = OrderPage()
         for node in order_nodes:
             if isinstance(node, dict) and has_next_page(node.get("lineItems")):
-                self._complete_lines(node)
+                try:
+                    self._complete_lines(node)
+                except ShopifyParseError as exc:
+                    # left incomplete, the order is quarantined and the rest of the page goes on
+                    log.warning("shopify order lines could not be read in full: %s", exc)
             self._read(node, result)
         info = connection.get("pageInfo") if isinstance(connection, dict) else None
         if has_next_page(connection) and isinstance(info, dict) and isinstance(info.get("endCursor"), str):
@@ -110,7 +114,11 @@ class ShopifyGraphQLConnector(ShopifyConnector):
         connection = node["lineItems"]
         items = list(nodes(connection, "lineItems"))
         after = (connection.get("pageInfo") or {}).get("endCursor")
+        seen: set[str] = set()
         while isinstance(after, str):
+            if after in seen:  # a cursor that does not move would never end
+                raise ShopifyParseError("lineItems paging does not advance")
+            seen.add(after)
             data = self._query("order lines", q.ORDER_LINES, {"id": node.get("id"), "after": after},
                                cost=q.ORDER_LINES_COST)
             order = data.get("order")

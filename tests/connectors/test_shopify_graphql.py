@@ -248,6 +248,18 @@ def test_more_lines_are_read_before_the_order_is_parsed() -> None:
 
 
 @respx.mock
+def test_line_paging_that_does_not_advance_stops() -> None:
+    big = node(lines=[line(1)])
+    big["lineItems"]["pageInfo"] = {"hasNextPage": True, "endCursor": "l1"}
+    same = {"order": {"lineItems": {"pageInfo": {"hasNextPage": True, "endCursor": "l1"}, "nodes": [line(2)]}}}
+    route = respx.post(GRAPHQL).mock(side_effect=[orders_answer([big, node(1002)])] + [answer(same)] * 5)
+    page = make().fetch_orders(None)
+    assert [o.external_id for o in page.orders] == ["1002"]  # the rest of the page goes on
+    assert [r.external_id for r in page.rejected] == ["1001"] and "incomplete" in page.rejected[0].error
+    assert route.call_count == 2
+
+
+@respx.mock
 def test_waits_until_the_bucket_covers_the_next_query() -> None:
     respx.post(GRAPHQL).mock(side_effect=[
         orders_answer([node()], end="c", requested=400, available=100.0, rate=50.0),
