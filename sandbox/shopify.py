@@ -134,6 +134,10 @@ class ShopifySandbox(App):
                  self._admin(self._get_fulfillment_orders))
         self.add("POST", _VERSION + r"/fulfillments\.json", self._admin(self._create_fulfillment))
         shopify_tracking.register(self, _VERSION, self._admin, lambda: _iso(self.now()))
+        from sandbox.shopify_graphql import GraphQLEndpoint
+
+        self.graphql = GraphQLEndpoint(self)
+        self.add("POST", _VERSION + r"/graphql\.json", self.graphql.handle)
         self.add("POST", r"/_sandbox/advance", self._control_advance)
         self.add("GET", r"/_sandbox/state", self._control_state)
 

@@ -1,4 +1,4 @@
-"""Shopify (REST Admin API) sales channel."""
+"""Shopify sales channel: the REST Admin API, or the GraphQL Admin API with the setting api="graphql"."""
 
 from connectors.shopify.connector import ShopifyConnector
 from connectors.shopify.errors import (

@@ -17,7 +17,7 @@ from connectors import http
 from connectors.base import ChannelConnector, ConnectorConfig, parse_bodies
 from connectors.ratelimit import Pacer
 from connectors.records import ChannelOrder, OrderPage, Shipment, as_utc
-from connectors.shopify import client, fulfil, parse
+from connectors.shopify import client, fulfil, graphql_parse, parse
 from connectors.shopify.errors import (
     ShopifyConfigError,
     ShopifyParseError,
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 API_VERSION_HEADER = "X-Shopify-API-Version"
 _API_VERSION = re.compile(r"[0-9]{4}-[0-9]{2}|unstable")
 _ORDER_ID = re.compile(r"[0-9]{1,20}")
+APIS = ("rest", "graphql")
 
 
 class ShopifySettings(BaseModel):
@@ -49,6 +50,18 @@ class ShopifyConnector(ChannelConnector):
     write_attempts: ClassVar[int] = 3
     #: the standard plan leaks 2 calls/s: a second's pause frees room before the bucket overflows
     near_limit_pause: ClassVar[float] = 1.0
+
+    def __new__(cls, config: ConnectorConfig, **_: Any) -> ShopifyConnector:
+        """The channel's ``api`` setting picks the API: ``"rest"`` (also when absent, so stored
+        channels keep what they had) or ``"graphql"``."""
+        api = config.settings.get("api", "rest")
+        if api not in APIS:
+            raise ShopifyConfigError('api must be "graphql" or "rest"')
+        if cls is ShopifyConnector and api == "graphql":
+            from connectors.shopify.graphql import ShopifyGraphQLConnector
+
+            cls = ShopifyGraphQLConnector
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -90,10 +103,15 @@ class ShopifyConnector(ChannelConnector):
 
     @classmethod
     def order_bodies(cls, body: Any) -> list[Any]:
+        """REST bodies (webhooks, exports) and saved GraphQL answers (``{"data": ...}``) alike."""
+        if isinstance(body, dict) and "data" in body and "orders" not in body and "order" not in body:
+            return graphql_parse.order_nodes(body["data"])
         return parse.order_bodies(body)
 
     @classmethod
     def parse_order(cls, body: Any) -> ChannelOrder:
+        if graphql_parse.is_node(body):
+            return graphql_parse.parse_order(body)
         return parse.parse_order(body)
 
     def check(self) -> str:

@@ -60,10 +60,19 @@ def to_ship(item: dict[str, Any], path: str, refunded: int, *, fulfilled: bool) 
         current = count(item["current_quantity"], f"{path}.current_quantity")
     else:
         current = max(0, ordered - refunded)
+    open_count = None
+    if item.get("fulfillable_quantity") is not None:
+        open_count = count(item["fulfillable_quantity"], f"{path}.fulfillable_quantity")
+    return still_to_ship(current, open_count, fulfilled=fulfilled)
+
+
+def still_to_ship(current: int, open_count: int | None, *, fulfilled: bool) -> int:
+    """What a line still asks of the supplier: its current count, lowered while the shop has not
+    fulfilled anything to what is still open (the rest is fulfilled elsewhere)."""
     # Once the shop fulfils (our own tracking push included) the open count falls to 0; reading it
     # then would look like an edit of an order already sent, so it only counts before that.
-    if not fulfilled and item.get("fulfillable_quantity") is not None:
-        current = min(current, count(item["fulfillable_quantity"], f"{path}.fulfillable_quantity"))
+    if not fulfilled and open_count is not None:
+        return min(current, open_count)
     return current
 
 

@@ -105,7 +105,7 @@ def _order(body: dict[str, Any]) -> ChannelOrder:
         total=money(_required(body, "total_price", "total_price"), "total_price"),
         placed_at=moment(body.get("created_at"), "created_at"),
         updated_at=updated_at,
-        shipping_address=_with_phone(address(body.get("shipping_address"), "shipping_address", email),
+        shipping_address=with_phone(address(body.get("shipping_address"), "shipping_address", email),
                                      text(body.get("phone"), "phone")),
         billing_address=address(body.get("billing_address"), "billing_address", email),
         lines=lines.shipped,
@@ -120,7 +120,7 @@ def _order(body: dict[str, Any]) -> ChannelOrder:
     return order
 
 
-def _with_phone(shipping: Address | None, order_phone: str | None) -> Address | None:
+def with_phone(shipping: Address | None, order_phone: str | None) -> Address | None:
     """The order's own ``phone`` is the one the buyer gave at checkout for this delivery: it comes
     after the shipping address's phone and before the billing address's or the customer's."""
     if shipping is None or shipping.phone or not (order_phone and order_phone.strip()):
