@@ -176,6 +176,7 @@ def add_sandbox_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--shopify-port", type=int, default=0)
     p.add_argument("--woocommerce-port", type=int, default=0)
     p.add_argument("--bigbuy-port", type=int, default=0)
+    p.add_argument("--shopee-port", type=int, default=0)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--latency-ms", type=int, default=0, help="added to every answer")
     p.add_argument("--http-429-rate", type=float, default=0.0, help="share of calls answered 429 (0..1)")
@@ -217,7 +218,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
                                  quirk_rate=args.quirk_rate, burst_429=args.burst_429)
     stack = sandbox_stack.start(wallet=wallet, bigbuy_rate=args.rate_per_second, seed=args.seed,
                                 channel_faults=channel_faults, bigbuy_faults=bigbuy_faults, host=args.host,
-                                ports=(args.shopify_port, args.woocommerce_port, args.bigbuy_port))
+                                ports=(args.shopify_port, args.woocommerce_port, args.bigbuy_port),
+                                shopee_port=args.shopee_port)
     if args.out_of_stock:
         stack.bigbuy_app.out_of_stock.update(args.out_of_stock)
     emit(stack.describe())
