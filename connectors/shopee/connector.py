@@ -75,7 +75,7 @@ class ShopeeConnector(ChannelConnector):
         super().__init__(config, transport=transport, pacer=pacer)
         initial = Tokens(self._secrets["access_token"], self._secrets["refresh_token"],
                          _number(config.settings.get("access_expires_at")),
-                         _number(config.settings.get("refresh_expires_at")))
+                         _number(config.settings.get("refresh_expires_at")), origin=self._secrets["refresh_token"])
         key = f"{config.url.rstrip('/')}|{self._secrets['partner_id']}|{self._secrets['shop_id']}"
         storage = str(config.settings.get("token_storage") or "memory://")
         self.tokens = TokenKeeper(make_store(storage, key), initial, self._refresh, clock=lambda: self.clock())

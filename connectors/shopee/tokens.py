@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Protocol
 
 from connectors.shopee.errors import ShopeeUnavailable
@@ -33,6 +33,9 @@ class Tokens:
     refresh_token: str
     access_expires_at: float | None = None  # Unix seconds; None: unknown, used until refused
     refresh_expires_at: float | None = None
+    #: the configured refresh token these descend from: new credentials (the shop authorised again)
+    #: replace whatever was refreshed from the old ones
+    origin: str = ""
 
     def due(self, now: float) -> bool:
         """Whether a refresh should happen before the next call."""
@@ -119,7 +122,10 @@ class TokenKeeper:
         self.on_refresh: Callable[[Tokens], None] | None = None
 
     def current(self) -> Tokens:
-        return self.store.load() or self.initial
+        stored = self.store.load()
+        if stored is not None and stored.origin == self.initial.origin:
+            return stored
+        return self.initial
 
     def access_token(self) -> str:
         tokens = self.current()
@@ -133,7 +139,7 @@ class TokenKeeper:
             tokens = self.current()
             if tokens.access_token != stale and not tokens.due(self.clock()):
                 return tokens
-            fresh = self._refresh(tokens.refresh_token)
+            fresh = replace(self._refresh(tokens.refresh_token), origin=self.initial.origin)
             self.store.save(fresh)
         if self.on_refresh is not None:
             self.on_refresh(fresh)

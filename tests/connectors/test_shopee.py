@@ -237,7 +237,7 @@ def test_concurrent_workers_refresh_once() -> None:
         gate.wait(0.2)
         return Tokens(f"new-{len(calls)}", f"r-{len(calls)}", NOW + 14400.0, NOW + 30 * DAY)
 
-    keeper = TokenKeeper(LocalTokenStore(f"lock-test-{next(_counter)}"), Tokens("old", "r0", NOW + 10.0),
+    keeper = TokenKeeper(LocalTokenStore(f"lock-test-{next(_counter)}"), Tokens("old", "r0", NOW + 10.0, origin="r0"),
                          refresh, clock=lambda: float(NOW))
     got: list[str] = []
     threads = [threading.Thread(target=lambda: got.append(keeper.access_token())) for _ in range(5)]
@@ -285,3 +285,19 @@ def test_bad_credentials_are_refused_before_any_call(credentials: dict[str, str]
                              credentials={k: SecretStr(v) for k, v in base.items()})
     with pytest.raises(ShopeeConfigError, match=message):
         ShopeeConnector(config)
+
+
+def test_new_credentials_replace_tokens_refreshed_from_the_old_ones() -> None:
+    store = LocalTokenStore(f"reauth-test-{next(_counter)}")
+    refreshed = Tokens("from-old", "r-old-2", NOW + 14400.0, NOW + 30 * DAY)
+    old = TokenKeeper(store, Tokens("a-old", "r-old", NOW + 10.0, origin="r-old"), lambda t: refreshed,
+                      clock=lambda: float(NOW))
+    assert old.access_token() == "from-old"
+    # the shop was authorised again and the channel's credentials updated
+    new = TokenKeeper(store, Tokens("a-new", "r-new", origin="r-new"), lambda t: refreshed,
+                      clock=lambda: float(NOW))
+    assert new.access_token() == "a-new"
+    # while a connector on the same credentials keeps what was refreshed
+    same = TokenKeeper(store, Tokens("a-old", "r-old", NOW + 10.0, origin="r-old"), lambda t: refreshed,
+                       clock=lambda: float(NOW))
+    assert same.current().access_token == "from-old"
