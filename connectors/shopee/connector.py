@@ -93,6 +93,13 @@ class ShopeeConnector(ChannelConnector):
     def parse_order(cls, body: Any) -> ChannelOrder:
         return parse.parse_order(body)
 
+    def parse_page(self, body: Any) -> OrderPage:
+        """Rejected bodies keep their ``order_sn``, and the channel's ``create_customers`` holds."""
+        page = OrderPage()
+        for item in self.order_bodies(body):
+            self._parse_into(page, item)
+        return page
+
     def check(self) -> str:
         now = int(self.clock())
         self._get(ORDER_LIST, {"time_range_field": "update_time", "time_from": now - 900, "time_to": now,

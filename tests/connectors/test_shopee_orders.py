@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import copy
 import json
 from decimal import Decimal
@@ -9,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
-from admin.cli import main
+from admin.commands import cmd_inspect
 from connectors import codes
+from connectors.base import ConnectorConfig
 from connectors.registry import channel_class
 from connectors.shopee import ShopeeConnector, ShopeeParseError
 from connectors.shopee.parse import DERIVED_SURNAME, order_bodies, parse_order
@@ -142,9 +145,15 @@ def test_a_bad_quantity_names_its_line_and_never_its_value() -> None:
 
 def test_a_page_quarantines_one_bad_order_and_keeps_the_rest() -> None:
     bad = copy.deepcopy(detail(order_sn="261102BAD", currency=None))
-    page = ShopeeConnector.parse_page(channel_class("shopee"), answer(detail(), bad))  # type: ignore[arg-type]
+    config = ConnectorConfig(name="s", kind="shopee", url="https://partner.shopeemobile.com",
+                             settings={"create_customers": True},
+                             credentials={k: SecretStr(v) for k, v in (("partner_id", "1"), ("partner_key", "k"),
+                                          ("shop_id", "2"), ("access_token", "a"), ("refresh_token", "r"))})
+    with ShopeeConnector(config) as connector:
+        page = connector.parse_page(answer(detail(), bad))
     assert [o.external_id for o in page.orders] == ["261102JAJXU6G7"]
-    assert len(page.rejected) == 1
+    assert page.orders[0].customer is not None  # the channel asked for customers
+    assert [r.external_id for r in page.rejected] == ["261102BAD"]
 
 
 def test_order_bodies_takes_the_answer_its_response_or_one_order() -> None:
@@ -163,7 +172,8 @@ def test_inspect_reads_a_get_order_detail_answer(tmp_path: Path, capsys: pytest.
     path = tmp_path / "detail.json"
     path.write_text(json.dumps(answer(detail(), masked_detail() | {"order_sn": "261102MASKED"},
                                       detail(order_sn="261102UNPAID", order_status="UNPAID"))))
-    assert main(["inspect", "shopee", str(path)]) == 0
+    # the command itself, not ``main``: main configures logging onto pytest's captured streams
+    assert cmd_inspect(argparse.Namespace(command="inspect", channel="shopee", file=str(path))) == 0
     out = json.loads(capsys.readouterr().out)
     states = {o["order"]["external_id"]: (o["status"], o["reason"]) for o in out["orders"]}
     assert states["261102JAJXU6G7"][0] == "ready"
