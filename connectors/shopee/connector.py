@@ -64,7 +64,7 @@ class ShopeeConnector(ChannelConnector):
             if not self._secrets[key].isdigit():
                 raise ShopeeConfigError(f"credential {key!r} must be Shopee's numeric id")
         #: Shopee masks buyers: by default no customer is made from its orders
-        self.create_customers = bool(config.settings.get("create_customers", False))
+        self.create_customers = _flag(config.settings.get("create_customers", False), "create_customers")
         try:
             self.limit = max(1, min(int(config.settings.get("page_size", self.page_size)), 100))
         except (TypeError, ValueError):
@@ -167,7 +167,11 @@ class ShopeeConnector(ChannelConnector):
         """
         order_sn = shipment.order_external_id
         number = shipment.tracking.number
-        if self.tracking_number(order_sn) == number:
+        try:
+            current = self.tracking_number(order_sn)
+        except ShopeeRequestFailed:
+            current = None  # Shopee may refuse the look-up while the order has no shipment yet
+        if current == number:
             log.info("shopee order already carries this tracking number")
             return
         self._post(SHIP_ORDER, {"order_sn": order_sn, "non_integrated": {"tracking_number": number}})
@@ -270,6 +274,14 @@ def _number(value: Any) -> float | None:
         return None if value is None else float(value)
     except (TypeError, ValueError):
         raise ShopeeConfigError("token expiry settings must be Unix seconds") from None
+
+
+def _flag(value: Any, name: str) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ShopeeConfigError(f"{name} must be true or false")
 
 
 def _write_page(start: int, end: int, cursor: str) -> str:

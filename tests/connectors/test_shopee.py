@@ -186,6 +186,15 @@ def test_push_ships_with_the_tracking_number_once() -> None:
                                                            "non_integrated": {"tracking_number": "TRK-1"}}
 
 
+@respx.mock
+def test_a_refused_tracking_look_up_does_not_stop_the_first_shipment() -> None:
+    connector = make()
+    respx.get(TRACKING).mock(return_value=refused("logistics.tracking_number_not_exist"))
+    ship = respx.post(SHIP).mock(return_value=ok())
+    connector.push_tracking(Shipment(order_external_id="A", tracking=Tracking(supplier_order_id="1", number="T")))
+    assert ship.call_count == 1
+
+
 def tokens_answer(n: int) -> httpx.Response:
     return httpx.Response(200, json={"error": "", "message": "", "request_id": "r", "access_token": f"access-{n}",
                                      "refresh_token": f"refresh-{n}", "expire_in": 14400})
@@ -274,14 +283,17 @@ def test_tokens_and_their_lock_are_shared_through_redis() -> None:
         client.delete(first.key)
 
 
-@pytest.mark.parametrize(("credentials", "message"), [
-    ({"partner_key": ""}, "partner_key"),
-    ({"shop_id": "shop-9"}, "shop_id"),
+@pytest.mark.parametrize(("credentials", "settings", "message"), [
+    ({"partner_key": ""}, {}, "partner_key"),
+    ({"shop_id": "shop-9"}, {}, "shop_id"),
+    ({}, {"create_customers": "nope"}, "create_customers"),
+    ({}, {"page_size": "many"}, "page_size"),
 ])
-def test_bad_credentials_are_refused_before_any_call(credentials: dict[str, str], message: str) -> None:
+def test_bad_credentials_and_settings_are_refused_before_any_call(credentials: dict[str, str],
+                                                                  settings: dict[str, Any], message: str) -> None:
     base = {"partner_id": "2001887", "partner_key": KEY, "shop_id": "1", "access_token": "a", "refresh_token": "r"}
     base.update(credentials)
-    config = ConnectorConfig(name="s", kind="shopee", url=HOST,
+    config = ConnectorConfig(name="s", kind="shopee", url=HOST, settings=settings,
                              credentials={k: SecretStr(v) for k, v in base.items()})
     with pytest.raises(ShopeeConfigError, match=message):
         ShopeeConnector(config)

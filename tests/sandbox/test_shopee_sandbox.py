@@ -117,7 +117,7 @@ def test_expired_access_tokens_are_refreshed_and_the_pull_goes_on(running: serve
     with connect(running) as connector:
         assert isinstance(connector, ShopeeConnector)
         connector.check()
-        sandbox.expire_access_tokens()
+        assert httpx.post(running.url + "/_sandbox/expire_access_tokens").status_code == 200
         result = pull_all(connector, SINCE)
     assert sandbox.refreshes == 1 and len(result.orders) == len(sandbox._specs)
 
@@ -125,7 +125,7 @@ def test_expired_access_tokens_are_refreshed_and_the_pull_goes_on(running: serve
 def test_a_used_refresh_token_is_reported_as_broken_authorisation(running: server.Running,
                                                                   sandbox: ShopeeSandbox) -> None:
     sandbox.expire_access_tokens()
-    sandbox.use_refresh_token()
+    assert httpx.post(running.url + "/_sandbox/use_refresh_token").status_code == 200
     with connect(running) as connector, pytest.raises(ShopeeRefreshRejected) as caught:
         connector.check()
     assert isinstance(caught.value, errors.AuthenticationFailed)
