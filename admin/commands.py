@@ -136,6 +136,7 @@ def add_sandbox_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--shopify-port", type=t.port, default=0)
     p.add_argument("--woocommerce-port", type=t.port, default=0)
     p.add_argument("--bigbuy-port", type=t.port, default=0)
+    p.add_argument("--shopee-port", type=t.port, default=0)
     p.add_argument("--seed", type=t.seed, default=7)
     p.add_argument("--latency-ms", type=t.milliseconds, default=0, help="added to every answer")
     p.add_argument("--http-429-rate", type=t.fraction, default=0.0, help="share of calls answered 429 (0..1)")
@@ -177,7 +178,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     try:
         stack = sandbox_stack.start(wallet=wallet, bigbuy_rate=args.rate_per_second, seed=args.seed,
                                     channel_faults=channel_faults, bigbuy_faults=bigbuy_faults, host=args.host,
-                                    ports=(args.shopify_port, args.woocommerce_port, args.bigbuy_port))
+                                    ports=(args.shopify_port, args.woocommerce_port, args.bigbuy_port),
+                                    shopee_port=args.shopee_port)
     except OSError as exc:
         raise InputError(f"cannot serve the sandbox on {args.host[:60]}: {exc.strerror or exc}") from None
     if args.out_of_stock:

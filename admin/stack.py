@@ -11,6 +11,7 @@ from typing import Any
 from sandbox import catalogue, seeding
 from sandbox.bigbuy import BigBuyFaults, BigBuySandbox
 from sandbox.server import Faults, Running
+from sandbox.shopee import ShopeeSandbox
 from sandbox.shopify import ShopifySandbox
 from sandbox.woocommerce import WooCommerceSandbox
 from sync.db import Database
@@ -26,6 +27,8 @@ class SandboxStack:
     scenario: seeding.Scenario
     wallet: Decimal
     seeded: int = 0
+    #: served for ``orderhub sandbox``; not yet registered as a channel by ``register``
+    shopee: Running | None = None
 
     @property
     def shopify_app(self) -> ShopifySandbox:
@@ -39,12 +42,19 @@ class SandboxStack:
     def bigbuy_app(self) -> BigBuySandbox:
         return self.bigbuy.app  # type: ignore[return-value]
 
+    @property
+    def shopee_app(self) -> ShopeeSandbox | None:
+        return self.shopee.app if self.shopee else None  # type: ignore[return-value]
+
     def describe(self) -> dict[str, Any]:
-        return {
+        described = {
             "shopify": {"url": self.shopify.url, **self.shopify_app.credentials()},
             "woocommerce": {"url": self.woocommerce.url, **self.woocommerce_app.credentials()},
             "bigbuy": {"url": self.bigbuy.url, "api_key": self.bigbuy_app.api_key},
         }
+        if self.shopee is not None and self.shopee_app is not None:
+            described["shopee"] = {"url": self.shopee.url, **self.shopee_app.credentials()}
+        return described
 
     def advance_channels(self, step: int) -> None:
         self.shopify_app.advance(step)
@@ -54,8 +64,9 @@ class SandboxStack:
         return self.seeded
 
     def stop(self) -> None:
-        for s in (self.shopify, self.woocommerce, self.bigbuy):
-            s.stop()
+        for s in (self.shopify, self.woocommerce, self.bigbuy, self.shopee):
+            if s is not None:
+                s.stop()
 
 
 def start(
@@ -71,7 +82,9 @@ def start(
     ports: tuple[int, int, int] = (0, 0, 0),
     shopify_orders: list[seeding.OrderSpec] | None = None,
     woocommerce_orders: list[seeding.OrderSpec] | None = None,
+    shopee_port: int | None = None,
 ) -> SandboxStack:
+    """``shopee_port``: also serve Shopee on that port (0: any free one)."""
     scenario = scenario or seeding.Scenario()
     wallet = wallet if wallet is not None else seeding.wallet_for(covered)
     if shopify_orders is None:
@@ -90,7 +103,15 @@ def start(
             server.stop()
         raise
     seeded = len(shopify_orders) + len(woocommerce_orders)
-    return SandboxStack(running[0], running[1], running[2], scenario, wallet, seeded=seeded)
+    stack = SandboxStack(running[0], running[1], running[2], scenario, wallet, seeded=seeded)
+    if shopee_port is not None:
+        shopee_orders = seeding.generate("shopee", scenario, seed=seed, first_id=8_800_001)
+        try:
+            stack.shopee = Running(ShopeeSandbox(shopee_orders, faults=channel_faults), host, shopee_port).start()
+        except BaseException:
+            stack.stop()
+            raise
+    return stack
 
 
 def register(db: Database, stack: SandboxStack, *, supplier_rate: float = 0.9,

@@ -118,6 +118,8 @@ class ChannelOrder(Record):
     #: lines that need no shipping (gift cards, digital items): kept apart so that they never
     #: reach the supplier nor the checks of what is sent
     unshipped_lines: list[OrderLine] = Field(default_factory=list)
+    #: what the connector had to guess and an operator should see (a surname split from one name)
+    notes: list[str] = Field(default_factory=list)
     raw: dict[str, Any] = Field(default_factory=dict, repr=False)
 
     @field_validator("placed_at", "updated_at")

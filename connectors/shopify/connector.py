@@ -8,7 +8,7 @@ import re
 import time
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
@@ -38,6 +38,10 @@ class ShopifySettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     api_version: str | None = Field(None, pattern=f"^(?:{_API_VERSION.pattern})$")
     page_size: int | None = Field(None, ge=1, le=250)
+    #: "rest" (the default for stored channels) or "graphql" (the current Admin API)
+    api: Literal["rest", "graphql"] | None = None
+    #: GraphQL: line items asked per order in a page query (more are read before the order is parsed)
+    lines_per_order: int | None = Field(None, ge=1, le=250)
 
 
 class ShopifyConnector(ChannelConnector):

@@ -160,10 +160,18 @@ def _render_woocommerce(specs: list[Any]) -> list[dict[str, Any]]:
     return [app.render(spec) for spec in specs]
 
 
+def _render_shopee(specs: list[Any]) -> list[dict[str, Any]]:
+    from sandbox.shopee import ShopeeSandbox
+
+    app = ShopeeSandbox([])  # every fifth buyer masked, as Shopee masks them
+    return [app.render(spec) for spec in specs]
+
+
 #: channel kind -> renders ``seeding.OrderSpec`` into that channel's wire format
 RENDERERS: dict[str, Callable[[list[Any]], list[dict[str, Any]]]] = {
     "shopify": _render_shopify,
     "woocommerce": _render_woocommerce,
+    "shopee": _render_shopee,
 }
 
 
