@@ -56,8 +56,9 @@ class OperationBucket:
         while True:
             with self._lock:
                 self._refill()
-                if self._tokens >= 1:
-                    self._tokens -= 1
+                # a hair short of a token is a token: float time must not spin on a rounding error
+                if self._tokens >= 1 - 1e-6:
+                    self._tokens = max(0.0, self._tokens - 1)
                     return waited
                 pause = (1 - self._tokens) / self.rate
             self._sleep(pause)
@@ -89,3 +90,6 @@ class Buckets:
 
     def __getitem__(self, operation: str) -> OperationBucket:
         return self._buckets[operation]
+
+    def __setitem__(self, operation: str, bucket: OperationBucket) -> None:
+        self._buckets[operation] = bucket
