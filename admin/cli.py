@@ -99,7 +99,7 @@ def build_parser() -> Parser:
     insp.add_argument("channel")
     insp.add_argument("file")
 
-    sb = sub.add_parser("sandbox", help="serve the sandbox Shopify, WooCommerce and BigBuy until interrupted")
+    sb = sub.add_parser("sandbox", help="serve the sandbox Shopify, WooCommerce, Amazon and BigBuy until interrupted")
     commands.add_sandbox_flags(sb)
     return p
 

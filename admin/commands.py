@@ -176,6 +176,11 @@ def add_sandbox_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--shopify-port", type=int, default=0)
     p.add_argument("--woocommerce-port", type=int, default=0)
     p.add_argument("--bigbuy-port", type=int, default=0)
+    p.add_argument("--amazon-port", type=int, default=0)
+    p.add_argument("--amazon-token-seconds", type=int, default=3600,
+                   help="how long the Amazon sandbox's access tokens live (token expiry)")
+    p.add_argument("--amazon-revoked", action="store_true",
+                   help="the Amazon sandbox refuses the refresh token (invalid_grant), as after a revoked grant")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--latency-ms", type=int, default=0, help="added to every answer")
     p.add_argument("--http-429-rate", type=float, default=0.0, help="share of calls answered 429 (0..1)")
@@ -215,9 +220,14 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
                                  drop_after_store_rate=args.drop_after_store_rate,
                                  error_before_store_rate=args.error_before_store_rate,
                                  quirk_rate=args.quirk_rate, burst_429=args.burst_429)
+    if args.amazon_token_seconds < 1:
+        raise InputError("--amazon-token-seconds must be a positive number of seconds")
+    amazon = sandbox_stack.amazon_sandbox(seed=args.seed, faults=channel_faults,
+                                          token_seconds=args.amazon_token_seconds, revoked=args.amazon_revoked)
     stack = sandbox_stack.start(wallet=wallet, bigbuy_rate=args.rate_per_second, seed=args.seed,
                                 channel_faults=channel_faults, bigbuy_faults=bigbuy_faults, host=args.host,
-                                ports=(args.shopify_port, args.woocommerce_port, args.bigbuy_port))
+                                ports=(args.shopify_port, args.woocommerce_port, args.bigbuy_port),
+                                amazon=amazon, amazon_port=args.amazon_port)
     if args.out_of_stock:
         stack.bigbuy_app.out_of_stock.update(args.out_of_stock)
     emit(stack.describe())

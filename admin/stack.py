@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sandbox import catalogue, seeding
+from sandbox.amazon import AmazonSandbox
 from sandbox.bigbuy import BigBuyFaults, BigBuySandbox
 from sandbox.server import Faults, Running
 from sandbox.shopify import ShopifySandbox
@@ -26,6 +27,8 @@ class SandboxStack:
     scenario: seeding.Scenario
     wallet: Decimal
     seeded: int = 0
+    #: served by ``orderhub sandbox`` (not by the demo)
+    amazon: Running | None = None
 
     @property
     def shopify_app(self) -> ShopifySandbox:
@@ -40,11 +43,17 @@ class SandboxStack:
         return self.bigbuy.app  # type: ignore[return-value]
 
     def describe(self) -> dict[str, Any]:
-        return {
+        described: dict[str, Any] = {
             "shopify": {"url": self.shopify.url, **self.shopify_app.credentials()},
             "woocommerce": {"url": self.woocommerce.url, **self.woocommerce_app.credentials()},
             "bigbuy": {"url": self.bigbuy.url, "api_key": self.bigbuy_app.api_key},
         }
+        if self.amazon is not None:
+            app = self.amazon.app
+            assert isinstance(app, AmazonSandbox)
+            described["amazon"] = {"url": self.amazon.url, "token_url": f"{self.amazon.url}/auth/o2/token",
+                                   **app.credentials()}
+        return described
 
     def advance_channels(self, step: int) -> None:
         self.shopify_app.advance(step)
@@ -54,8 +63,9 @@ class SandboxStack:
         return self.seeded
 
     def stop(self) -> None:
-        for s in (self.shopify, self.woocommerce, self.bigbuy):
-            s.stop()
+        for s in (self.shopify, self.woocommerce, self.bigbuy, self.amazon):
+            if s is not None:
+                s.stop()
 
 
 def start(
@@ -71,6 +81,8 @@ def start(
     ports: tuple[int, int, int] = (0, 0, 0),
     shopify_orders: list[seeding.OrderSpec] | None = None,
     woocommerce_orders: list[seeding.OrderSpec] | None = None,
+    amazon: AmazonSandbox | None = None,
+    amazon_port: int = 0,
 ) -> SandboxStack:
     scenario = scenario or seeding.Scenario()
     wallet = wallet if wallet is not None else seeding.wallet_for(covered)
@@ -89,7 +101,20 @@ def start(
         wallet,
         seeded=len(shopify_orders) + len(woocommerce_orders),
     )
+    if amazon is not None:
+        stack.amazon = Running(amazon, host, amazon_port).start()
+        stack.seeded += len(amazon.specs)
     return stack
+
+
+def amazon_sandbox(*, seed: int = 7, faults: Faults | None = None, token_seconds: int = 3600,
+                   revoked: bool = False) -> AmazonSandbox:
+    """Amazon seeded like the other shops; its no-surname orders carry a one-word name."""
+    app = AmazonSandbox(seeding.generate("amazon", seed=seed, first_id=1_001), faults=faults,
+                        token_seconds=token_seconds)
+    if revoked:
+        app.revoke()
+    return app
 
 
 def register(db: Database, stack: SandboxStack, *, supplier_rate: float = 0.9,
