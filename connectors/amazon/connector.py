@@ -43,6 +43,9 @@ class AmazonConnector(ChannelConnector):
     first_pull: ClassVar[timedelta] = timedelta(hours=24)
     read_attempts: ClassVar[int] = 4
     write_attempts: ClassVar[int] = 3
+    #: a longer wait for an operation's token is left to a later message, not slept by a worker
+    #: thread (searchOrders refills one call every three minutes)
+    max_pacing_wait: ClassVar[float] = 30.0
 
     def __init__(self, config: ConnectorConfig, *, transport: httpx.BaseTransport | None = None,
                  pacer: Pacer | None = None) -> None:
@@ -191,7 +194,12 @@ class AmazonConnector(ChannelConnector):
     def _request(self, operation: str, method: str, path: str, *, params: dict[str, Any] | None,
                  json: Any, write: bool) -> httpx.Response:
         token = self.login.access_token()
-        self.buckets[operation].take()
+        bucket = self.buckets[operation]
+        due = bucket.due()
+        if due > self.max_pacing_wait:
+            raise AmazonRateLimited(f"Amazon's {operation} usage plan allows the next call in {due:.0f}s",
+                                    retry_after=due)
+        bucket.take()
         self.pacer.wait()
         try:
             response = self.client.request(method, path, params=params, json=json,

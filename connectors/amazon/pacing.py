@@ -50,6 +50,12 @@ class OperationBucket:
         self._tokens = min(float(self.burst), self._tokens + (now - self._stamp) * self.rate)
         self._stamp = now
 
+    def due(self) -> float:
+        """Seconds until a token is there (0 when one is)."""
+        with self._lock:
+            self._refill()
+            return 0.0 if self._tokens >= 1 - 1e-6 else (1 - self._tokens) / self.rate
+
     def take(self) -> float:
         """Wait for a token and take it; returns the seconds waited."""
         waited = 0.0

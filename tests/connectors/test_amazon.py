@@ -263,7 +263,7 @@ def test_the_rate_limit_header_resynchronises_the_operations_bucket() -> None:
     assert connector.buckets["getOrder"].rate == pytest.approx(0.5)
 
 
-def test_a_429_empties_the_bucket_and_is_retried_then_raised() -> None:
+def test_a_429_empties_the_bucket_and_the_wait_for_a_token_is_left_to_a_later_message() -> None:
     throttled = {"errors": [{"code": "QuotaExceeded", "message": "You exceeded your quota."}]}
     clock = Clock()
     pacer = RecordingPacer()
@@ -272,12 +272,28 @@ def test_a_429_empties_the_bucket_and_is_retried_then_raised() -> None:
         search = router.get(SEARCH).mock(return_value=httpx.Response(429, json=throttled, headers={"Retry-After": "3"}))
         connector = make(pacer)
         connector.buckets["searchOrders"] = OperationBucket(UsagePlan(0.0056, 20), clock=clock, sleep=clock.sleep)
-        with pytest.raises(AmazonRateLimited):
+        with pytest.raises(AmazonRateLimited) as caught:
             connector.fetch_orders(datetime(2026, 11, 1, tzinfo=UTC))
-    assert search.call_count == connector.read_attempts
-    # after each 429 the next search waited for a token Amazon would grant
-    assert clock.now - 1_000_000.0 == pytest.approx((connector.read_attempts - 1) / 0.0056)
-    assert len(pacer.holds) == connector.read_attempts
+    # Amazon's bucket is empty: the next search could go in three minutes, which no thread sleeps
+    assert search.call_count == 1
+    assert caught.value.retry_after == pytest.approx(1 / 0.0056)
+    assert clock.now == 1_000_000.0
+    assert len(pacer.holds) == 1
+
+
+def test_a_429_on_a_quick_operation_is_retried_after_its_token_comes_back() -> None:
+    throttled = {"errors": [{"code": "QuotaExceeded", "message": "You exceeded your quota."}]}
+    clock = Clock()
+    with respx.mock(assert_all_called=False) as router:
+        token_route(router)
+        get = router.get(f"{SEARCH}/202-1234567-8901234").mock(side_effect=[
+            httpx.Response(429, json=throttled),
+            httpx.Response(200, json=payload("v2026.getOrder.200.example.json"))])
+        connector = make()
+        connector.buckets["getOrder"] = OperationBucket(UsagePlan(0.5, 30), clock=clock, sleep=clock.sleep)
+        order = connector.get_order("202-1234567-8901234")
+    assert order.external_id == "202-1234567-8901234" and get.call_count == 2
+    assert clock.now - 1_000_000.0 == pytest.approx(2.0)  # one getOrder token at 0.5 per second
 
 
 def test_a_5xx_on_a_read_is_retried() -> None:

@@ -62,8 +62,9 @@ def connect(run: server.Running, **settings: Any) -> AmazonConnector:
                              credentials={k: SecretStr(v) for k, v in app.credentials().items()},
                              settings={"token_url": f"{run.url}/auth/o2/token", "lock_url": "memory://", **settings})
     connector = AmazonConnector(config)
-    connector.sleep = lambda seconds: None
     clock = FakeTime()
+    # retry pauses and token waits pass on one counted clock
+    connector.sleep = clock.sleep
     connector.buckets = Buckets(clock=clock, sleep=clock.sleep)
     return connector
 
@@ -136,12 +137,13 @@ def test_a_revoked_grant_is_auth_broken_until_restored(running: server.Running, 
 
 
 def test_throttling_and_outages_are_retried_to_the_end(sandbox: AmazonSandbox) -> None:
-    sandbox.faults = server.Faults(http_429_rate=0.3, http_5xx_rate=0.2, seed=5)
-    sandbox.add_orders(seeding.bulk("amazon", 170))
+    sandbox.faults = server.Faults(http_429_rate=0.3, http_5xx_rate=0.3, seed=5)
+    sandbox.add_orders(seeding.bulk("amazon", 470))
     with server.Running(sandbox) as run, connect(run) as connector:
         connector.read_attempts = 12
         orders = pull(connector)
-    assert len({o.external_id for o in orders}) == 200
+    assert len({o.external_id for o in orders}) == 500
+    assert sandbox.requests > 6  # five pages and one token, plus the faulted calls retried
 
 
 def test_the_usage_plan_answers_429_with_the_rate_in_its_header(running: server.Running,
