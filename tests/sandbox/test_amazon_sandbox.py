@@ -231,3 +231,10 @@ def test_orderhub_sandbox_can_start_with_a_revoked_amazon_grant() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_a_token_lifetime_that_is_not_positive_is_refused_in_one_line() -> None:
+    done = subprocess.run([sys.executable, "-m", "admin.cli", "sandbox", "--amazon-token-seconds", "0"],
+                          capture_output=True, text=True, cwd=support.REPO, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [done.stderr.strip()] and "--amazon-token-seconds" in done.stderr
