@@ -44,6 +44,7 @@ seed = bounded_int(0, 2**32 - 1, "a seed")
 milliseconds = bounded_int(0, 60_000, "milliseconds")
 count = bounded_int(0, 1_000_000, "a count")
 limit = bounded_int(1, 100_000, "a positive number")
+seconds = bounded_int(1, 86_400 * 365, "a number of seconds")
 
 
 def fraction(text: str) -> float:

@@ -49,7 +49,7 @@ def build_parser() -> Parser:
 
     catalogue.add_parser(sub, Parser)
 
-    sb = sub.add_parser("sandbox", help="serve the sandbox Shopify, WooCommerce, Shopee and BigBuy until interrupted")
+    sb = sub.add_parser("sandbox", help="serve the sandbox channels and supplier until interrupted")
     commands.add_sandbox_flags(sb)
     web_cli.add_parsers(sub)
     return p

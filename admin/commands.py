@@ -137,6 +137,11 @@ def add_sandbox_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--woocommerce-port", type=t.port, default=0)
     p.add_argument("--bigbuy-port", type=t.port, default=0)
     p.add_argument("--shopee-port", type=t.port, default=0)
+    p.add_argument("--amazon-port", type=t.port, default=0)
+    p.add_argument("--amazon-token-seconds", type=t.seconds, default=3600,
+                   help="how long the Amazon sandbox's access tokens live (token expiry)")
+    p.add_argument("--amazon-revoked", action="store_true",
+                   help="the Amazon sandbox refuses the refresh token (invalid_grant), as after a revoked grant")
     p.add_argument("--seed", type=t.seed, default=7)
     p.add_argument("--latency-ms", type=t.milliseconds, default=0, help="added to every answer")
     p.add_argument("--http-429-rate", type=t.fraction, default=0.0, help="share of calls answered 429 (0..1)")
@@ -175,11 +180,13 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
                                  drop_after_store_rate=args.drop_after_store_rate,
                                  error_before_store_rate=args.error_before_store_rate,
                                  quirk_rate=args.quirk_rate, burst_429=args.burst_429)
+    amazon = sandbox_stack.amazon_sandbox(seed=args.seed, faults=channel_faults,
+                                          token_seconds=args.amazon_token_seconds, revoked=args.amazon_revoked)
     try:
         stack = sandbox_stack.start(wallet=wallet, bigbuy_rate=args.rate_per_second, seed=args.seed,
                                     channel_faults=channel_faults, bigbuy_faults=bigbuy_faults, host=args.host,
                                     ports=(args.shopify_port, args.woocommerce_port, args.bigbuy_port),
-                                    shopee_port=args.shopee_port)
+                                    shopee_port=args.shopee_port, amazon=amazon, amazon_port=args.amazon_port)
     except OSError as exc:
         raise InputError(f"cannot serve the sandbox on {args.host[:60]}: {exc.strerror or exc}") from None
     if args.out_of_stock:

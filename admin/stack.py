@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sandbox import catalogue, seeding
+from sandbox.amazon import AmazonSandbox
 from sandbox.bigbuy import BigBuyFaults, BigBuySandbox
 from sandbox.server import Faults, Running
 from sandbox.shopee import ShopeeSandbox
@@ -29,6 +30,8 @@ class SandboxStack:
     seeded: int = 0
     #: served for ``orderhub sandbox``; not yet registered as a channel by ``register``
     shopee: Running | None = None
+    #: served by ``orderhub sandbox`` (not by the demo)
+    amazon: Running | None = None
 
     @property
     def shopify_app(self) -> ShopifySandbox:
@@ -47,13 +50,18 @@ class SandboxStack:
         return self.shopee.app if self.shopee else None  # type: ignore[return-value]
 
     def describe(self) -> dict[str, Any]:
-        described = {
+        described: dict[str, Any] = {
             "shopify": {"url": self.shopify.url, **self.shopify_app.credentials()},
             "woocommerce": {"url": self.woocommerce.url, **self.woocommerce_app.credentials()},
             "bigbuy": {"url": self.bigbuy.url, "api_key": self.bigbuy_app.api_key},
         }
         if self.shopee is not None and self.shopee_app is not None:
             described["shopee"] = {"url": self.shopee.url, **self.shopee_app.credentials()}
+        if self.amazon is not None:
+            app = self.amazon.app
+            assert isinstance(app, AmazonSandbox)
+            described["amazon"] = {"url": self.amazon.url, "token_url": f"{self.amazon.url}/auth/o2/token",
+                                   **app.credentials()}
         return described
 
     def advance_channels(self, step: int) -> None:
@@ -64,7 +72,7 @@ class SandboxStack:
         return self.seeded
 
     def stop(self) -> None:
-        for s in (self.shopify, self.woocommerce, self.bigbuy, self.shopee):
+        for s in (self.shopify, self.woocommerce, self.bigbuy, self.shopee, self.amazon):
             if s is not None:
                 s.stop()
 
@@ -83,6 +91,8 @@ def start(
     shopify_orders: list[seeding.OrderSpec] | None = None,
     woocommerce_orders: list[seeding.OrderSpec] | None = None,
     shopee_port: int | None = None,
+    amazon: AmazonSandbox | None = None,
+    amazon_port: int = 0,
 ) -> SandboxStack:
     """``shopee_port``: also serve Shopee on that port (0: any free one)."""
     scenario = scenario or seeding.Scenario()
@@ -111,7 +121,24 @@ def start(
         except BaseException:
             stack.stop()
             raise
+    if amazon is not None:
+        try:
+            stack.amazon = Running(amazon, host, amazon_port).start()
+        except BaseException:
+            stack.stop()
+            raise
+        stack.seeded += len(amazon.specs)
     return stack
+
+
+def amazon_sandbox(*, seed: int = 7, faults: Faults | None = None, token_seconds: int = 3600,
+                   revoked: bool = False) -> AmazonSandbox:
+    """Amazon seeded like the other shops; its no-surname orders carry a one-word name."""
+    app = AmazonSandbox(seeding.generate("amazon", seed=seed, first_id=1_001), faults=faults,
+                        token_seconds=token_seconds)
+    if revoked:
+        app.revoke()
+    return app
 
 
 def register(db: Database, stack: SandboxStack, *, supplier_rate: float = 0.9,

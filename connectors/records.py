@@ -98,6 +98,15 @@ class ChannelCustomer(Record):
         return _blank_to_none(value)
 
 
+class OrderNote(Record):
+    """A value the connector derived instead of reading it (a surname split from the one name a
+    channel gives): shown with the order; ``review`` holds the order for an operator."""
+
+    field: str
+    message: str
+    review: bool = False
+
+
 class ChannelOrder(Record):
     external_id: Annotated[str, Stored("orders.external_id", length=100)]
     number: Annotated[str, Stored("orders.number", length=100)]
@@ -118,8 +127,8 @@ class ChannelOrder(Record):
     #: lines that need no shipping (gift cards, digital items): kept apart so that they never
     #: reach the supplier nor the checks of what is sent
     unshipped_lines: list[OrderLine] = Field(default_factory=list)
-    #: what the connector had to guess and an operator should see (a surname split from one name)
-    notes: list[str] = Field(default_factory=list)
+    #: what the connector derived rather than read, for the operator to see
+    notes: list[OrderNote] = Field(default_factory=list)
     raw: dict[str, Any] = Field(default_factory=dict, repr=False)
 
     @field_validator("placed_at", "updated_at")

@@ -244,8 +244,8 @@ def _store_new(session: Session, channel_id: int, fresh: list[Prepared], custome
     insert_lines(session, list(zip(ids, [p.order for p in fresh], strict=True)))
     bulk_insert(session, OrderEvent.__table__, [  # type: ignore[arg-type]
         {"order_id": i, "at": now, "actor": "worker", "from_status": None, "to_status": v.status.value,
-         "reason": f"ingested: {v.reason}"}
-        for i, v in zip(ids, verdicts, strict=True)
+         "reason": f"ingested: {v.reason}" + "".join(f"; {n.message}" for n in p.order.notes)}
+        for i, v, p in zip(ids, verdicts, fresh, strict=True)
     ])
     issue_store.open_rule_issues(session, {i: v.issues for i, v in zip(ids, verdicts, strict=True)}, now)
     result.inserted += len(fresh)

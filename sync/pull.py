@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connectors.base import ChannelConnector
-from connectors.errors import ParseError
+from connectors.errors import AuthenticationFailed, ParseError
 from connectors.records import OrderPage
 from sync import metrics
 from sync.db import Database
@@ -59,6 +59,10 @@ def first_pull_hours(settings: dict[str, Any] | None) -> float:
     if not math.isfinite(hours) or hours <= 0 or isinstance(raw, bool):
         raise ValueError("setting first_pull_hours must be a positive number of hours")
     return hours
+
+
+#: what ``channels list`` shows for a channel whose credential was refused (a revoked grant)
+AUTH_BROKEN = "auth_broken"
 
 
 @dataclass
@@ -125,6 +129,14 @@ def _fetch(db: Database, channel_id: int, start: _Start, token: str | None) -> O
             assert channel is not None
             channel.last_error = f"page unreadable: {exc}"
         metrics.QUARANTINED.labels(start.name).inc()
+        raise
+    except AuthenticationFailed as exc:
+        # the operator sees it on the channel; the cursor is untouched, so the next pull after the
+        # credential is fixed resumes where this one stood (a stored page clears the error)
+        with db.session() as session:
+            channel = session.get(Channel, channel_id)
+            assert channel is not None
+            channel.last_error = f"{AUTH_BROKEN}: {exc}"
         raise
 
 

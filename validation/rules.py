@@ -73,6 +73,15 @@ def missing_surname(order: ChannelOrder, ctx: Context) -> Iterator[Issue]:
         )
 
 
+@rule("derived_name")
+def derived_name(order: ChannelOrder, ctx: Context) -> Iterator[Issue]:
+    """A name the connector split from the one the channel gives, when the channel asks that every
+    such guess be confirmed by an operator."""
+    for note in order.notes:
+        if note.review:
+            yield Issue(code=codes.DERIVED_NAME, field=note.field, message=note.message + " Confirm it or correct it.")
+
+
 # Address ------------------------------------------------------------------------------------
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from connectors.records import Address, ChannelCustomer, ChannelOrder, OrderLine, PaymentStatus
+from connectors.records import Address, ChannelCustomer, ChannelOrder, OrderLine, OrderNote, PaymentStatus
 from connectors.shopee.errors import ShopeeParseError
 from connectors.storable import too_large, unstorable
 
@@ -128,7 +128,7 @@ def split_name(name: str | None) -> tuple[str | None, str | None, bool]:
     return " ".join(words[:-1]), words[-1], True
 
 
-def recipient(value: Any, path: str) -> tuple[Address | None, list[str]]:
+def recipient(value: Any, path: str) -> tuple[Address | None, list[OrderNote]]:
     if value is None:
         return None, []
     if not isinstance(value, dict):
@@ -148,7 +148,8 @@ def recipient(value: Any, path: str) -> tuple[Address | None, list[str]]:
         country_code=get["region"],
         phone=get["phone"],
     )
-    return address, [DERIVED_SURNAME] if derived else []
+    note = OrderNote(field="shipping_address.last_name", message=DERIVED_SURNAME)
+    return address, [note] if derived else []
 
 
 def lines(value: Any) -> list[OrderLine]:

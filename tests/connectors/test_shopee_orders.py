@@ -67,7 +67,7 @@ def test_order_detail_reads_into_the_canonical_order() -> None:
 
 
 def test_a_split_name_carries_a_note_that_the_surname_was_derived() -> None:
-    assert parse_order(detail()).notes == [DERIVED_SURNAME]
+    assert [n.message for n in parse_order(detail()).notes] == [DERIVED_SURNAME]
 
 
 def test_a_one_word_name_leaves_the_surname_empty_and_is_held_as_missing_surname() -> None:
@@ -179,4 +179,4 @@ def test_inspect_reads_a_get_order_detail_answer(tmp_path: Path, capsys: pytest.
     assert states["261102JAJXU6G7"][0] == "ready"
     assert states["261102MASKED"][0] == "pending_review" and "masked_data" in states["261102MASKED"][1]
     assert states["261102UNPAID"][0] == "awaiting_payment"
-    assert out["orders"][0]["order"]["notes"] == [DERIVED_SURNAME]
+    assert [n["message"] for n in out["orders"][0]["order"]["notes"]] == [DERIVED_SURNAME]

@@ -167,11 +167,18 @@ def _render_shopee(specs: list[Any]) -> list[dict[str, Any]]:
     return [app.render(spec) for spec in specs]
 
 
+def _render_amazon(specs: list[Any]) -> list[dict[str, Any]]:
+    from sandbox.amazon_wire import INCLUDED_DATA, render
+
+    return [render(spec, {}, INCLUDED_DATA) for spec in specs]
+
+
 #: channel kind -> renders ``seeding.OrderSpec`` into that channel's wire format
 RENDERERS: dict[str, Callable[[list[Any]], list[dict[str, Any]]]] = {
     "shopify": _render_shopify,
     "woocommerce": _render_woocommerce,
     "shopee": _render_shopee,
+    "amazon": _render_amazon,
 }
 
 

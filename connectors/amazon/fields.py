@@ -1,0 +1,86 @@
+"""Readers of single Amazon fields: each returns the value or raises ``AmazonParseError`` naming
+the field, never its value (values are buyer data)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from connectors.amazon.errors import AmazonParseError
+from connectors.records import as_utc
+
+_MONEY = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,10})?")
+_CURRENCY = re.compile(r"[A-Za-z]{3}")
+
+
+def obj(value: Any, path: str) -> dict[str, Any]:
+    """An optional block: absent is empty, anything but an object is refused."""
+    if value is None:
+        return {}
+    if isinstance(value, dict):
+        return value
+    raise AmazonParseError(f"{path} is not an object")
+
+
+def items(value: Any, path: str) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    raise AmazonParseError(f"{path} is not a list")
+
+
+def text(value: Any, path: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise AmazonParseError(f"{path} is not a string")
+
+
+def ident(value: Any, path: str) -> str:
+    if isinstance(value, str) and value.strip() and len(value.strip()) <= 100:
+        return value.strip()
+    raise AmazonParseError(f"{path} is missing or not an id")
+
+
+def quantity(value: Any, path: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**31:
+        return value
+    raise AmazonParseError(f"{path} is not a non-negative integer")
+
+
+def amount(value: Any, path: str) -> Decimal:
+    if not isinstance(value, str) or not _MONEY.fullmatch(value.strip()):
+        raise AmazonParseError(f"{path} is not a decimal amount")
+    found = Decimal(value.strip())
+    if found < 0:
+        raise AmazonParseError(f"{path} is negative")
+    return found
+
+
+def money(value: Any, path: str) -> tuple[Decimal, str | None]:
+    """An Amazon ``Money`` block (``{amount, currencyCode}`` or v0's ``{Amount, CurrencyCode}``)."""
+    block = obj(value, path)
+    raw = block.get("amount", block.get("Amount"))
+    currency = text(block.get("currencyCode", block.get("CurrencyCode")), f"{path}.currencyCode")
+    return amount(raw, f"{path}.amount"), currency_code(currency, f"{path}.currencyCode")
+
+
+def currency_code(value: str | None, path: str) -> str | None:
+    if value is None:
+        return None
+    if not _CURRENCY.fullmatch(value.strip()):
+        raise AmazonParseError(f"{path} is not a 3-letter code")
+    return value.strip().upper()
+
+
+def moment(value: Any, path: str) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise AmazonParseError(f"{path} is not a datetime string")
+    try:
+        return as_utc(datetime.fromisoformat(value.strip()))
+    except (ValueError, OverflowError):
+        raise AmazonParseError(f"{path} is not an ISO 8601 datetime") from None
