@@ -123,16 +123,17 @@ def edit(args: argparse.Namespace) -> int:
 
 
 def carrier(args: argparse.Namespace) -> int:
-    from sync.review import ReviewError, set_carrier
+    from sync import connect
+    from sync.carrier import choose_carrier
+    from sync.review import ReviewError
 
     if len(args.carrier) > 100:
         raise InputError("a carrier name has at most 100 characters")
     try:
-        with get_database().session() as session:
-            set_carrier(session, args.id, args.carrier, actor=ACTOR)
+        chosen = choose_carrier(get_database(), args.id, args.carrier, connect.supplier_for, actor=ACTOR)
     except ReviewError as exc:
         raise InputError(str(exc)) from None
-    print(f"order {args.id}: shipping method {args.carrier or 'default'}")
+    print(f"order {args.id}: shipping method {chosen or 'default'}")
     return 0
 
 

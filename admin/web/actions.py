@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from admin.web import words
 from sync import review
+from sync.carrier import SupplierFor, choose_carrier
 from sync.db import Database
 from sync.models import CatalogueItem
 from sync.review import ReviewError
@@ -50,8 +51,14 @@ def edit_address(db: Database, order_id: int, changes: dict[str, Any], actor: st
     _run(db, lambda s: review.edit_address(s, order_id, changes, actor=actor))
 
 
-def set_carrier(db: Database, order_id: int, carrier: str, actor: str) -> None:
-    _run(db, lambda s: review.set_carrier(s, order_id, carrier, actor=actor))
+def set_carrier(db: Database, order_id: int, carrier: str, actor: str, supplier_for: SupplierFor) -> None:
+    """Checked against the supplier's shipping options for the order (asked outside any transaction)."""
+    try:
+        choose_carrier(db, order_id, carrier, supplier_for, actor=actor)
+    except ReviewError as exc:
+        raise ActionFailed(str(exc), exc.field) from None
+    except IllegalTransition as exc:
+        raise ActionFailed(str(exc)) from None
 
 
 def mark_sent_manually(db: Database, order_id: int, reference: str, actor: str) -> None:

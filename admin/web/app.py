@@ -25,7 +25,9 @@ from admin.web.actions import Forwarder
 from admin.web.auth import BadCsrf, NotAllowed, NotSignedIn, csrf_protect, operator
 from admin.web.pages import is_htmx, render
 from admin.web.session import SessionCodec
+from sync import connect
 from sync.accounts import signing_secret
+from sync.carrier import SupplierFor
 from sync.db import Database, get_database
 
 STATIC = Path(__file__).parent / "static"
@@ -47,16 +49,19 @@ def _default_sync_now(channel_id: int) -> None:
 
 
 def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
-               sync_now: Callable[[int], None] | None = None, secret: str | None = None) -> FastAPI:
+               sync_now: Callable[[int], None] | None = None, secret: str | None = None,
+               supplier_for: SupplierFor | None = None) -> FastAPI:
     """``db``: the database (the process's by default); ``forward``: what sends orders that a
     resubmit made ready (the workers by default); ``sync_now``: what pulls a channel now (a message
     to the workers by default); ``secret``: the session key (by default one kept in the database
-    and shared by every instance)."""
+    and shared by every instance); ``supplier_for``: the supplier connector an account's row
+    stands for (asked for its shipping options when an operator chooses a carrier)."""
     app = FastAPI(title="OrderHub", summary="The operators' actions on orders, for scripts", version="1",
                   docs_url=None, redoc_url=None, openapi_url=None)
     app.state.db = db or get_database()
     app.state.forward = forward or _default_forward
     app.state.sync_now = sync_now or _default_sync_now
+    app.state.supplier_for = supplier_for or connect.supplier_for
     codec = SessionCodec(secret or signing_secret(app.state.db))
 
     @app.middleware("http")

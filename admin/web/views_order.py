@@ -88,7 +88,8 @@ async def set_carrier(request: Request, order_id: RowId, who: Editor) -> Respons
     if form is None:
         return _page(request, who, order_id, status_code=400, error="Shipping method: " + "; ".join(errors.values()))
     try:
-        await run_in_threadpool(actions.set_carrier, database(request), order_id, form.carrier, who.actor)
+        await run_in_threadpool(actions.set_carrier, database(request), order_id, form.carrier, who.actor,
+                                request.app.state.supplier_for)
     except actions.ActionFailed as exc:
         return _page(request, who, order_id, status_code=409, error=str(exc))
     return _done(order_id, "carrier")

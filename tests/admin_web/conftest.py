@@ -20,7 +20,9 @@ def seeded(db: Database) -> Seeded:
 
 @pytest.fixture
 def app(db: Database, seeded: Seeded):  # type: ignore[no-untyped-def]
-    return create_app(db, forward=seeded.forwarder(db), sync_now=seeded.synced.append, secret="test-secret")
+    return create_app(db, forward=seeded.forwarder(db),
+                      supplier_for=lambda _row: seeded.supplier, sync_now=seeded.synced.append,
+                      secret="test-secret")
 
 
 @pytest.fixture

@@ -23,7 +23,8 @@ from support.admin import seed
 def api(sqlite_db: Database) -> Iterator[tuple[object, dict[str, str]]]:
     accounts.set_hash_cost(1, 8, 1)
     seeded = seed(sqlite_db)
-    app = create_app(sqlite_db, forward=seeded.forwarder(sqlite_db), sync_now=seeded.synced.append,
+    app = create_app(sqlite_db, forward=seeded.forwarder(sqlite_db),
+                     supplier_for=lambda _row: seeded.supplier, sync_now=seeded.synced.append,
                      secret="schema-secret")
     with sqlite_db.session() as s:
         boss = s.query(Account).filter_by(username="boss").one()

@@ -56,7 +56,8 @@ def site(sqlite_db: Database) -> Iterator[Site]:
 
     accounts.set_hash_cost(1, 8, 1)
     seeded = seed(sqlite_db)
-    app = create_app(sqlite_db, forward=seeded.forwarder(sqlite_db), secret="browser-test-secret")
+    app = create_app(sqlite_db, forward=seeded.forwarder(sqlite_db),
+                     supplier_for=lambda _row: seeded.supplier, secret="browser-test-secret")
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -13,6 +13,7 @@ from connectors.base import ConnectorConfig, SupplierConnector
 from connectors.errors import OutcomeUnknown, RateLimited
 from connectors.records import (
     Quote,
+    ShippingOption,
     SupplierOrder,
     SupplierOrderRequest,
     SupplierRefusal,
@@ -41,6 +42,7 @@ class FakeSupplier(SupplierConnector):
         self.later_tracking: dict[str, list[str]] = {}
         self.fail_creates: list[BaseException] = []  # raise these, one per create, before storing
         self.next_id = 5000
+        self.carriers: list[ShippingOption] | None = None  # the shipping options offered; None: cannot say
         self.warehouses: dict[str, str] = {}  # supplier SKU -> warehouse; a create splits by warehouse
         self.fail_create: Exception | None = None  # raised by every create (a permanent refusal)
         self.on_call: Callable[[str], None] | None = None  # called as each supplier call starts
@@ -112,6 +114,10 @@ class FakeSupplier(SupplierConnector):
         self._calling("tracking")
         return [Tracking(supplier_order_id=i, number=number, carrier="gls") for i in supplier_order_ids
                 for number in [f"TRK{i}", *self.later_tracking.get(i, [])]]
+
+    def shipping_options(self, request: SupplierOrderRequest) -> list[ShippingOption] | None:
+        self._calling("shipping_options")
+        return self.carriers
 
     def wallet_balance(self) -> Decimal:
         self._calling("wallet_balance")
