@@ -121,7 +121,7 @@ class UnreadableShop(ChannelConnector):
         raise ParseError("no")
 
     def push_tracking(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError
+        raise AssertionError("a pull never pushes tracking")
 
 
 def test_an_unreadable_page_fails_at_once(db: Database, broker: Recorder, monkeypatch: pytest.MonkeyPatch) -> None:
