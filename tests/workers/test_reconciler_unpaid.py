@@ -203,3 +203,17 @@ def test_a_payment_the_pull_missed_is_found_through_the_shopify_sandbox(db, stub
     assert statuses[(channel_id, paying)] != Status.AWAITING_PAYMENT.value
     assert all(statuses[(channel_id, e)] == Status.AWAITING_PAYMENT.value for e in unpaid_ids - {paying})
     assert checked.asked == len(unpaid_ids) and checked.moved == 1 and checked.failed == []
+
+
+def test_the_reconciler_job_reads_unpaid_orders_too(db, stub) -> None:
+    channel_id, _ = add_accounts(db)
+    body = _shopify_body(101, "pending")
+    _store_unpaid(db, channel_id, body)
+    with db.session() as s:  # older than the default UNPAID_CHECK_AFTER_SECONDS
+        s.execute(update(Order).values(status_changed_at=datetime.now(UTC) - timedelta(days=1)))
+    with respx.mock() as api:
+        route = api.get(f"{SHOP}/orders/101.json").mock(
+            return_value=httpx.Response(200, json={"order": _paid_later(body)}))
+        actors.reconcile_stuck.fn()
+    assert route.call_count == 1
+    assert _statuses(db)[(channel_id, "101")] == Status.READY.value
