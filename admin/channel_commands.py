@@ -80,6 +80,9 @@ def add(args: argparse.Namespace) -> int:
 
         hours = first_pull_hours(settings)
         print(f"first pull: orders updated in the last {hours:g} hours (setting first_pull_hours)")
+    else:
+        # orders are checked against the catalogue: without it every order is held as unknown_sku
+        print("next: `orderhub catalogue sync` reads its products; run it before the first pull")
     return 0
 
 

@@ -45,6 +45,11 @@ def configure(level: str = "INFO", *, json: bool = False) -> None:
     if not isinstance(numeric, int):
         numeric = logging.INFO
     logging.basicConfig(stream=sys.stderr, level=numeric, format="%(message)s")
+    # httpx logs each request's full URL at INFO: a query can carry a credential (WooCommerce's
+    # query_string_auth, OAuth parameters), and every call is counted in the metrics anyway
+    logging.getLogger("httpx").setLevel(max(numeric, logging.WARNING))
+    # alembic announces each of its internal plugins at INFO: noise before `db upgrade`'s own lines
+    logging.getLogger("alembic.runtime.plugins").setLevel(max(numeric, logging.WARNING))
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -12,7 +12,7 @@ from admin import queries
 from admin.commands_base import InputError, emit
 from sync import fields
 from sync.db import get_database
-from sync.models import Order
+from sync.models import Order, OrderIssue
 from sync.states import Status
 
 ACTOR = "user:cli"
@@ -146,6 +146,10 @@ def acknowledge(args: argparse.Namespace) -> int:
             status = session.scalar(select(Order.status).where(Order.id == args.id))
             if status is None:
                 raise InputError(f"order {args.id} does not exist")
+            if not session.scalar(select(OrderIssue.id).where(
+                    OrderIssue.order_id == args.id, OrderIssue.code == args.code,
+                    OrderIssue.closed_at.is_(None)).limit(1)):
+                raise InputError(f"order {args.id} has no open {args.code[:60]} issue")
             fields.check_acknowledgeable(status, args.code)
             close_issue(session, args.id, args.code, actor=ACTOR, note_text=args.note)
     except (ReviewError, fields.FieldError) as exc:

@@ -105,6 +105,16 @@ class ChannelConnector(Connector):
         page goes on.
         """
 
+    def fetch_order(self, external_id: str) -> OrderPage | None:
+        """The channel's current version of one order, read by its external id, as a page of one
+        (a body that cannot be parsed is in ``rejected``; an order the channel no longer has is
+        an empty page).
+
+        Optional: None means this connector cannot read one order, and callers (the reconciler's
+        check of unpaid orders) skip its channels. Each call is paced like ``fetch_orders``.
+        """
+        return None
+
     @classmethod
     @abstractmethod
     def order_bodies(cls, body: Any) -> list[Any]:

@@ -44,7 +44,10 @@ def lock_channel(session: Session, channel_id: int) -> Channel:
 
 
 def store_page(session: Session, channel_id: int, page: OrderPage, *,
-               cursor_state: dict[str, Any] | None = None) -> PageResult:
+               cursor_state: dict[str, Any] | None = None, pulled: bool = True) -> PageResult:
+    """``pulled=False``: orders read one by one, outside a pull. They leave the cursor and the
+    channel's sync state alone: a cursor moved to their time would make the next pull skip what
+    changed in between."""
     channel = lock_channel(session, channel_id)
     strict = _postgres(session)
     if strict:
@@ -58,8 +61,10 @@ def store_page(session: Session, channel_id: int, page: OrderPage, *,
         prepared = _storable_only(session, channel.id, [_prepare(o, strict) for o in orders], strict, result)
         _store_orders(session, channel, prepared, now, result)
         top = max(o.updated_at for o in orders)
-        if channel.cursor is None or top > channel.cursor:
+        if pulled and (channel.cursor is None or top > channel.cursor):
             channel.cursor = top
+    if not pulled:
+        return result
     if cursor_state is not None:
         channel.cursor_state = cursor_state
     channel.last_sync_at = now

@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     #: orders sitting longer than this in new/ready/forwarding are re-enqueued by the reconciler
     stuck_after_seconds: int = 120
     reconcile_every_seconds: int = 60
+    #: orders unpaid for longer than this are read again from their channel by the reconciler,
+    #: in case the update that paid them was missed
+    unpaid_check_after_seconds: int = 3600
+    #: how many unpaid orders one reconciler sweep reads again (one channel call each)
+    unpaid_checks_per_sweep: int = 50
     track_every_seconds: int = 600
     #: how often the supplier's stock lists are read again (BigBuy allows about 10 calls an hour per list)
     stock_every_seconds: int = 3600

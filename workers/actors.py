@@ -82,6 +82,12 @@ def reconcile_stuck() -> None:
     reconciler.sweep(get_database(), forward=forward_order, push=push_tracking,
                      older_than=timedelta(seconds=settings.stuck_after_seconds),
                      horizon=settings.stuck_after_seconds)
+    try:
+        reconciler.sweep_unpaid(get_database(), connect.channel_for, forward=forward_order,
+                                older_than=timedelta(seconds=settings.unpaid_check_after_seconds),
+                                limit=settings.unpaid_checks_per_sweep)
+    except Exception:  # the stuck work above is done; unpaid orders wait for the next tick
+        log.exception("reconciler.unpaid_failed")
 
 
 ALL: list[dramatiq.Actor[Any, Any]] = [pull_channel, forward_order, poll_tracking, push_tracking, reconcile_stuck,

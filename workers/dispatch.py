@@ -43,6 +43,8 @@ def _forward_here(order_id: int, sleep: Callable[[float], object]) -> str:
             outcome = forward.forward(get_database(), order_id, connect.supplier_for,
                                       stale_after=timedelta(seconds=settings.stuck_after_seconds),
                                       wallet_ttl=timedelta(seconds=settings.wallet_ttl_seconds))
+            if outcome.result == "pending_review" and outcome.detail:
+                return f"{outcome.result} ({outcome.detail})"  # the codes that hold it, as resubmit says them
             return outcome.result
         except RetryLater as exc:
             pause = min(exc.retry_after if exc.retry_after is not None else 2.0 ** attempt, MAX_PAUSE_SECONDS)

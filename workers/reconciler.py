@@ -17,11 +17,15 @@ stands for (``standing``):
   The order is sent again now; the late retry then finds it done and is skipped.
 - The in-process stub broker: its queues.
 - Any other broker: unknown (``None``), and everything stuck is sent again.
+
+``sweep_unpaid`` reads again from their channel the orders unpaid for long (``sync.unpaid``): a
+payment whose update was missed would otherwise leave its order in awaiting_payment for good.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -32,9 +36,10 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.common import dq_name
 from sqlalchemy import select
 
-from sync import metrics
+from connectors.base import ChannelConnector
+from sync import metrics, unpaid
 from sync.db import Database
-from sync.models import Order, Shipment, utcnow
+from sync.models import Channel, Order, Shipment, utcnow
 from sync.review import judge_stored
 from sync.states import Status
 
@@ -74,6 +79,20 @@ def sweep(db: Database, *, forward: dramatiq.Actor[Any, Any], push: dramatiq.Act
           older_than: timedelta, horizon: float = 120.0) -> dict[str, int]:
     """Find what is stuck and send it again; returns how many of each kind were sent."""
     return enqueue_stuck(db, find_stuck(db, older_than=older_than), forward=forward, push=push, horizon=horizon)
+
+
+def sweep_unpaid(db: Database, connector_for: Callable[[Channel], ChannelConnector], *,
+                 forward: dramatiq.Actor[Any, Any], older_than: timedelta, limit: int) -> unpaid.Checked:
+    """Read again the orders unpaid for longer than ``older_than`` (at most ``limit``, paced by
+    their channels' connectors); those now ready are sent on after their commit."""
+    def send_ready(page: Any) -> None:
+        for order_id in page.ready:
+            forward.send(order_id)
+
+    checked = unpaid.check(db, connector_for, older_than=older_than, limit=limit, after_commit=send_ready)
+    if checked.moved:
+        metrics.RECONCILER.labels("unpaid").inc(checked.moved)
+    return checked
 
 
 def enqueue_stuck(db: Database, stuck: Stuck, *, forward: dramatiq.Actor[Any, Any],

@@ -148,6 +148,21 @@ class ShopifyConnector(ChannelConnector):
         result.next_page = client.next_page_info(response)
         return result
 
+    def fetch_order(self, external_id: str) -> OrderPage | None:
+        """``GET orders/{id}.json``: one order as it stands now (an empty page once deleted)."""
+        if not _ORDER_ID.fullmatch(external_id):
+            raise ShopifyRequestFailed("order external id is not a Shopify order id")
+        try:
+            response = self._get(self._path(f"orders/{external_id}.json"))
+        except ShopifyRequestFailed as exc:
+            if exc.status == 404:
+                return OrderPage()
+            raise
+        body = client.json_body(response, "order")
+        if not isinstance(body, dict) or not isinstance(body.get("order"), dict):
+            raise ShopifyParseError('order is not {"order": {...}}')
+        return parse_bodies(self, [body["order"]])
+
     # tracking --------------------------------------------------------------------------------
 
     def push_tracking(self, shipment: Shipment) -> None:

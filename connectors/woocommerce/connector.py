@@ -174,6 +174,25 @@ class WooCommerceConnector(ChannelConnector):
         result.next_page = paging.encode(following) if following else None
         return result
 
+    def fetch_order(self, external_id: str) -> OrderPage | None:
+        """``GET orders/{id}``, read as a pull reads it (refunds, virtual lines); an empty page
+        when the store no longer has the order."""
+        order_id = external_id.strip()
+        if not _ORDER_ID.match(order_id):
+            raise WooRequestRejected("order id is not a WooCommerce order id")
+        try:
+            body, _ = self.api.get(f"/orders/{order_id}")
+        except WooRequestRejected as exc:
+            if exc.status == 404:
+                return OrderPage()
+            raise
+        if not isinstance(body, dict):
+            raise WooParseError("woocommerce: the order answer is not a JSON object")
+        result = parse_bodies(self, [body])
+        self._less_refunds(result)
+        self._set_apart_virtual(result)
+        return result
+
     def _set_apart_virtual(self, result: OrderPage) -> None:
         try:
             result.orders = self.products.apply(result.orders)

@@ -73,6 +73,20 @@ def test_resubmit_by_issue_takes_every_held_order_oldest_first(db, supplier, cap
     assert "ID... or --issue" in _refuse(capsys, "orders", "resubmit", str(ids[0]), "--issue", "x")
 
 
+def test_a_resubmitted_order_the_supplier_step_holds_again_says_why(db, supplier, capsys) -> None:
+    (order_id,) = _held_for_wallet(db, supplier, 1)
+    code, out, _ = run(capsys, "orders", "resubmit", str(order_id))
+    assert code == 0
+    assert out.splitlines() == [f"order {order_id}: ready", f"order {order_id}: pending_review (insufficient_wallet)"]
+
+
+def test_acknowledging_a_code_the_order_does_not_have_says_so(db, supplier, capsys) -> None:
+    (order_id,) = _held_for_wallet(db, supplier, 1)
+    assert _refuse(capsys, "orders", "acknowledge", str(order_id), "bogus") == (
+        f"orderhub: order {order_id} has no open bogus issue")
+    assert "holds the order" in _refuse(capsys, "orders", "acknowledge", str(order_id), "insufficient_wallet")
+
+
 def test_find_by_the_shops_number(db, supplier, capsys) -> None:
     (order_id,) = ready_orders(db, 1)
     for number in ("#0", "0"):
