@@ -9,7 +9,6 @@ stay 0.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import time
@@ -20,24 +19,13 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import unquote
-from zoneinfo import ZoneInfo
 
-from sandbox import bigbuy_shipping, catalogue
+from sandbox import bigbuy_shipping
 from sandbox.bigbuy_catalogue import CatalogueLists
+from sandbox.bigbuy_checkout import er, evaluate, read_order
+from sandbox.bigbuy_orders import CARRIERS, STATUSES, StoredOrder, order_json, tracking_json
 from sandbox.server import App, Faults, Request, Response, json_response, text_response
 
-ADDRESS_MAX = 70
-POSTCODES: dict[str, tuple[str, str]] = {  # country -> (pattern, the example ER004 gives)
-    "ES": (r"\d{5}", "46005"), "PT": (r"\d{4}-\d{3}", "1100-148"), "FR": (r"\d{5}", "69002"),
-    "DE": (r"\d{5}", "10115"), "IT": (r"\d{5}", "00184"), "NL": (r"\d{4} ?[A-Za-z]{2}", "3511 LX"),
-    "BE": (r"\d{4}", "9000"),
-}
-CARRIERS = {1: "Correos", 2: "Chrono", 3: "GLS", 4: "DHL"}
-#: BigBuy gives its dates in its own time, without a zone
-MADRID = ZoneInfo("Europe/Madrid")
-WAREHOUSE_CARRIER = {1: 1, 3: 3}
-STATUSES = {1: "Processing", 2: "Shipped", 3: "Delivered", 4: "Cancelled"}
-PAYMENT_METHODS = ("moneybox", "paypal", "bankwire")
 LIMITED = re.compile(r"/rest/(order|shipping|tracking|user)/")
 FIRST_ID = 100000
 #: the client's pacer and this server read different clocks: a call this early is still let in
@@ -52,26 +40,6 @@ class BigBuyFaults(Faults):
     quirk_rate: float = 0.0  # error inside a 200, raw HTTP 500 inside a 200, empty 200 on lookups
     burst_429: int = 0  # answer 429 to this many calls in a row, once every ``burst_every`` calls
     burst_every: int = 25
-
-
-@dataclass
-class StoredOrder:
-    id: str
-    reference: str
-    warehouse: int
-    lines: list[tuple[str, int]]
-    address: dict[str, Any]
-    total: Decimal
-    created_at: datetime
-    status: str = STATUSES[1]
-    tracking_number: str | None = None
-    shipped_at: datetime | None = None
-
-    def content(self) -> tuple[Any, ...]:
-        a = self.address
-        keys = ("firstName", "lastName", "address", "postcode", "country")
-        who = tuple(str(a.get(k, "")).strip().casefold() for k in keys)
-        return who + (tuple(sorted(self.lines)),)
 
 
 class _Window:
@@ -93,19 +61,6 @@ class _Window:
         reset = math.ceil(self.hits[0] + self.seconds) if self.hits else math.ceil(now)
         return allowed, {"X-RateLimit-Limit": str(self.calls), "X-RateLimit-Reset": str(reset),
                          "X-RateLimit-Remaining": str(self.calls - len(self.hits))}
-
-
-def _info(info: str, data: Any = None) -> str:
-    return json.dumps({"info": info, "data": data})  # BigBuy's message is JSON inside a string
-
-
-def _er(code: str, info: str, data: Any = None, status: int = 409) -> Response:
-    return json_response({"code": code, "message": _info(info, data)}, status)
-
-
-def _products_error(inactive: list[str]) -> dict[str, Any]:
-    data = [{"sku": sku, "message": "Inactive product."} for sku in inactive]
-    return {"code": 409, "message": _info("Products error.", data)}
 
 
 def _too_many(reset: int, limit: str = "1") -> Response:
@@ -261,7 +216,7 @@ class BigBuySandbox(App):
     def _create(self, request: Request, *, split: bool) -> Response:
         if self._chance(self.faults.error_before_store_rate):
             return _html_error(self.faults.rng.choice(list(_PAGES)))
-        order, invalid = _read_order(request)
+        order, invalid = read_order(request)
         if invalid is not None:
             return invalid
         quirk = self._quirk("error200", "raw500")
@@ -279,15 +234,15 @@ class BigBuySandbox(App):
         reference = str(order["internalReference"])
         if reference in self.orders_by_reference:
             first = self.orders_by_reference[reference][0]
-            return _er("ER008", "Duplicated internal reference.", {"orderId": int(first)}), False
-        groups, errors, refusal = _evaluate(order, split, self.out_of_stock)
+            return er("ER008", "Duplicated internal reference.", {"orderId": int(first)}), False
+        groups, errors, refusal = evaluate(order, split, self.out_of_stock)
         if refusal is not None:
             return refusal, False
         total = sum((g.total for g in groups), Decimal("0"))
         if order.get("paymentMethod", "moneybox") == "moneybox":
             if self.wallet < total:
                 data = {"moneyBoxAmount": float(self.wallet), "totalOrder": float(total)}
-                return _er("ER005", "Insufficient money in the purse.", data), False
+                return er("ER005", "Insufficient money in the purse.", data), False
             self.wallet -= total
         made = []
         for group in groups:
@@ -304,13 +259,13 @@ class BigBuySandbox(App):
         return json_response({"orders": made, "errors": errors}), True
 
     def _check(self, request: Request, *, split: bool) -> Response:
-        order, invalid = _read_order(request)
+        order, invalid = read_order(request)
         if invalid is not None:
             return invalid
         quirky = self._quirky(self._quirk("error200", "raw500"))
         if quirky is not None:
             return quirky
-        groups, errors, refusal = _evaluate(order, split, self.out_of_stock)
+        groups, errors, refusal = evaluate(order, split, self.out_of_stock)
         if refusal is not None:
             return refusal
         priced = [g.priced() for g in groups]
@@ -336,7 +291,7 @@ class BigBuySandbox(App):
             o = self.orders.get(request.params["id"])
         if o is None:
             return json_response({"code": 404, "message": "Order not found"}, 404)
-        return self._read(request, _order_json(o))
+        return self._read(request, order_json(o))
 
     def _shipping(self, request: Request) -> Response:
         payload, refused = bigbuy_shipping.options(request, CARRIERS)
@@ -350,7 +305,7 @@ class BigBuySandbox(App):
         except (ValueError, KeyError, TypeError):
             return json_response({"code": 400, "message": "Invalid track body"}, 400)
         with self.lock:
-            shipped = [_tracking_json(self.orders[i]) for i in ids
+            shipped = [tracking_json(self.orders[i]) for i in ids
                        if i in self.orders and self.orders[i].tracking_number]
         return self._read(request, shipped)
 
@@ -359,135 +314,4 @@ class BigBuySandbox(App):
             o = self.orders.get(request.params["id"])
         if o is None or o.tracking_number is None:
             return json_response({"code": 404, "message": "Tracking not found"}, 404)
-        return self._read(request, _tracking_json(o))
-
-
-def _order_json(o: StoredOrder) -> dict[str, Any]:
-    shipping, tax = catalogue.SHIPPING_PER_WAREHOUSE, 1 + catalogue.TAX_RATE
-    carrier = WAREHOUSE_CARRIER.get(o.warehouse, 1)
-    products = [{"id": int(sku[1:]), "reference": sku, "quantity": qty, "name": p.title,
-                 "priceTaxIncl": float(p.price * tax), "priceTaxExcl": float(p.price)}
-                for sku, qty in o.lines for p in [catalogue.BY_SKU[sku]]]
-    return {"id": o.id, "internalReference": o.reference, "dateAdd": f"{o.created_at:%Y-%m-%d %H:%M:%S}",
-            "totalPaidTaxIncl": float(o.total), "totalPaidTaxExcl": float(round(o.total / tax, 2)),
-            "totalShippingTaxIncl": float(shipping * tax), "totalShippingTaxExcl": float(shipping),
-            "status": o.status, "shippingAddress": o.address, "products": products,
-            "carriers": [{"id": carrier, "name": CARRIERS[carrier], "price": float(shipping)}]}
-
-
-def _tracking_json(order: StoredOrder) -> dict[str, Any]:
-    at = order.shipped_at or order.created_at
-    tracking = {"trackingNumber": order.tracking_number, "statusDescription": order.status,
-                "statusDate": f"{at.astimezone(MADRID):%Y-%m-%d %H:%M:%S}", "descriptionTranslated": order.status,
-                "carrier": {"id": WAREHOUSE_CARRIER.get(order.warehouse, 1)}}
-    return {"id": order.id, "reference": order.reference, "trackings": [tracking]}
-
-
-def _read_order(request: Request) -> tuple[dict[str, Any], Response | None]:
-    """The order body, or the 400 form-validation answer BigBuy gives for a bad one."""
-    try:
-        body = request.json()
-    except ValueError:
-        return {}, json_response({"code": 400, "message": "Invalid JSON"}, 400)
-    order = body.get("order") if isinstance(body, dict) else None
-    if not isinstance(order, dict):
-        errors = {"errors": ["This value should not be null."], "children": {}}
-        return {}, json_response({"code": 400, "message": "Validation Failed", "errors": errors}, 400)
-    given = order.get("shippingAddress")
-    address: dict[str, Any] = given if isinstance(given, dict) else {}
-    fields: dict[str, Any] = {}
-    for name in ("firstName", "lastName", "country", "postcode", "town", "address", "phone"):
-        if not str(address.get(name) or "").strip():
-            fields[name] = {"errors": ["This value should not be blank."]}
-    if len(str(address.get("address") or "")) > ADDRESS_MAX:
-        fields["address"] = {"errors": [f"This value is too long. It should have {ADDRESS_MAX} characters or less."]}
-    children: dict[str, Any] = {"shippingAddress": {"children": fields}} if fields else {}
-    products = order.get("products")
-    if not isinstance(products, list) or not products:
-        children["products"] = {"errors": ["This collection should contain 1 element or more."]}
-    else:
-        bad = {}
-        for i, p in enumerate(products):
-            p = p if isinstance(p, dict) else {}
-            if not str(p.get("reference") or "").strip():
-                bad[str(i)] = {"children": {"reference": {"errors": ["This value should not be blank."]}}}
-            elif not isinstance(p.get("quantity"), int) or p["quantity"] < 1:
-                bad[str(i)] = {"children": {"quantity": {"errors": ["This value should be positive."]}}}
-        if bad:
-            children["products"] = {"children": bad}
-    if not str(order.get("internalReference") or "").strip():
-        children["internalReference"] = {"errors": ["This value should not be blank."]}
-    if children:
-        errors = {"errors": [], "children": children}
-        return {}, json_response({"code": 400, "message": "Validation Failed", "errors": errors}, 400)
-    order["shippingAddress"] = address
-    return order, None
-
-
-@dataclass
-class _Group:
-    """The products of one order that ship from one warehouse: one supplier order."""
-
-    warehouse: int
-    lines: list[tuple[str, int]]
-
-    @property
-    def skus(self) -> list[str]:
-        return [sku for sku, _ in self.lines]
-
-    @property
-    def total(self) -> Decimal:
-        return catalogue.supplier_total(self.lines)
-
-    def priced(self) -> dict[str, Any]:
-        net = sum((catalogue.BY_SKU[s].price * q for s, q in self.lines), Decimal("0"))
-        return {"productReferences": self.skus, "totalWithoutTaxesAndWithoutShippingCost": float(net),
-                "totalWithoutTaxes": float(net + catalogue.SHIPPING_PER_WAREHOUSE),
-                "total": float(self.total), "warehouse": self.warehouse}
-
-
-def _evaluate(
-    order: dict[str, Any], split: bool, out_of_stock: set[str]
-) -> tuple[list[_Group], list[dict[str, Any]], Response | None]:
-    """Price and split a valid order: (groups to create, errors of refused groups, or a whole
-    refusal when nothing can be created)."""
-    if order.get("paymentMethod", "moneybox") not in PAYMENT_METHODS:
-        return [], [], _er("ER011", "Invalid payment method.")
-    wanted = {str(c.get("name", "")).lower() for c in order.get("carriers") or [] if isinstance(c, dict)}
-    if wanted and not wanted & {n.lower() for n in CARRIERS.values()}:
-        return [], [], _er("ER010", "No carrier available for this order.")
-    country = str(order["shippingAddress"].get("country", "")).upper()
-    postcode = str(order["shippingAddress"]["postcode"]).strip()
-    if country in POSTCODES and not re.fullmatch(POSTCODES[country][0], postcode):
-        return [], [], _er("ER004", "Wrong postcode format.", {"zipExample": POSTCODES[country][1]})
-    lines: dict[str, int] = {}
-    for p in order["products"]:
-        lines[str(p["reference"])] = lines.get(str(p["reference"]), 0) + int(p["quantity"])
-    unknown = [sku for sku in lines if sku not in catalogue.BY_SKU]
-    if unknown:
-        return [], [], _er("ER001", "Product not found.", {"skus": unknown})
-    by_warehouse: dict[int, list[tuple[str, int]]] = {}
-    for sku, qty in lines.items():
-        by_warehouse.setdefault(catalogue.BY_SKU[sku].warehouse if split else 0, []).append((sku, qty))
-    groups: list[_Group] = []
-    errors: list[dict[str, Any]] = []
-    inactive: list[str] = []
-    empty: list[str] = []
-    for warehouse, group in sorted(by_warehouse.items()):
-        off = [s for s, _ in group if not catalogue.BY_SKU[s].active]
-        dry = [s for s, q in group if s not in off and (catalogue.BY_SKU[s].stock < q or s in out_of_stock)]
-        where = {"productReferences": off + dry, "warehouse": warehouse}
-        if off:
-            errors.append({**_products_error(off), **where})
-        if dry:
-            errors.append({"code": "ER003", "message": _info("No stock.", {"skus": dry}), **where})
-        inactive, empty = inactive + off, empty + dry
-        if not off and not dry:
-            groups.append(_Group(warehouse or min(catalogue.BY_SKU[s].warehouse for s, _ in group), group))
-    if groups:
-        return groups, errors, None
-    if split and len(errors) > 1:  # each warehouse refused for its own reason: the list says which
-        return [], [], json_response({"orders": [], "errors": errors}, 409)
-    if inactive:
-        return [], [], json_response(_products_error(inactive), 409)
-    return [], [], _er("ER003", "No stock.", {"skus": empty})
+        return self._read(request, tracking_json(o))

@@ -26,7 +26,8 @@ from typing import Any
 
 from sandbox import seeding
 from sandbox.server import Request, Response, json_response
-from sandbox.shopify import INVALID_TOKEN, ShopifySandbox, _BadRequest
+from sandbox.shopify import INVALID_TOKEN, ShopifySandbox
+from sandbox.shopify_render import BadRequest
 
 MAX_COST = 1000
 _OPERATION = re.compile(r"\s*(query|mutation)\s+([A-Za-z_][A-Za-z0-9_]*)")
@@ -318,7 +319,7 @@ class GraphQLEndpoint:
         request = Request("POST", "/fulfillments.json", {}, {}, json.dumps(body).encode())
         try:
             response = self.shop._create_fulfillment(request)
-        except _BadRequest as exc:
+        except BadRequest as exc:
             messages = exc.errors if isinstance(exc.errors, list) else [str(exc.errors)]
             return _user_error("fulfillment", "; ".join(str(m) for m in messages))
         record = json.loads(response.body)["fulfillment"]
