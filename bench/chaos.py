@@ -51,7 +51,7 @@ from admin import stack as sandbox_stack  # noqa: E402
 from sandbox import seeding  # noqa: E402
 from sandbox.bigbuy import BigBuyFaults  # noqa: E402
 from sync.db import Database  # noqa: E402
-from sync.models import Order, SupplierOrderRow  # noqa: E402
+from sync.models import Order, OrderIssue, SupplierOrderRow  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/orderhub_chaos"
 #: a Redis database of its own: the tests use 15 (and 13 for their chaos run), the benchmarks 14
@@ -335,6 +335,13 @@ def _faults(args: argparse.Namespace) -> int:
     return int(args.flush_at >= 0) + int(args.pg_restart_at >= 0)
 
 
+def _held_after_lookup(s: Any) -> int:
+    found = select(SupplierOrderRow.order_id).where(SupplierOrderRow.source == "lookup")
+    flagged = select(OrderIssue.order_id).where(OrderIssue.code == "supplier_rejected", OrderIssue.closed_at.is_(None))
+    return int(s.scalar(select(func.count()).select_from(Order).where(
+        Order.status == "pending_review", Order.id.in_(found), Order.id.in_(flagged))) or 0)
+
+
 def summarise(args: argparse.Namespace, db: Database, stack: sandbox_stack.SandboxStack, figures: dict[str, Any],
               scraper: Scraper, notes: list[str], started: float, pace: float, logs: Path) -> dict[str, Any]:
     db.wait_until_reachable()
@@ -343,6 +350,7 @@ def summarise(args: argparse.Namespace, db: Database, stack: sandbox_stack.Sandb
         recorded = set(s.scalars(select(SupplierOrderRow.internal_reference)))
         found_by_lookup = s.scalar(select(func.count()).select_from(SupplierOrderRow)
                                    .where(SupplierOrderRow.source == "lookup")) or 0
+        held_after_lookup = _held_after_lookup(s)
         ingested = sum(by_status.values())
     state = stack.bigbuy_app.state()
     with stack.bigbuy_app.lock:
@@ -365,6 +373,9 @@ def summarise(args: argparse.Namespace, db: Database, stack: sandbox_stack.Sandb
         # orders the supplier holds that the database does not know it sent: must be 0 too
         "unrecorded_at_supplier": len(at_supplier - recorded),
         "found_by_lookup": int(found_by_lookup),
+        # split orders whose look-up (after a lost answer) found only one warehouse's order: held
+        # for an operator as supplier_rejected, never settled as sent on part of their lines
+        "held_after_lookup": held_after_lookup,
         "supplier_calls": stack.bigbuy_app.requests,
         "supplier_calls_per_sent": round(stack.bigbuy_app.requests / sent, 2) if sent else None,
         "redis_flushes": figures["redis_flushes"],

@@ -71,7 +71,10 @@ def test_nothing_is_lost_or_sent_twice_while_workers_die_redis_is_flushed_and_po
     assert figures["lost"] == 0, context
     assert figures["duplicates_at_supplier"] == 0, context
     assert figures["unrecorded_at_supplier"] == 0, context
-    assert figures["sent"] == 300, context
+    # every order is sent, or held for an operator because a look-up after a lost answer found only
+    # one of the supplier orders a split create made (BigBuy answers one order per reference)
+    assert figures["sent"] + figures["held_after_lookup"] == 300, context
+    assert figures["pending_review"] == figures["held_after_lookup"], context
     assert figures["kills"] >= 3, context
     assert figures["redis_flushes"] == 1, context
     assert figures["postgres_restarts"] == (1 if restart else 0), context
