@@ -4,7 +4,6 @@ worker), and leaves alone what is still queued: a backlog must not turn into dup
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import dramatiq
@@ -30,17 +29,6 @@ def _age(db: Database, order_ids: list[int], seconds: int = 3600) -> None:
 def _queued(broker: StubBroker, queue: str = "forward") -> list[int]:
     q = broker.queues[queue]
     return sorted(dramatiq.Message.decode(data).args[0] for data in list(q.queue))
-
-
-@pytest.fixture
-def stub() -> Iterator[StubBroker]:
-    broker = StubBroker()
-    broker.emit_after("process_boot")
-    actors.install(broker)
-    for q in ("pull", "forward", "track", "default"):
-        broker.declare_queue(q)
-    yield broker
-    broker.close()
 
 
 def _reconcile(db: Database) -> dict[str, int]:

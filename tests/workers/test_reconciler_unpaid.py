@@ -5,14 +5,12 @@ awaiting_payment for good."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import dramatiq
 import httpx
-import pytest
 import respx
 from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import select, update
@@ -30,17 +28,6 @@ from support.orders import add_accounts
 
 SHOP = "http://shop.invalid/admin/api/2024-10"
 WOO = "https://woo.invalid/wp-json/wc/v3"
-
-
-@pytest.fixture
-def stub() -> Iterator[StubBroker]:
-    broker = StubBroker()
-    broker.emit_after("process_boot")
-    actors.install(broker)
-    for q in ("pull", "forward", "track", "default"):
-        broker.declare_queue(q)
-    yield broker
-    broker.close()
 
 
 def _queued(broker: StubBroker) -> list[int]:

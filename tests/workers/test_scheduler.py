@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 
 import dramatiq
 import pytest
-from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import update
 
 from sync.db import Database
 from sync.models import Channel
 from sync.settings import Settings
-from workers import actors, scheduler
+from workers import scheduler
 
 from support import REDIS_URL
 
@@ -55,17 +53,6 @@ def test_the_channel_list_is_followed(db) -> None:
     jobs = {j.id: j for j in sched.get_jobs() if j.id.startswith("pull-")}
     assert set(jobs) == {f"pull-{ids['shop-b']}", f"pull-{ids['shop-off']}"}
     assert jobs[f"pull-{ids['shop-b']}"].trigger.interval.total_seconds() == 45
-
-
-@pytest.fixture
-def stub() -> Iterator[StubBroker]:
-    broker = StubBroker()
-    broker.emit_after("process_boot")
-    actors.install(broker)
-    for q in ("pull", "forward", "track", "default"):
-        broker.declare_queue(q)
-    yield broker
-    broker.close()
 
 
 def test_running_it_pulls_every_channel_and_reconciles_at_once(db, stub) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,16 +11,6 @@ from sync import catalogue
 from sync.db import Database
 from sync.settings import Settings
 from workers import actors, scheduler
-
-
-@pytest.fixture
-def stub() -> Iterator[StubBroker]:
-    broker = StubBroker()
-    actors.install(broker)
-    for q in ("pull", "forward", "track", "default"):
-        broker.declare_queue(q)
-    yield broker
-    broker.close()
 
 
 def test_the_stock_job_runs_on_its_own_interval_and_asks_a_worker(db: Database, stub: StubBroker) -> None:
