@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from admin import queries
 from admin.commands_base import InputError, emit
+from connectors import codes
 from sync import fields
 from sync.db import get_database
 from sync.models import Order, OrderIssue
@@ -35,7 +36,13 @@ def _print_rows(items: list[dict[str, object]], as_json: bool) -> None:
         print(f"{i['id']:>6}  {i['channel']:<20} {i['number']!s:<14} {i['status']:<16} {codes}")
 
 
+def _known_issue(code: str | None) -> None:
+    if code is not None and code not in codes.ALL:
+        raise InputError(f"unknown issue code {code[:40]!r} (one of: {', '.join(codes.ALL)})")
+
+
 def list_orders(args: argparse.Namespace) -> int:
+    _known_issue(args.issue)
     if args.status and args.status not in {s.value for s in Status}:
         raise InputError(f"unknown status {args.status[:40]!r} (one of: {', '.join(s.value for s in Status)})")
     _print_rows(queries.list_orders(status=args.status, issue=args.issue, channel=args.channel,
@@ -67,6 +74,7 @@ def resubmit(args: argparse.Namespace) -> int:
 
     if bool(args.ids) == bool(args.issue):
         raise InputError("give the orders to resubmit: ID... or --issue CODE")
+    _known_issue(args.issue)
     ids = list(args.ids) if args.ids else queries.held_for(args.issue)
     if not ids:
         print(f"no order is held for {args.issue}")
@@ -118,7 +126,9 @@ def edit(args: argparse.Namespace) -> int:
             address = edit_address(session, args.id, changes, actor=ACTOR)
     except (ReviewError, fields.FieldError) as exc:
         raise InputError(str(exc)) from None
-    print(f"order {args.id}: delivery address now {address.model_dump(exclude_none=True)}")
+    # the fields changed, not the whole address: the buyer's phone and email stay off the screen
+    where = " ".join(v for v in (address.postcode, address.city, address.country_code) if v)
+    print(f"order {args.id}: delivery address updated ({', '.join(sorted(changes))}); now {where}")
     return 0
 
 

@@ -71,6 +71,8 @@ def test_resubmit_by_issue_takes_every_held_order_oldest_first(db, supplier, cap
     code, out, _ = run(capsys, "orders", "resubmit", "--issue", "insufficient_wallet")
     assert code == 0 and "no order is held" in out
     assert "ID... or --issue" in _refuse(capsys, "orders", "resubmit", str(ids[0]), "--issue", "x")
+    assert "unknown issue code 'nonsense'" in _refuse(capsys, "orders", "resubmit", "--issue", "nonsense")
+    assert "unknown issue code 'nonsense'" in _refuse(capsys, "orders", "list", "--issue", "nonsense")
 
 
 def test_a_resubmitted_order_the_supplier_step_holds_again_says_why(db, supplier, capsys) -> None:
@@ -178,9 +180,12 @@ def test_orders_edit_checks_each_field(db, capsys) -> None:
     assert "country_code" in _refuse(capsys, *edit, "country_code=XX")
     assert "at most" in _refuse(capsys, *edit, "city=" + "V" * 500)
     assert "control characters" in _refuse(capsys, *edit, "last_name=Gar\x00cia")
-    code, _, _ = run(capsys, *edit, "phone=600 123 456", "--set", "email=Lucia@Example.com",
-                     "--set", "country_code=es", "--set", "last_name=Garcia")
+    code, out, _ = run(capsys, *edit, "phone=600 123 456", "--set", "email=Lucia@Example.com",
+                       "--set", "country_code=es", "--set", "last_name=Garcia")
     assert code == 0
+    # the answer names what changed; the buyer's phone and email are not printed back
+    assert "country_code, email, last_name, phone" in out
+    assert "600123456" not in out and "Lucia@" not in out
     with db.session() as s:
         address = s.get(Order, order_id).shipping_address
     assert (address["phone"], address["country_code"], address["email"]) == ("+34600123456", "ES",
