@@ -62,20 +62,23 @@ def deliver(db: Database, now: datetime, notifiers: Sequence[Notifier]) -> Deliv
         return done
     with db.session() as session:
         due = session.execute(
-            select(AlertNotice.id, AlertNotice.attempts).where(
+            select(AlertNotice.id, AlertNotice.destination, AlertNotice.attempts).where(
                 AlertNotice.sent_at.is_(None), AlertNotice.destination.in_(list(by_destination)),
                 or_(AlertNotice.next_try_at.is_(None), AlertNotice.next_try_at <= now),
                 or_(AlertNotice.claimed_at.is_(None), AlertNotice.claimed_at < now - CLAIM_LEASE))
             .order_by(AlertNotice.id).limit(BATCH)).all()
-    for notice_id, attempts in due:
+    down: set[str] = set()
+    for notice_id, destination, attempts in due:
+        if destination in down:
+            continue  # it just failed: its other notices wait for a later sweep, not its timeout each
         claimed = _claim(db, notice_id, attempts, now)
         if claimed is None:
             continue  # another sender has it
-        destination, notice = claimed
         try:
-            by_destination[destination].send(notice)
+            by_destination[destination].send(claimed)
         except Exception as exc:
             error = str(exc) if isinstance(exc, NotifyFailed) else f"{type(exc).__name__}"
+            down.add(destination)
             _give_back(db, notice_id, attempts + 1, now, error)
             log.warning("alerts.notice_failed", notice_id=notice_id, destination=destination, error=error,
                         attempts=attempts + 1)
@@ -87,7 +90,7 @@ def deliver(db: Database, now: datetime, notifiers: Sequence[Notifier]) -> Deliv
     return done
 
 
-def _claim(db: Database, notice_id: int, attempts: int, now: datetime) -> tuple[str, Notice] | None:
+def _claim(db: Database, notice_id: int, attempts: int, now: datetime) -> Notice | None:
     with db.session() as session:
         taken = session.execute(
             update(AlertNotice).where(
@@ -100,7 +103,7 @@ def _claim(db: Database, notice_id: int, attempts: int, now: datetime) -> tuple[
         row = session.get(AlertNotice, notice_id)
         assert row is not None
         text = f"{row.body}\n\n{row.event} at {row.created_at.isoformat()} ({row.alert_key})\n"
-        return row.destination, Notice(subject=row.subject, text=text, payload=dict(row.payload or {}))
+        return Notice(subject=row.subject, text=text, payload=dict(row.payload or {}))
 
 
 def _sent(db: Database, notice_id: int, now: datetime) -> None:

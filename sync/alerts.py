@@ -23,7 +23,7 @@ from sync import alert_delivery
 from sync.alert_conditions import Condition, Thresholds, conditions
 from sync.alert_models import Alert, AlertNotice
 from sync.db import Database
-from sync.settings import Settings
+from sync.settings import Settings, get_settings
 from sync.upsert import insert_for
 
 log = structlog.get_logger(__name__)
@@ -52,10 +52,11 @@ def evaluate_alerts(db: Database, now: datetime, *, limits: Thresholds | None = 
                     notifiers: Sequence[alert_delivery.Notifier] | None = None,
                     settings: Settings | None = None) -> Sweep:
     """``notifiers``: where notices go (by default those the settings configure)."""
+    settings = settings or get_settings()
     if notifiers is None:
-        notifiers = alert_delivery.from_settings(settings or Settings())
+        notifiers = alert_delivery.from_settings(settings)
     if limits is None:
-        limits = thresholds(settings or Settings())
+        limits = thresholds(settings)
     destinations = [n.destination for n in notifiers]
     with db.session() as session:
         holding = conditions(session, now, limits)

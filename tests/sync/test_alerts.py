@@ -152,17 +152,40 @@ def test_a_failed_notice_is_sent_by_a_later_sweep_and_holds_no_other(db: Databas
 def test_by_mail_and_webhook_from_the_settings_without_logging_a_credential(db: Database, capsys) -> None:
     _flagged(db, "101")
     with smtp_server() as box, webhook_server() as hook, structlog.testing.capture_logs() as logs:
+        box.password = "mail-pass-4401"
         settings = Settings(smtp_host="127.0.0.1", smtp_port=box.port, smtp_user="hub",
-                            smtp_password=SecretStr("wrong-mail-pass-4401"), smtp_to="ops@shop.example",
+                            smtp_password=SecretStr("mail-pass-4401"), smtp_to="ops@shop.example",
                             smtp_starttls=False, alert_webhook_url=SecretStr(hook.url),
                             alert_webhook_secret=SecretStr("hook-secret-8812"))
+        hook.fail_with = 500
         sweep = evaluate_alerts(db, utcnow(), limits=LIMITS, settings=settings)
-        assert sweep.delivery.sent == 1 and sweep.delivery.failed == 1  # the mail server refused the login
-        box.password = "wrong-mail-pass-4401"
+        assert sweep.delivery.sent == 1 and sweep.delivery.failed == 1  # the webhook answered 500
+        hook.fail_with = None
         evaluate_alerts(db, utcnow() + timedelta(minutes=5), limits=LIMITS, settings=settings)
-    assert len(hook.requests) == 1 and len(box.messages) == 1
+    assert len(hook.requests) == 1 and len(box.messages) == 1 and box.logins == [("hub", "mail-pass-4401")]
     assert box.messages[0]["Subject"] == "[OrderHub] ALERT: review_overdue"
+    assert any(e["event"] == "alerts.notice_failed" for e in logs)
     out, err = capsys.readouterr()
     shown = repr(logs) + out + err + repr(settings)
-    for secret in ("wrong-mail-pass-4401", "hook-secret-8812", hook.url):
+    for secret in ("mail-pass-4401", "hook-secret-8812", hook.url):
         assert secret not in shown
+
+
+def test_a_destination_that_fails_is_not_tried_again_for_each_notice_of_the_sweep(db: Database) -> None:
+    channel_id, _, _ = _flagged(db, "101")
+    with db.session() as s:
+        s.execute(update(Channel).where(Channel.id == channel_id)
+                  .values(last_error="auth_broken: refused", last_sync_at=utcnow() - timedelta(days=1)))
+    tries: list[str] = []
+
+    class Down(Recorder):
+        def send(self, notice: object) -> None:
+            tries.append("webhook")
+            super().send(notice)
+
+    hook = Down(failing=True)
+    sweep = evaluate_alerts(db, utcnow(), limits=LIMITS, notifiers=[hook])
+    assert len(sweep.raised) == 3 and tries == ["webhook"] and sweep.delivery.failed == 1
+    hook.failing = False
+    later = evaluate_alerts(db, utcnow() + timedelta(minutes=5), limits=LIMITS, notifiers=[hook])
+    assert later.delivery.sent == 3 and len(hook.sent) == 3

@@ -6,13 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import update
 
 from connectors.records import OrderPage
 from sync import review
 from sync.db import Database
+from sync.fields import FieldError, check_settings
 from sync.ingest import store_page
-from sync.models import Channel, Order, OrderIssue, utcnow
+from sync.models import Channel, Order, OrderEvent, OrderIssue, utcnow
 from sync.wallet_auto import MAX_AUTOMATIC, resubmit_covered, set_auto_resubmit
 
 from support.orders import add_accounts, order
@@ -102,8 +104,14 @@ def test_an_order_held_again_after_automatic_resubmits_waits_for_an_operator(db:
             s.execute(update(Order).where(Order.id == ids[0]).values(status="pending_review"))
             s.add(OrderIssue(order_id=ids[0], code="insufficient_wallet", source="supplier", message="short"))
             s.execute(update(Channel).where(Channel.id == supplier_id).values(wallet_read_at=None))
-    from sync.models import OrderEvent
-
     with db.session() as s:
         automatic = s.query(OrderEvent).filter(OrderEvent.order_id == ids[0], OrderEvent.actor == "worker:wallet")
         assert automatic.count() == MAX_AUTOMATIC
+
+
+def test_the_switch_is_a_supplier_setting_that_channels_add_takes() -> None:
+    assert check_settings("bigbuy", "supplier", {"auto_resubmit_wallet": True}) == {"auto_resubmit_wallet": True}
+    with pytest.raises(FieldError, match="auto_resubmit_wallet"):
+        check_settings("bigbuy", "supplier", {"auto_resubmit_wallet": "sometimes"})
+    with pytest.raises(FieldError):
+        check_settings("shopify", "channel", {"auto_resubmit_wallet": True})
