@@ -72,6 +72,8 @@ class SupplierSettings(BaseModel):
     #: calls per hour on each catalogue list (BigBuy allows about 10)
     catalogue_calls_per_hour: float | None = Field(None, gt=0, le=3600)
     catalogue_page_size: int | None = Field(None, ge=1, le=100_000)
+    #: resubmit the orders held for the wallet, oldest first, as soon as a balance read covers them
+    auto_resubmit_wallet: bool | None = None
 
     @field_validator("carriers")
     @classmethod

@@ -327,5 +327,6 @@ class SupplierProduct(Base):
     stock_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
-# the account tables register on the same metadata (migrations and create_all see them)
+# the account and alert tables register on the same metadata (migrations and create_all see them)
 from sync import account_models as _account_models  # noqa: E402,F401
+from sync import alert_models as _alert_models  # noqa: E402,F401

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import cache
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -36,6 +37,27 @@ class Settings(BaseSettings):
     #: staging copy) on one supplier account never take each other's orders; read once, then the
     #: value stored in the database wins. Empty: derived at random on first use.
     reference_prefix: str = Field(default="", pattern=r"^[A-Za-z0-9]{0,12}$")
+    #: alerts (sync.alerts): how often conditions are looked at, and when each is raised (0: never)
+    alert_every_seconds: int = Field(default=60, ge=5)
+    #: an order waiting in pending_review longer than this
+    alert_review_after_minutes: int = Field(default=240, ge=0)
+    #: a sales channel with no successful sync for this long
+    alert_channel_silent_minutes: int = Field(default=60, ge=0)
+    #: a sales channel with no new order for this long (0: a quiet shop is no alarm)
+    alert_no_orders_hours: float = Field(default=0, ge=0)
+    #: the supplier wallet below this (it is also short when below what the orders held for it cost)
+    alert_wallet_below: Decimal = Field(default=Decimal("0"), ge=0)
+    #: e-mail: no host, no e-mail; ``smtp_to`` takes addresses separated by commas
+    smtp_host: str = ""
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_from: str = ""
+    smtp_to: str = ""
+    smtp_starttls: bool = True
+    #: a JSON POST per change of an alert; with a secret, the body's HMAC-SHA256 goes in a header
+    alert_webhook_url: SecretStr = SecretStr("")
+    alert_webhook_secret: SecretStr = SecretStr("")
     log_level: str = "INFO"
     log_json: bool = False
 

@@ -10,9 +10,10 @@ import dramatiq
 import structlog
 from dramatiq.middleware import Middleware
 
-from sync import catalogue, connect, forward, pull, track
+from sync import alerts, catalogue, connect, forward, pull, track, wallet_auto
 from sync.db import get_database
 from sync.ingest import PageResult
+from sync.models import utcnow
 from sync.settings import get_settings
 from workers import reconciler, retries
 from workers.broker import ensure_broker
@@ -88,10 +89,29 @@ def reconcile_stuck() -> None:
                                 limit=settings.unpaid_checks_per_sweep)
     except Exception:  # the stuck work above is done; unpaid orders wait for the next tick
         log.exception("reconciler.unpaid_failed")
+    try:
+        wallet_auto.resubmit_covered(get_database(), connect.supplier_for,
+                                     ttl=timedelta(seconds=settings.wallet_ttl_seconds), after_commit=_forward_all)
+    except Exception:  # the supplier did not answer the balance: the next tick reads it again
+        log.exception("wallet.auto_resubmit_failed")
+
+
+def _forward_all(order_ids: list[int]) -> None:
+    for order_id in order_ids:
+        forward_order.send(order_id)
+
+
+# not retried: the next tick (every ALERT_EVERY_SECONDS) is the retry; a notice that failed is
+# tried again by a later sweep
+@dramatiq.actor(queue_name="default", max_retries=0)
+def check_alerts() -> None:
+    sweep = alerts.evaluate_alerts(get_database(), utcnow(), settings=get_settings())
+    if sweep.delivery.failed:
+        log.warning("alerts.not_all_sent", sent=sweep.delivery.sent, failed=sweep.delivery.failed)
 
 
 ALL: list[dramatiq.Actor[Any, Any]] = [pull_channel, forward_order, poll_tracking, push_tracking, reconcile_stuck,
-                                       refresh_stock]
+                                       refresh_stock, check_alerts]
 
 
 def install(broker: dramatiq.Broker, middleware: list[Middleware] | None = None) -> dramatiq.Broker:

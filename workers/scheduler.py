@@ -68,6 +68,7 @@ def build(db: Database, settings: Settings) -> BackgroundScheduler:
     # after a restart, stuck work is looked for at once
     scheduler.add_job(_send(actors.reconcile_stuck), "interval", seconds=settings.reconcile_every_seconds,
                       id="reconcile", next_run_time=now)
+    scheduler.add_job(_send(actors.check_alerts), "interval", seconds=settings.alert_every_seconds, id="alerts")
     sync_pull_jobs(scheduler, db)
     return scheduler
 

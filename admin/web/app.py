@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from admin.web import (
     api,
+    views_alerts,
     views_auth,
     views_channels,
     views_dashboard,
@@ -112,7 +113,7 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
 
 #: the signed-in routers: pages and fragments (HTML), then the JSON API
 PAGES = (views_auth.router, views_orders.router, views_order.router, views_wallet.router, views_dashboard.router,
-         views_channels.router, views_users.router)
+         views_alerts.router, views_channels.router, views_users.router)
 ROUTERS = (*PAGES, api.router)
 
 

@@ -1,6 +1,7 @@
 """The supplier wallet: the balance as last read, what the orders held for it add up to, and
 "resubmit every order held for insufficient wallet" (oldest first; the supplier's shared rate
-limit paces the sends)."""
+limit paces the sends), and the account's switch to do that by itself when a balance read covers
+them (``sync.wallet_auto``)."""
 
 from __future__ import annotations
 
@@ -8,17 +9,18 @@ from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
 from admin.web import actions, listing
-from admin.web.auth import Operator, database, need
+from admin.web.auth import Operator, RowId, database, need
 from admin.web.pages import render
 from admin.web.words import hide_amounts
 from sync.accounts import Permission
 from sync.models import Channel, Order, OrderIssue
 from sync.states import Status
+from sync.wallet_auto import is_on, set_auto_resubmit
 
 router = APIRouter()
 Reviewer = Annotated[Operator, Depends(need(Permission.REVIEW_ORDERS))]
@@ -29,7 +31,7 @@ HELD = listing.Filters(status=Status.PENDING_REVIEW.value, reason="insufficient_
 def wallet(request: Request, who: Reviewer) -> Response:
     with database(request).session() as session:
         suppliers = [{"name": c.name, "balance": c.wallet_balance if who.sees_prices else None,
-                      "read_at": c.wallet_read_at}
+                      "read_at": c.wallet_read_at, "id": c.id, "auto": is_on(c.settings)}
                      for c in session.scalars(select(Channel).where(Channel.role == "supplier").order_by(Channel.id))]
         held = select(OrderIssue.order_id).where(OrderIssue.code == "insufficient_wallet",
                                                  OrderIssue.closed_at.is_(None))
@@ -53,3 +55,17 @@ async def resubmit_held(request: Request,
     if not who.sees_prices:
         outcomes = [actions.Outcome(o.order_id, o.ok, hide_amounts(o.message)) for o in outcomes]
     return render(request, "bulk_done.html", {"action": "resubmit", "outcomes": outcomes}, who=who)
+
+
+@router.post("/wallet/{supplier_id}/auto-resubmit", response_class=HTMLResponse)
+async def auto_resubmit(request: Request, supplier_id: RowId,
+                        who: Annotated[Operator, Depends(need(Permission.MANAGE_CHANNELS))]) -> Response:
+    on = (await request.form()).get("on") == "1"
+    try:
+        with database(request).session() as session:
+            set_auto_resubmit(session, supplier_id, on)
+    except LookupError:
+        return render(request, "error.html", {"title": "No such account",
+                                              "message": "Only a supplier account resubmits by itself."},
+                      who=who, status_code=404)
+    return RedirectResponse("/wallet", status_code=303)

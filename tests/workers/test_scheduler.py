@@ -34,12 +34,14 @@ def _channels(db: Database) -> dict[str, int]:
 
 def test_one_pull_job_per_enabled_channel(db) -> None:
     ids = _channels(db)
-    sched = scheduler.build(db, Settings(track_every_seconds=600, reconcile_every_seconds=20))
+    sched = scheduler.build(db, Settings(track_every_seconds=600, reconcile_every_seconds=20, alert_every_seconds=45))
     jobs = {j.id: j for j in sched.get_jobs()}
-    assert set(jobs) == {f"pull-{ids['shop-a']}", f"pull-{ids['shop-b']}", "track", "reconcile", "stock"}
+    assert set(jobs) == {f"pull-{ids['shop-a']}", f"pull-{ids['shop-b']}", "track", "reconcile", "stock",
+                         "alerts"}
     assert jobs[f"pull-{ids['shop-a']}"].trigger.interval.total_seconds() == scheduler.DEFAULT_PULL_SECONDS
     assert jobs[f"pull-{ids['shop-b']}"].trigger.interval.total_seconds() == 30
     assert jobs["reconcile"].trigger.interval.total_seconds() == 20
+    assert jobs["alerts"].trigger.interval.total_seconds() == 45
 
 
 def test_the_channel_list_is_followed(db) -> None:
