@@ -10,7 +10,7 @@ import dramatiq
 import structlog
 from dramatiq.middleware import Middleware
 
-from sync import catalogue, connect, forward, pull, track
+from sync import catalogue, connect, forward, pull, track, webhooks
 from sync.db import get_database
 from sync.ingest import PageResult
 from sync.settings import get_settings
@@ -34,6 +34,15 @@ def _forward_ready(page: PageResult) -> None:
 @retries.follow_error_tree
 def pull_channel(channel_id: int) -> None:
     pull.pull_channel(get_database(), channel_id, connect.channel_for, after_commit=_forward_ready)
+
+
+@dramatiq.actor(queue_name="pull", **RETRY)
+@retries.follow_error_tree
+def process_webhook(delivery_row: int) -> None:
+    """Read the order a webhook delivery named as it stands now, and store it like a pull."""
+    done = webhooks.process(get_database(), delivery_row, connect.channel_for, after_commit=_forward_ready)
+    if done.pull and done.channel_id is not None:
+        pull_channel.send(done.channel_id)
 
 
 @dramatiq.actor(queue_name="forward", time_limit=300_000, **RETRY)
@@ -88,10 +97,16 @@ def reconcile_stuck() -> None:
                                 limit=settings.unpaid_checks_per_sweep)
     except Exception:  # the stuck work above is done; unpaid orders wait for the next tick
         log.exception("reconciler.unpaid_failed")
+    try:
+        reconciler.sweep_webhooks(get_database(), process=process_webhook,
+                                  older_than=timedelta(seconds=settings.stuck_after_seconds),
+                                  horizon=settings.stuck_after_seconds)
+    except Exception:  # the next tick tries again; polling covers the channel meanwhile
+        log.exception("reconciler.webhooks_failed")
 
 
 ALL: list[dramatiq.Actor[Any, Any]] = [pull_channel, forward_order, poll_tracking, push_tracking, reconcile_stuck,
-                                       refresh_stock]
+                                       refresh_stock, process_webhook]
 
 
 def install(broker: dramatiq.Broker, middleware: list[Middleware] | None = None) -> dramatiq.Broker:
