@@ -148,6 +148,9 @@ class ChannelConnector(Connector):
 
     #: the topics ``channels webhooks register`` subscribes to; empty: this kind takes no webhooks
     webhook_topics: ClassVar[tuple[str, ...]] = ()
+    #: True: OrderHub chooses the deliveries' secret and gives it to the platform (WooCommerce);
+    #: False: the platform signs with a secret of its own, set as a credential (Shopify's app secret)
+    webhook_secret_is_ours: ClassVar[bool] = False
 
     @classmethod
     def read_webhook(cls, headers: Mapping[str, str], body: bytes, secret: str | None) -> Delivery:

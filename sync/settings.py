@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     #: staging copy) on one supplier account never take each other's orders; read once, then the
     #: value stored in the database wins. Empty: derived at random on first use.
     reference_prefix: str = Field(default="", pattern=r"^[A-Za-z0-9]{0,12}$")
+    #: the web admin's address as the platforms reach it, for ``channels webhooks register``
+    public_url: str = ""
     log_level: str = "INFO"
     log_json: bool = False
 

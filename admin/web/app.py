@@ -71,7 +71,7 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
     app.state.forward = forward or _default_forward
     app.state.sync_now = sync_now or _default_sync_now
     app.state.supplier_for = supplier_for or connect.supplier_for
-    app.state.webhook_sink = webhook_sink or _default_webhook_sink
+    app.state.webhook_sink = _default_webhook_sink if webhook_sink is None else webhook_sink
     codec = SessionCodec(secret or signing_secret(app.state.db))
 
     @app.middleware("http")

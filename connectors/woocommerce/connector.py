@@ -98,6 +98,7 @@ class WooCommerceConnector(ChannelConnector):
     #: the secret WooCommerce signs webhook deliveries with (``channels webhooks register`` makes one)
     optional_credential_keys: ClassVar[tuple[str, ...]] = ("webhook_secret",)
     webhook_topics: ClassVar[tuple[str, ...]] = webhooks.TOPICS
+    webhook_secret_is_ours: ClassVar[bool] = True
     settings_model: ClassVar[type[BaseModel] | None] = WooCommerceSettings
 
     kind: ClassVar[str] = "woocommerce"
