@@ -85,11 +85,11 @@ def _record(db: Database, channel_id: int, name: str, delivery: Delivery) -> Rec
         values = {"channel_id": channel_id, "delivery_id": delivery.delivery_id, "topic": delivery.topic,
                   "action": delivery.action, "external_id": delivery.external_id, "received_at": now}
         stmt = insert_for(session, WebhookDelivery.__table__).values(**values)  # type: ignore[arg-type]
-        inserted = session.execute(stmt.on_conflict_do_nothing(index_elements=["channel_id", "delivery_id"]))
-        if not inserted.rowcount:  # type: ignore[attr-defined]
+        # the unique (channel, delivery id) decides, also between two instances receiving at once
+        row_id = session.scalar(stmt.on_conflict_do_nothing(index_elements=["channel_id", "delivery_id"])
+                                .returning(WebhookDelivery.id))
+        if row_id is None:
             return Received("duplicate", channel=name)
-        row_id = session.scalar(select(WebhookDelivery.id).where(
-            WebhookDelivery.channel_id == channel_id, WebhookDelivery.delivery_id == delivery.delivery_id))
         if delivery.action == "uninstalled":
             # the token died with the app: nothing can be read until an operator installs it again
             session.execute(update(Channel).where(Channel.id == channel_id).values(

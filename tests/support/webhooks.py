@@ -17,8 +17,11 @@ def signed(secret: str, body: bytes) -> str:
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
+Delivered = tuple[bytes, dict[str, str]]
+
+
 def shopify_delivery(order_id: int | None, *, topic: str = "orders/updated", secret: str = SHOP_SECRET,
-                     delivery_id: str | None = None, body: dict[str, Any] | None = None) -> tuple[bytes, dict[str, str]]:
+                     delivery_id: str | None = None, body: dict[str, Any] | None = None) -> Delivered:
     raw = json.dumps(body if body is not None else {"id": order_id, "name": f"#{order_id}"}).encode()
     return raw, {"Content-Type": "application/json", "X-Shopify-Topic": topic,
                  "X-Shopify-Hmac-Sha256": signed(secret, raw), "X-Shopify-Shop-Domain": "shop.myshopify.com",
