@@ -9,6 +9,8 @@ import json
 import uuid
 from typing import Any
 
+from support import payload
+
 SHOP_SECRET = "shpss_test_secret"
 WOO_SECRET = "woo-test-secret"
 
@@ -38,10 +40,9 @@ def woo_delivery(order_id: int, *, topic: str = "order.updated", secret: str = W
                  "X-WC-Webhook-Delivery-ID": delivery_id or uuid.uuid4().hex}
 
 
-def shopify_order(order_id: int, *, paid: str = "paid", updated_at: str = "2026-11-02T10:00:00+00:00") -> dict[str, Any]:
+def shopify_order(order_id: int, *, paid: str = "paid",
+                  updated_at: str = "2026-11-02T10:00:00+00:00") -> dict[str, Any]:
     """A real Shopify REST order body, as ``GET orders/{id}.json`` answers it, for SKU-1."""
-    from support import payload
-
     body: dict[str, Any] = json.loads(payload("shopify", "order.json").read_text())["order"]
     body["line_items"] = [dict(body["line_items"][0], sku="SKU-1", quantity=1)]
     return body | {"id": order_id, "name": f"#{order_id}", "financial_status": paid, "updated_at": updated_at,
