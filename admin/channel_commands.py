@@ -40,6 +40,9 @@ def list_accounts(args: argparse.Namespace) -> int:
     else:
         for d in data:
             state = "" if d["enabled"] else "  (disabled)"
+            error = str(d["last_error"] or "")
+            if error.startswith("auth_broken"):  # a revoked grant, an uninstalled app
+                state += f"  {error[:160]}"
             print(f"{d['id']:>4}  {d['name']:<24} {d['role']:<8} {d['kind']:<12} {d['url']}  "
                   f"cursor={d['cursor']}{state}")
     return 0

@@ -136,7 +136,13 @@ def test_shopify_changes_reach_the_store_through_signed_webhooks(db: Database, a
         shop.advance(99)  # the payment is touched again, and this time delivered well, twice
         assert _statuses(shop)[-2:] == [200, 200] and len(sink) == 1  # the same delivery id twice
         assert sink.work() == 1 and _deliveries(db) == 2
-    assert _orders(db, "shop") == {"770001": Status.READY.value}
+        assert _orders(db, "shop") == {"770001": Status.READY.value}
+
+        shop.hooks.uninstall()  # the merchant removes the app
+        assert _statuses(shop)[-1] == 200 and sink == []
+    code, out, _ = _cli(capsys, "channels", "list")
+    line = next(ln for ln in out.splitlines() if " shop " in ln)
+    assert "(disabled)  auth_broken: the app was uninstalled" in line
 
 
 def test_a_payment_delivered_late_and_twice_is_stored_once(db: Database, admin: tuple[str, Sink],

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sync import webhooks
 from sync.db import Database
 from sync.models import Channel, Order, WebhookDelivery, utcnow
+from sync.states import Status
 from workers import actors, reconciler
 
 from support.orders import add_accounts
@@ -62,3 +63,23 @@ def test_the_reconciler_sends_again_deliveries_no_message_stands_for(db: Databas
     assert sent == 1
     assert sorted(_queued(stub, "pull")) == sorted([("process_webhook", queued), ("process_webhook", lost)])
     assert reconciler.sweep_webhooks(db, process=actors.process_webhook, older_than=timedelta(minutes=2)) == 0
+
+
+def test_on_the_embedded_default_the_admin_works_a_delivery_in_a_thread_of_its_own(
+        db: Database, stub: StubBroker) -> None:
+    import time
+
+    from workers.dispatch import process_webhook_soon
+
+    _, row = _delivery(db, 101)
+    with respx.mock() as api:
+        unpaid = shopify_order(101, paid="pending")  # nothing to forward: no supplier call outlives the test
+        api.get(f"{SHOP}/orders/101.json").mock(return_value=httpx.Response(200, json={"order": unpaid}))
+        process_webhook_soon(row)  # the in-process broker has no worker in the admin's process
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and webhooks.unprocessed(db, older_than=timedelta(seconds=-60)):
+            time.sleep(0.05)
+    with db.session() as s:
+        assert s.get(WebhookDelivery, row).processed_at is not None
+        assert s.scalar(select(Order.status).where(Order.external_id == "101")) == Status.AWAITING_PAYMENT.value
+    assert _queued(stub, "pull") == []  # no message was left for a worker that is not there
