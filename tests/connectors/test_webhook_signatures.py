@@ -81,3 +81,23 @@ def test_channels_take_a_webhook_secret_but_do_not_need_one(kind: str) -> None:
     assert fields.check_settings(kind, "channel", {"webhook_poll_minutes": 45}) == {"webhook_poll_minutes": 45}
     with pytest.raises(fields.FieldError):
         fields.check_settings(kind, "channel", {"webhook_poll_minutes": 0})
+
+
+@pytest.mark.parametrize("api", ["rest", "graphql"])
+def test_a_shopify_channel_registers_its_topics_once_whichever_api_it_reads(api: str) -> None:
+    from pydantic import SecretStr
+
+    from connectors.base import ConnectorConfig
+    from sandbox import server
+    from sandbox.shopify import ShopifySandbox
+
+    app = ShopifySandbox([])
+    with server.Running(app) as running:
+        config = ConnectorConfig(name="shop", kind="shopify", url=running.url, settings={"api": api},
+                                 credentials={"access_token": SecretStr(app.access_token)})
+        with ShopifyConnector(config) as connector:
+            first = connector.register_webhooks("https://admin.example/webhooks/shopify/shop", "unused")
+            again = connector.register_webhooks("https://admin.example/webhooks/shopify/shop", "unused")
+            listed = connector.list_webhooks()
+    assert sorted(s.topic for s in first) == sorted(ShopifyConnector.webhook_topics)
+    assert again == first and listed == first
