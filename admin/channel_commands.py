@@ -18,9 +18,15 @@ from sync.models import Channel, Order, SupplierOrderRow
 def run(args: argparse.Namespace) -> int:
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "list": list_accounts, "add": add, "edit": edit, "disable": disable, "enable": enable,
-        "remove": remove, "sync": sync_now,
+        "remove": remove, "sync": sync_now, "webhooks": _webhooks,
     }
     return handlers[args.channels_command](args)
+
+
+def _webhooks(args: argparse.Namespace) -> int:
+    from admin import webhook_commands
+
+    return webhook_commands.run(args)
 
 
 def list_accounts(args: argparse.Namespace) -> int:
@@ -34,6 +40,9 @@ def list_accounts(args: argparse.Namespace) -> int:
     else:
         for d in data:
             state = "" if d["enabled"] else "  (disabled)"
+            error = str(d["last_error"] or "")
+            if error.startswith("auth_broken"):  # a revoked grant, an uninstalled app
+                state += f"  {error[:160]}"
             print(f"{d['id']:>4}  {d['name']:<24} {d['role']:<8} {d['kind']:<12} {d['url']}  "
                   f"cursor={d['cursor']}{state}")
     return 0

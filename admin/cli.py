@@ -98,6 +98,14 @@ def _add_channel_commands(sub: Any) -> None:
     ch_sub.add_parser("disable", help="stop pulling a channel (or using a supplier)").add_argument("name")
     ch_sub.add_parser("enable", help="start again").add_argument("name")
     ch_sub.add_parser("remove", help="remove an account that holds no orders").add_argument("name")
+    hooks = ch_sub.add_parser("webhooks", help="the channel's webhook subscriptions on its platform")
+    h_sub = hooks.add_subparsers(dest="webhooks_command", required=True, parser_class=Parser)
+    register = h_sub.add_parser("register", help="subscribe the web admin to the channel's order changes")
+    register.add_argument("name")
+    register.add_argument("--url", help="the web admin's public base URL (default: ORDERHUB_PUBLIC_URL)")
+    listing = h_sub.add_parser("list", help="the channel's webhook subscriptions on its platform")
+    listing.add_argument("name")
+    listing.add_argument("--json", action="store_true")
 
 
 def _add_order_commands(sub: Any) -> None:

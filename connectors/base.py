@@ -7,6 +7,7 @@ A connector is a class with declarative attributes and a few small hooks; the or
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -14,7 +15,7 @@ from typing import Any, ClassVar
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from connectors.errors import ParseError
+from connectors.errors import FailLoudly, ParseError
 from connectors.ratelimit import Pacer, Unpaced
 from connectors.records import (
     ChannelOrder,
@@ -27,6 +28,7 @@ from connectors.records import (
     SupplierSubmission,
     Tracking,
 )
+from connectors.webhooks import BadSignature, Delivery, Subscription
 
 
 class ConnectorConfig(BaseModel):
@@ -52,6 +54,8 @@ class Connector(ABC):
     role: ClassVar[str]  # "channel" or "supplier"
     #: the credential keys an account of this kind needs (None: not declared, nothing is checked)
     credential_keys: ClassVar[tuple[str, ...] | None] = None
+    #: credential keys an account of this kind may have but does not need (``webhook_secret``)
+    optional_credential_keys: ClassVar[tuple[str, ...]] = ()
     #: the kind's own account settings; an account is refused a setting no model declares
     settings_model: ClassVar[type[BaseModel] | None] = None
 
@@ -139,6 +143,30 @@ class ChannelConnector(Connector):
     @abstractmethod
     def push_tracking(self, shipment: Shipment) -> None:
         """Report one shipment and its tracking to the channel."""
+
+    # webhooks (optional) ---------------------------------------------------------------------
+
+    #: the topics ``channels webhooks register`` subscribes to; empty: this kind takes no webhooks
+    webhook_topics: ClassVar[tuple[str, ...]] = ()
+    #: True: OrderHub chooses the deliveries' secret and gives it to the platform (WooCommerce);
+    #: False: the platform signs with a secret of its own, set as a credential (Shopify's app secret)
+    webhook_secret_is_ours: ClassVar[bool] = False
+
+    @classmethod
+    def read_webhook(cls, headers: Mapping[str, str], body: bytes, secret: str | None) -> Delivery:
+        """Check the delivery's signature against ``secret`` over the raw ``body``, then say what
+        it asks. Raises ``BadSignature`` for anything not signed with the secret (a platform's
+        unsigned ping is the one exception, answered as ``action="ping"``)."""
+        raise BadSignature(f"{cls.kind} takes no webhooks")
+
+    def register_webhooks(self, address: str, secret: str) -> list[Subscription]:
+        """Subscribe ``address`` to ``webhook_topics`` (those already there are kept, signed
+        with ``secret`` where the platform takes one); answers every subscription to it."""
+        raise FailLoudly(f"{self.kind} takes no webhooks")
+
+    def list_webhooks(self) -> list[Subscription]:
+        """The platform's subscriptions for this account."""
+        raise FailLoudly(f"{self.kind} takes no webhooks")
 
 
 def parse_bodies(

@@ -25,6 +25,7 @@ from sandbox.shopify_render import (
     render_line,
     render_order,
 )
+from sandbox.shopify_webhooks import ShopifyHooks
 
 INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)"
 THROTTLED = "Exceeded 2 calls per second for api client. Reduce request rates to resume uninterrupted service."
@@ -55,9 +56,11 @@ class ShopifySandbox(App):
 
     def __init__(self, orders: list[seeding.OrderSpec], *, access_token: str = "shpat_sandbox",
                  api_version: str = "2024-10", faults: Faults | None = None,
-                 bucket_size: int = 40, leak_rate: float = 2.0) -> None:
+                 bucket_size: int = 40, leak_rate: float = 2.0, client_secret: str = "shpss_sandbox") -> None:
         super().__init__(faults)
         self.access_token = access_token
+        #: the app's client secret: webhook deliveries are signed with it
+        self.client_secret = client_secret
         self.api_version = api_version
         self.bucket = LeakyBucket(bucket_size, leak_rate)
         self.fulfillments: list[dict[str, Any]] = []
@@ -66,6 +69,7 @@ class ShopifySandbox(App):
         self._fulfilled: dict[int, int] = {}  # line id -> quantity fulfilled
         self._order_fulfillments: dict[int, list[dict[str, Any]]] = {}
         self._clock = seeding.BASE_TIME
+        self.hooks = ShopifyHooks(self, self.now)
         self.add_orders(orders)
         self.add("GET", _VERSION + r"/orders\.json", self._admin(self._list_orders))
         self.add("GET", _VERSION + r"/orders/(?P<id>[0-9]+)\.json", self._admin(self._get_order))
@@ -77,6 +81,7 @@ class ShopifySandbox(App):
 
         self.graphql = GraphQLEndpoint(self)
         self.add("POST", _VERSION + r"/graphql\.json", self.graphql.handle)
+        self.hooks.register(_VERSION, self._admin)
         self.add("POST", r"/_sandbox/advance", self._control_advance)
         self.add("GET", r"/_sandbox/state", self._control_state)
 
@@ -96,13 +101,15 @@ class ShopifySandbox(App):
             return list(self._specs.values())
 
     def credentials(self) -> dict[str, str]:
-        return {"access_token": self.access_token}
+        return {"access_token": self.access_token, "webhook_secret": self.client_secret}
 
     def add_orders(self, specs: list[seeding.OrderSpec]) -> None:
         with self.lock:
             for spec in specs:
                 self._specs[spec.order_id] = spec
                 self._clock = max(self._clock, spec.updated_at)
+            created = [("orders/create", self._render_spec(s)) for s in specs] if self.hooks.outbox.hooks else []
+        self.hooks.deliver(created)
 
     def add_raw(self, body: dict[str, Any]) -> None:
         """Serve ``body`` as-is among the orders (for quarantine tests)."""
@@ -121,7 +128,10 @@ class ShopifySandbox(App):
             changed = seeding.advance(list(self._specs.values()), step, at or self.now())
             for spec in changed:
                 self._clock = max(self._clock, spec.updated_at)
-            return changed
+            events = [(topic, self._render_spec(spec)) for spec in changed if self.hooks.outbox.hooks
+                      for topic in (("orders/cancelled", "orders/updated") if spec.cancelled else ("orders/updated",))]
+        self.hooks.deliver(events)
+        return changed
 
     def _control_advance(self, request: Request) -> Response:
         try:

@@ -18,6 +18,7 @@ from sandbox import seeding, server
 from sandbox.server import Request, Response, json_response
 from sandbox.woocommerce_auth import Credentials
 from sandbox.woocommerce_query import SITE_OFFSET, Query, Row, error, invalid
+from sandbox.woocommerce_webhooks import WooHooks
 
 API = "/wp-json/wc/v3"
 STATUSES = ("pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed",
@@ -96,6 +97,7 @@ class WooCommerceSandbox(server.App):
         self._next_note = 1001
         self.refunds: dict[int, list[dict[str, Any]]] = {}  # order id -> refunds, as the refunds route answers
         self.virtual_skus: set[str] = set()  # products sold as virtual (no shipping)
+        self.hooks = WooHooks(self)
         self.add_orders(orders)
 
         order, notes = API + r"/orders/(?P<id>\d+)", API + r"/orders/(?P<id>\d+)/notes"
@@ -103,7 +105,7 @@ class WooCommerceSandbox(server.App):
         self.add("GET", API + r"/orders", self._guard(self._list, *listing))
         self.add("GET", order, self._guard(self._get, "cannot_view",
                                            "Sorry, you cannot view this resource."))
-        self.add("PUT", order, self._guard(self._update, "cannot_edit",
+        self.add("PUT", order, self._guard(self.hooks.after(self._update, "order.updated"), "cannot_edit",
                                            "Sorry, you are not allowed to edit this resource."))
         self.add("GET", notes, self._guard(self._list_notes, *listing))
         self.add("GET", API + r"/products", self._guard(self._products, *listing))
@@ -111,6 +113,7 @@ class WooCommerceSandbox(server.App):
             lambda r: json_response(self.refunds.get(int(r.params["id"]), [])), *listing))
         self.add("POST", notes, self._guard(self._create_note, "cannot_create",
                                             "Sorry, you are not allowed to create resources."))
+        self.hooks.register(self._guard)
         for method in ("GET", "POST", "PUT", "DELETE", "PATCH"):
             self.add(method, r"/wp-json/.*", lambda r: error(
                 "rest_no_route", "No route was found matching the URL and request method.", 404))
@@ -130,6 +133,7 @@ class WooCommerceSandbox(server.App):
                 if spec.paid:
                     self._paid_at[spec.order_id] = spec.updated_at
                 self._clock = max(self._clock, spec.updated_at)
+        self.hooks.changed("order.created", [spec.order_id for spec in specs])
 
     def add_raw(self, body: dict[str, Any]) -> None:
         """Serve ``body`` as it is among the orders, modified "now" (for quarantine tests)."""
@@ -147,7 +151,8 @@ class WooCommerceSandbox(server.App):
                 if spec.paid and spec.order_id not in self._paid_at:
                     self._paid_at[spec.order_id] = spec.updated_at
                 self._clock = max(self._clock, spec.updated_at)
-            return [spec.order_id for spec in changed]
+        self.hooks.changed("order.updated", [spec.order_id for spec in changed])
+        return [spec.order_id for spec in changed]
 
     def refund(self, order_id: int, line_id: int, quantity: int) -> None:
         """Refund ``quantity`` units of one line, as the shop's admin does: a refund whose line
@@ -167,6 +172,7 @@ class WooCommerceSandbox(server.App):
                                                "value": str(line_id)}]}],
             })
             spec.updated_at = self._clock
+        self.hooks.changed("order.updated", [order_id])
 
     def state(self) -> dict[str, Any]:
         with self.lock:

@@ -60,6 +60,8 @@ class ChannelSettings(BaseModel):
     allow_authorized: bool | None = None
     #: how far back a new channel's first pull reaches (sync.pull.first_pull_hours)
     first_pull_hours: float | None = Field(None, gt=0, le=24 * 3650)
+    #: while webhooks arrive, pulls (the safety net) run this many minutes apart (sync.webhooks)
+    webhook_poll_minutes: int | None = Field(None, ge=1, le=7 * 1440)
 
 
 class SupplierSettings(BaseModel):
@@ -140,9 +142,10 @@ def check_credentials(kind: str, credentials: dict[str, str], *, partial: bool =
     keys = cls.credential_keys
     if keys is None:
         return dict(credentials)
-    unknown = sorted(set(credentials) - set(keys))
+    taken = (*keys, *cls.optional_credential_keys)
+    unknown = sorted(set(credentials) - set(taken))
     if unknown:
-        raise FieldError(f"{kind} takes no credential {unknown[0]!r} (it takes: {', '.join(keys)})",
+        raise FieldError(f"{kind} takes no credential {unknown[0]!r} (it takes: {', '.join(taken)})",
                          field=f"credentials.{unknown[0]}")
     missing = [k for k in keys if k not in credentials]
     if missing and not partial:

@@ -327,6 +327,27 @@ class SupplierProduct(Base):
     stock_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class WebhookDelivery(Base):
+    """A verified webhook delivery: unique per channel and delivery id, so a re-delivery is
+    recognised and answered without doing the work twice. Kept a week (the reconciler prunes)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (UniqueConstraint("channel_id", "delivery_id"),
+                      Index("ix_webhook_deliveries_channel_received", "channel_id", "received_at"))
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    delivery_id: Mapped[str] = mapped_column(String(200))
+    topic: Mapped[str] = mapped_column(String(100))
+    #: "order" (read the order again), "uninstalled"
+    action: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str | None] = mapped_column(String(100))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    #: set once the order was read again and stored (or could not be, for good: see ``outcome``)
+    processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    outcome: Mapped[str | None] = mapped_column(String(300))
+
+
 # the account and alert tables register on the same metadata (migrations and create_all see them)
 from sync import account_models as _account_models  # noqa: E402,F401
 from sync import alert_models as _alert_models  # noqa: E402,F401

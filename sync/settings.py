@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     #: a JSON POST per change of an alert; with a secret, the body's HMAC-SHA256 goes in a header
     alert_webhook_url: SecretStr = SecretStr("")
     alert_webhook_secret: SecretStr = SecretStr("")
+    #: the web admin's address as the platforms reach it, for ``channels webhooks register``
+    public_url: str = ""
     log_level: str = "INFO"
     log_json: bool = False
 

@@ -10,7 +10,7 @@ import dramatiq
 import structlog
 from dramatiq.middleware import Middleware
 
-from sync import alerts, catalogue, connect, forward, pull, track, wallet_auto
+from sync import alerts, catalogue, connect, forward, pull, track, wallet_auto, webhooks
 from sync.db import get_database
 from sync.ingest import PageResult
 from sync.models import utcnow
@@ -35,6 +35,15 @@ def _forward_ready(page: PageResult) -> None:
 @retries.follow_error_tree
 def pull_channel(channel_id: int) -> None:
     pull.pull_channel(get_database(), channel_id, connect.channel_for, after_commit=_forward_ready)
+
+
+@dramatiq.actor(queue_name="pull", **RETRY)
+@retries.follow_error_tree
+def process_webhook(delivery_row: int) -> None:
+    """Read the order a webhook delivery named as it stands now, and store it like a pull."""
+    done = webhooks.process(get_database(), delivery_row, connect.channel_for, after_commit=_forward_ready)
+    if done.pull and done.channel_id is not None:
+        pull_channel.send(done.channel_id)
 
 
 @dramatiq.actor(queue_name="forward", time_limit=300_000, **RETRY)
@@ -94,6 +103,12 @@ def reconcile_stuck() -> None:
                                      ttl=timedelta(seconds=settings.wallet_ttl_seconds), after_commit=_forward_all)
     except Exception:  # the supplier did not answer the balance: the next tick reads it again
         log.exception("wallet.auto_resubmit_failed")
+    try:
+        reconciler.sweep_webhooks(get_database(), process=process_webhook,
+                                  older_than=timedelta(seconds=settings.stuck_after_seconds),
+                                  horizon=settings.stuck_after_seconds)
+    except Exception:  # the next tick tries again; polling covers the channel meanwhile
+        log.exception("reconciler.webhooks_failed")
 
 
 def _forward_all(order_ids: list[int]) -> None:
@@ -111,7 +126,7 @@ def check_alerts() -> None:
 
 
 ALL: list[dramatiq.Actor[Any, Any]] = [pull_channel, forward_order, poll_tracking, push_tracking, reconcile_stuck,
-                                       refresh_stock, check_alerts]
+                                       refresh_stock, check_alerts, process_webhook]
 
 
 def install(broker: dramatiq.Broker, middleware: list[Middleware] | None = None) -> dramatiq.Broker:

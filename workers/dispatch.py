@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import structlog
 from dramatiq.brokers.stub import StubBroker
 
 from connectors.errors import RetryLater
-from sync import connect, forward
+from sync import connect, forward, pull, webhooks
 from sync.db import get_database
+from sync.ingest import PageResult
 from sync.settings import get_settings
 from workers import actors
 from workers.broker import ensure_broker
@@ -55,3 +57,33 @@ def _forward_here(order_id: int, sleep: Callable[[float], object]) -> str:
         except Exception as exc:  # the order stays where forward() left it; the reconciler retries
             return f"will retry: {exc.__class__.__name__}"
     return "will retry"
+
+
+#: the embedded default's webhook work, off the request: two at a time is plenty for a small shop
+_webhook_pool: ThreadPoolExecutor | None = None
+
+
+def process_webhook_soon(delivery_row: int) -> None:
+    """A message on a real broker; on the embedded default, a thread of this process (the admin
+    runs no worker). Either way the reconciler sends again what was lost."""
+    global _webhook_pool
+    if not isinstance(ensure_broker(), StubBroker):
+        actors.process_webhook.send(delivery_row)
+        return
+    if _webhook_pool is None:
+        _webhook_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="webhook")
+    _webhook_pool.submit(_process_here, delivery_row)
+
+
+def _forward_page(page: PageResult) -> None:
+    forward_soon(page.ready)
+
+
+def _process_here(delivery_row: int) -> None:
+    db = get_database()
+    try:
+        done = webhooks.process(db, delivery_row, connect.channel_for, after_commit=_forward_page)
+        if done.pull and done.channel_id is not None:
+            forward_soon(pull.pull_channel(db, done.channel_id, connect.channel_for).ready)
+    except Exception as exc:  # left unprocessed: the reconciler sends it again
+        log.warning("webhook.not_processed", delivery=delivery_row, error=exc.__class__.__name__)

@@ -18,6 +18,8 @@ stands for (``standing``):
 - The in-process stub broker: its queues.
 - Any other broker: unknown (``None``), and everything stuck is sent again.
 
+``sweep_webhooks`` sends again webhook deliveries stored but never processed.
+
 ``sweep_unpaid`` reads again from their channel the orders unpaid for long (``sync.unpaid``): a
 payment whose update was missed would otherwise leave its order in awaiting_payment for good.
 """
@@ -37,7 +39,7 @@ from dramatiq.common import dq_name
 from sqlalchemy import select
 
 from connectors.base import ChannelConnector
-from sync import metrics, unpaid
+from sync import metrics, unpaid, webhooks
 from sync.db import Database
 from sync.models import Channel, Order, Shipment, utcnow
 from sync.review import judge_stored
@@ -93,6 +95,18 @@ def sweep_unpaid(db: Database, connector_for: Callable[[Channel], ChannelConnect
     if checked.moved:
         metrics.RECONCILER.labels("unpaid").inc(checked.moved)
     return checked
+
+
+def sweep_webhooks(db: Database, *, process: dramatiq.Actor[Any, Any], older_than: timedelta,
+                   horizon: float = 120.0) -> int:
+    """Send again the webhook deliveries no message stands for (a flushed broker, an admin
+    process with no worker to hand them to), and forget those older than a week."""
+    sent = _send_unless_standing(process, webhooks.unprocessed(db, older_than=older_than), horizon)
+    if sent:
+        metrics.RECONCILER.labels("webhook").inc(sent)
+        log.info("reconciler.webhooks_re_enqueued", sent=sent)
+    webhooks.prune(db)
+    return sent
 
 
 def enqueue_stuck(db: Database, stuck: Stuck, *, forward: dramatiq.Actor[Any, Any],

@@ -19,6 +19,7 @@ import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 
+from sync import webhooks
 from sync.db import Database
 from sync.models import Channel
 from sync.settings import Settings
@@ -37,11 +38,17 @@ def pull_jobs(db: Database) -> dict[str, tuple[int, int, str]]:
         channels = session.scalars(
             select(Channel).where(Channel.enabled.is_(True), Channel.role == "channel").order_by(Channel.id)
         ).all()
-        return {
-            f"pull-{ch.id}": (ch.id, max(1, int((ch.settings or {}).get("pull_every_seconds", DEFAULT_PULL_SECONDS))),
-                              ch.name)
-            for ch in channels
-        }
+        wanted = {ch.id: (ch.name, dict(ch.settings or {})) for ch in channels}
+    # a channel whose webhooks arrive is pulled less often: the pull is then only the safety net
+    delivered = webhooks.last_deliveries(db) if wanted else {}
+    return {
+        f"pull-{cid}": (cid, webhooks.pull_every(settings, _usual(settings), delivered.get(cid)), name)
+        for cid, (name, settings) in wanted.items()
+    }
+
+
+def _usual(settings: dict[str, Any]) -> int:
+    return max(1, int(settings.get("pull_every_seconds", DEFAULT_PULL_SECONDS)))
 
 
 def sync_pull_jobs(scheduler: BackgroundScheduler, db: Database) -> None:

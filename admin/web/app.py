@@ -21,6 +21,7 @@ from admin.web import (
     views_orders,
     views_users,
     views_wallet,
+    webhooks,
 )
 from admin.web.actions import Forwarder
 from admin.web.auth import BadCsrf, NotAllowed, NotSignedIn, csrf_protect, operator
@@ -49,20 +50,29 @@ def _default_sync_now(channel_id: int) -> None:
     actors.pull_channel.send(channel_id)
 
 
+def _default_webhook_sink(delivery_row: int) -> None:
+    from workers.dispatch import process_webhook_soon
+
+    process_webhook_soon(delivery_row)
+
+
 def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
                sync_now: Callable[[int], None] | None = None, secret: str | None = None,
-               supplier_for: SupplierFor | None = None) -> FastAPI:
+               supplier_for: SupplierFor | None = None,
+               webhook_sink: Callable[[int], None] | None = None) -> FastAPI:
     """``db``: the database (the process's by default); ``forward``: what sends orders that a
     resubmit made ready (the workers by default); ``sync_now``: what pulls a channel now (a message
     to the workers by default); ``secret``: the session key (by default one kept in the database
     and shared by every instance); ``supplier_for``: the supplier connector an account's row
-    stands for (asked for its shipping options when an operator chooses a carrier)."""
+    stands for (asked for its shipping options when an operator chooses a carrier);
+    ``webhook_sink``: what is handed each stored webhook delivery (a worker by default)."""
     app = FastAPI(title="OrderHub", summary="The operators' actions on orders, for scripts", version="1",
                   docs_url=None, redoc_url=None, openapi_url=None)
     app.state.db = db or get_database()
     app.state.forward = forward or _default_forward
     app.state.sync_now = sync_now or _default_sync_now
     app.state.supplier_for = supplier_for or connect.supplier_for
+    app.state.webhook_sink = _default_webhook_sink if webhook_sink is None else webhook_sink
     codec = SessionCodec(secret or signing_secret(app.state.db))
 
     @app.middleware("http")
@@ -102,6 +112,8 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
                                                          "and try again."}, status_code=403)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in SIGNED:  # the platforms' deliveries: their signature is their only credential
+        app.include_router(router, include_in_schema=False)
     app.include_router(views_auth.public, dependencies=[Depends(csrf_protect)], include_in_schema=False)
     signed_in = [Depends(operator), Depends(csrf_protect)]
     for router in PAGES:
@@ -115,6 +127,8 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
 PAGES = (views_auth.router, views_orders.router, views_order.router, views_wallet.router, views_dashboard.router,
          views_alerts.router, views_channels.router, views_users.router)
 ROUTERS = (*PAGES, api.router)
+#: routers authenticated by a platform's signature over the body, not by a session
+SIGNED = (webhooks.router,)
 
 
 def _schema_router(app: FastAPI) -> APIRouter:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
@@ -17,7 +17,7 @@ from connectors import http
 from connectors.base import ChannelConnector, ConnectorConfig, parse_bodies
 from connectors.ratelimit import Pacer
 from connectors.records import ChannelOrder, OrderPage, Shipment, as_utc
-from connectors.shopify import client, fulfil, graphql_parse, parse
+from connectors.shopify import client, fulfil, graphql_parse, parse, webhooks
 from connectors.shopify.errors import (
     ShopifyConfigError,
     ShopifyParseError,
@@ -25,6 +25,7 @@ from connectors.shopify.errors import (
     ShopifyRequestFailed,
     ShopifyUnavailable,
 )
+from connectors.webhooks import Delivery, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,9 @@ class ShopifySettings(BaseModel):
 class ShopifyConnector(ChannelConnector):
     kind: ClassVar[str] = "shopify"
     credential_keys: ClassVar[tuple[str, ...] | None] = ("access_token",)
+    #: the app's client secret (API secret key): Shopify signs webhook deliveries with it
+    optional_credential_keys: ClassVar[tuple[str, ...]] = ("webhook_secret",)
+    webhook_topics: ClassVar[tuple[str, ...]] = webhooks.TOPICS
     settings_model: ClassVar[type[BaseModel] | None] = ShopifySettings
     page_size: ClassVar[int] = 250  # Shopify's maximum ``limit``
     default_api_version: ClassVar[str] = "2024-10"
@@ -162,6 +166,25 @@ class ShopifyConnector(ChannelConnector):
         if not isinstance(body, dict) or not isinstance(body.get("order"), dict):
             raise ShopifyParseError('order is not {"order": {...}}')
         return parse_bodies(self, [body["order"]])
+
+    # webhooks --------------------------------------------------------------------------------
+
+    @classmethod
+    def read_webhook(cls, headers: Mapping[str, str], body: bytes, secret: str | None) -> Delivery:
+        return webhooks.read(headers, body, secret)
+
+    def list_webhooks(self) -> list[Subscription]:
+        response = self._get(self._path("webhooks.json"), {"limit": 250})
+        return webhooks.subscriptions(client.json_body(response, "webhooks"))
+
+    def register_webhooks(self, address: str, secret: str) -> list[Subscription]:
+        """REST ``webhooks.json`` (a GraphQL channel's token takes it too); ``secret`` is not
+        sent: Shopify signs with the app's client secret."""
+        have = {(s.topic, s.address) for s in self.list_webhooks()}
+        for topic in self.webhook_topics:
+            if (topic, address) not in have:
+                self._post(self._path("webhooks.json"), webhooks.create_body(topic, address))
+        return [s for s in self.list_webhooks() if s.address == address]
 
     # tracking --------------------------------------------------------------------------------
 

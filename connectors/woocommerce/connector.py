@@ -6,7 +6,7 @@ import logging
 import re
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, ClassVar, Literal, Self
 
@@ -17,7 +17,8 @@ from connectors.base import ChannelConnector, ConnectorConfig, parse_bodies
 from connectors.http import make_client
 from connectors.ratelimit import Pacer
 from connectors.records import ChannelOrder, OrderPage, RejectedBody, Shipment, Tracking
-from connectors.woocommerce import paging, parse
+from connectors.webhooks import Delivery, Subscription
+from connectors.woocommerce import paging, parse, webhooks
 from connectors.woocommerce.client import WooClient
 from connectors.woocommerce.errors import WooAuthError, WooParseError, WooRequestRejected
 from connectors.woocommerce.oauth import OAuth1
@@ -94,6 +95,10 @@ class WooCommerceConnector(ChannelConnector):
     (``oauth_signature_method``: HMAC-SHA256, the default, or HMAC-SHA1)."""
 
     credential_keys: ClassVar[tuple[str, ...] | None] = ("consumer_key", "consumer_secret")
+    #: the secret WooCommerce signs webhook deliveries with (``channels webhooks register`` makes one)
+    optional_credential_keys: ClassVar[tuple[str, ...]] = ("webhook_secret",)
+    webhook_topics: ClassVar[tuple[str, ...]] = webhooks.TOPICS
+    webhook_secret_is_ours: ClassVar[bool] = True
     settings_model: ClassVar[type[BaseModel] | None] = WooCommerceSettings
 
     kind: ClassVar[str] = "woocommerce"
@@ -222,6 +227,28 @@ class WooCommerceConnector(ChannelConnector):
     @classmethod
     def parse_order(cls, body: Any) -> ChannelOrder:
         return parse.parse_order(body)
+
+    # Webhooks ---------------------------------------------------------------------------
+
+    @classmethod
+    def read_webhook(cls, headers: Mapping[str, str], body: bytes, secret: str | None) -> Delivery:
+        return webhooks.read(headers, body, secret)
+
+    def list_webhooks(self) -> list[Subscription]:
+        body, _ = self.api.get("/webhooks", {"per_page": "100"})
+        return webhooks.subscriptions(body)
+
+    def register_webhooks(self, address: str, secret: str) -> list[Subscription]:
+        """One webhook per topic; one already there for the address gets the secret again (the
+        shop never shows a stored secret) and is made active (a failing one is disabled)."""
+        have = {(s.topic, s.address): s for s in self.list_webhooks()}
+        for topic in self.webhook_topics:
+            found = have.get((topic, address))
+            if found is None:
+                self.api.send("POST", "/webhooks", json=webhooks.create_body(topic, address, secret))
+            else:
+                self.api.send("PUT", f"/webhooks/{found.id}", json={"secret": secret, "status": "active"})
+        return [s for s in self.list_webhooks() if s.address == address]
 
     # Pushing tracking -------------------------------------------------------------------
 
