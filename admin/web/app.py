@@ -14,6 +14,8 @@ from fastapi.staticfiles import StaticFiles
 from admin.web import (
     api,
     views_auth,
+    views_catalogue,
+    views_channel_form,
     views_channels,
     views_dashboard,
     views_order,
@@ -29,6 +31,7 @@ from sync import connect
 from sync.accounts import signing_secret
 from sync.carrier import SupplierFor
 from sync.db import Database, get_database
+from sync.models import Channel
 
 STATIC = Path(__file__).parent / "static"
 #: htmx needs no inline script or eval; styles may be set inline by htmx's indicators
@@ -48,20 +51,42 @@ def _default_sync_now(channel_id: int) -> None:
     actors.pull_channel.send(channel_id)
 
 
+def _default_sync_catalogue() -> None:
+    from workers import actors
+
+    actors.sync_catalogue.send()
+
+
+def _default_check_account(row: Channel) -> tuple[bool, str]:
+    from workers import health
+
+    found = health.account(connect.config_for(row), row.role)
+    return found.ok, found.detail
+
+
 def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
                sync_now: Callable[[int], None] | None = None, secret: str | None = None,
-               supplier_for: SupplierFor | None = None) -> FastAPI:
+               supplier_for: SupplierFor | None = None,
+               sync_catalogue: Callable[[], None] | None = None,
+               check_account: Callable[[Channel], tuple[bool, str]] | None = None) -> FastAPI:
     """``db``: the database (the process's by default); ``forward``: what sends orders that a
     resubmit made ready (the workers by default); ``sync_now``: what pulls a channel now (a message
     to the workers by default); ``secret``: the session key (by default one kept in the database
     and shared by every instance); ``supplier_for``: the supplier connector an account's row
-    stands for (asked for its shipping options when an operator chooses a carrier)."""
+    stands for (asked for its shipping options when an operator chooses a carrier);
+    ``sync_catalogue``: what reads the supplier's catalogue now (a message to the workers by
+    default); ``check_account``: one cheap call through an account's connector, answering (ok, what
+    it said)."""
     app = FastAPI(title="OrderHub", summary="The operators' actions on orders, for scripts", version="1",
                   docs_url=None, redoc_url=None, openapi_url=None)
     app.state.db = db or get_database()
     app.state.forward = forward or _default_forward
     app.state.sync_now = sync_now or _default_sync_now
     app.state.supplier_for = supplier_for or connect.supplier_for
+    app.state.sync_catalogue = sync_catalogue or _default_sync_catalogue
+    app.state.check_account = check_account or _default_check_account
+    #: an edited or removed account's cached connector must not be used again
+    app.state.forget_connectors = connect.forget
     codec = SessionCodec(secret or signing_secret(app.state.db))
 
     @app.middleware("http")
@@ -112,7 +137,7 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
 
 #: the signed-in routers: pages and fragments (HTML), then the JSON API
 PAGES = (views_auth.router, views_orders.router, views_order.router, views_wallet.router, views_dashboard.router,
-         views_channels.router, views_users.router)
+         views_channels.router, views_channel_form.router, views_catalogue.router, views_users.router)
 ROUTERS = (*PAGES, api.router)
 
 
