@@ -84,8 +84,8 @@ def add_account(session: Session, draft: Draft) -> Channel:
 
 @dataclass(frozen=True)
 class Change:
-    """What an edit changes: ``None`` (or empty) leaves a part as it is. ``credentials`` holds only
-    the keys being replaced; ``unset`` drops settings."""
+    """What an edit changes: ``None`` leaves a part as it is (an empty name or URL is checked, and
+    refused). ``credentials`` holds only the keys being replaced; ``unset`` drops settings."""
 
     rename: str | None = None
     url: str | None = None
@@ -95,7 +95,7 @@ class Change:
 
     @property
     def empty(self) -> bool:
-        return not (self.rename or self.url or self.credentials or self.settings or self.unset)
+        return self.rename is None and self.url is None and not (self.credentials or self.settings or self.unset)
 
 
 def edit_account(session: Session, row: Channel, change: Change) -> list[str]:
@@ -103,10 +103,10 @@ def edit_account(session: Session, row: Channel, change: Change) -> list[str]:
     if change.empty:
         raise FieldError("nothing to change", field="form")
     errors: dict[str, str] = {}
-    new_name = _collect(errors, lambda: fields.check_name(change.rename or "")) if change.rename else None
+    new_name = _collect(errors, lambda: fields.check_name(change.rename or "")) if change.rename is not None else None
     if new_name and session.scalar(select(Channel.id).where(Channel.name == new_name, Channel.id != row.id)):
         errors["name"] = f"an account named {new_name!r} exists already"
-    url = _collect(errors, lambda: fields.check_url(change.url or "")) if change.url else None
+    url = _collect(errors, lambda: fields.check_url(change.url or "")) if change.url is not None else None
     given = _credentials(errors, row.kind, change.credentials or {}, partial=True)
     settings = {k: v for k, v in (row.settings or {}).items() if k not in set(change.unset)}
     settings.update(_settings(errors, row.kind, row.role, change.settings or {}))

@@ -89,9 +89,6 @@ async def edit(request: Request, channel_id: RowId, who: Manager) -> Response:
         kind, account = row.kind, _account(row)
         submitted = channel_forms.read(kind, form)
         errors = dict(submitted.errors)
-        for key in ("name", "url"):
-            if not submitted.values.get(key, "").strip():
-                errors[key] = "required"
         change = channel_forms.change(account["settings"], row.name, row.url, submitted)
         if not errors and change.empty:
             return RedirectResponse("/channels?done=unchanged", status_code=303)
