@@ -92,7 +92,11 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
     @app.middleware("http")
     async def sessions(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         request.state.web_session = codec.load(request)
-        response = await call_next(request)
+        if _too_large(request):
+            # refused before any form is read: the largest thing sent is a mapping file (views_catalogue)
+            response: Response = JSONResponse({"detail": "the request is too large"}, status_code=413)
+        else:
+            response = await call_next(request)
         codec.store(request, response, request.state.web_session)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -133,6 +137,17 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
     app.include_router(api.router, dependencies=signed_in)
     app.include_router(_schema_router(app), dependencies=signed_in, include_in_schema=False)
     return app
+
+
+#: no form or API call needs more: a larger body is refused before it is read
+MAX_BODY = 2_000_000
+
+
+def _too_large(request: Request) -> bool:
+    try:
+        return int(request.headers.get("content-length") or 0) > MAX_BODY
+    except ValueError:
+        return True
 
 
 #: the signed-in routers: pages and fragments (HTML), then the JSON API

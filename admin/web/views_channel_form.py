@@ -46,7 +46,8 @@ async def add(request: Request, who: Manager) -> Response:
     form = {k: str(v) for k, v in (await request.form()).items()}
     kind = form.get("kind", "")
     if not _known(kind):
-        return _form(request, who, "", values=form, errors={"kind": "choose the kind of account"}, status_code=400)
+        kept = {k: v for k, v in form.items() if not k.startswith("credentials.")}
+        return _form(request, who, "", values=kept, errors={"kind": "choose the kind of account"}, status_code=400)
     submitted = channel_forms.read(kind, form)
     errors = dict(submitted.errors)
     if not errors:

@@ -92,6 +92,7 @@ def test_a_csv_import_is_all_or_nothing_and_names_bad_lines(db: Database, seeded
     assert _mapped(db) == {"A-1": "SKU-1", "A-2": "SKU-2"}
     assert _import(client, b"\xff\xfe\x00bad", token).status_code == 400
     assert _import(client, b"a,b\n" * 300_000, token).status_code == 413
+    assert _import(client, b"a,b\n" * 600_000, token).status_code == 413  # refused before it is read
     missing = client.post("/catalogue/import", data={"csrf_token": token})
     assert missing.status_code == 400 and "choose a CSV file" in missing.text
 
