@@ -75,8 +75,8 @@ def _stored_values(row: Channel) -> dict[str, str]:
 def edit_form(request: Request, channel_id: RowId, who: Manager) -> Response:
     with database(request).session() as session:
         row = session.get(Channel, channel_id)
-        if row is None:
-            return _missing(request, who)
+        if row is None or not _known(row.kind):
+            return _missing(request, who, row.kind if row else None)
         return _form(request, who, row.kind, account=_account(row), values=_stored_values(row))
 
 
@@ -85,8 +85,8 @@ async def edit(request: Request, channel_id: RowId, who: Manager) -> Response:
     form = {k: str(v) for k, v in (await request.form()).items()}
     with database(request).session() as session:
         row = session.get(Channel, channel_id)
-        if row is None:
-            return _missing(request, who)
+        if row is None or not _known(row.kind):
+            return _missing(request, who, row.kind if row else None)
         kind, account = row.kind, _account(row)
         submitted = channel_forms.read(kind, form)
         errors = dict(submitted.errors)
@@ -111,7 +111,11 @@ def _by_input(errors: dict[str, str]) -> dict[str, str]:
     return {k if k in plain or k.startswith("credentials.") else f"settings.{k}": v for k, v in errors.items()}
 
 
-def _missing(request: Request, who: Operator) -> Response:
+def _missing(request: Request, who: Operator, kind: str | None = None) -> Response:
+    if kind is not None:  # its connector is not installed here: nothing says what the form holds
+        return render(request, "error.html", {"title": "Cannot edit here",
+                                              "message": f"No connector of kind “{kind}” is installed."},
+                      who=who, status_code=409)
     return render(request, "error.html", {"title": "No such account",
                                           "message": "This account does not exist (any more)."},
                   who=who, status_code=404)

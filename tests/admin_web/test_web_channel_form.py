@@ -149,3 +149,19 @@ def test_without_manage_channels_or_without_the_csrf_token_nothing_is_changed(
         assert boss.post("/channels/new", data=data).status_code == 403
     assert boss.post(f"/channels/{seeded.channel_id}/remove", data={}).status_code == 403
     assert _row(db, "second shop") is None and _row(db, "shop") is not None and seeded.checked == []
+
+
+def test_an_account_whose_kind_is_not_installed_or_gone_is_not_edited(db: Database, signed_in: Client) -> None:
+    with db.session() as s:
+        row = Channel(name="old market", kind="ebay", url="https://ebay.example", credentials={"k": "v"})
+        s.add(row)
+        s.flush()
+        old_id = row.id
+    client = signed_in("boss")
+    token = csrf_of(client.get("/channels").text)
+    assert client.get(f"/channels/{old_id}/edit").status_code == 409
+    refused = client.post(f"/channels/{old_id}/edit", data={"csrf_token": token, "name": "x", "url": "https://x.example"})
+    assert refused.status_code == 409 and "ebay" in refused.text
+    assert client.get("/channels/999999/edit").status_code == 404
+    row = _row(db, "old market")
+    assert row is not None and row.url == "https://ebay.example"
