@@ -6,13 +6,13 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from admin.commands_base import InputError, emit
-from sync import fields
+from sync import channel_accounts, fields
 from sync.db import get_database
-from sync.models import Channel, Order, SupplierOrderRow
+from sync.models import Channel
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,34 +55,13 @@ def _checked(call: Callable[[], Any]) -> Any:
         raise InputError(str(exc)) from None
 
 
-def _settings(kind: str, role: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
-    try:
-        raw = {key: fields.parse_setting_value(key, value) for key, value in pairs}
-        return fields.check_settings(kind, role, raw)
-    except fields.FieldError as exc:
-        raise InputError(str(exc)) from None
-
-
 def add(args: argparse.Namespace) -> int:
-    from connectors.registry import UnknownConnector, connector_class
-
-    try:
-        cls = connector_class(args.kind)
-    except UnknownConnector as exc:
-        raise InputError(str(exc)) from None
-    role = args.role or cls.role
-    if role != cls.role:
-        raise InputError(f"{args.kind} is a {cls.role}, not a {role}")
-    name = _checked(lambda: fields.check_name(args.name))
+    draft = channel_accounts.Draft(name=args.name, kind=args.kind, url=args.url, role=args.role,
+                                   credentials=dict(args.credential),
+                                   settings=_checked(lambda: channel_accounts.settings_from_pairs(args.setting)))
     with get_database().session() as session:
-        if session.scalar(select(Channel.id).where(Channel.name == name)):
-            raise InputError(f"an account named {name!r} exists already")
-        url = _checked(lambda: fields.check_url(args.url))
-        credentials = _checked(lambda: fields.check_credentials(args.kind, dict(args.credential)))
-        settings = _settings(args.kind, role, args.setting)
-        row = Channel(name=name, kind=args.kind, role=role, url=url, credentials=credentials, settings=settings)
-        session.add(row)
-        session.flush()
+        row = _checked(lambda: channel_accounts.add_account(session, draft))
+        role, name, settings = row.role, row.name, dict(row.settings or {})
         print(f"added {role} {name} (id {row.id})")
     if role == "channel":
         from sync.pull import first_pull_hours
@@ -96,35 +75,21 @@ def add(args: argparse.Namespace) -> int:
 
 
 def _account(session: Session, name: str) -> Channel:
-    row = session.scalar(select(Channel).where(Channel.name == name))
-    if row is None:
-        raise InputError(f"no account named {name[:100]!r}")
+    row: Channel = _checked(lambda: channel_accounts.find(session, name))
     return row
 
 
 def edit(args: argparse.Namespace) -> int:
     from sync import connect
 
-    if not (args.url or args.credential or args.setting or args.unset or args.rename):
+    change = channel_accounts.Change(
+        rename=args.rename, url=args.url, credentials=dict(args.credential),
+        settings=_checked(lambda: channel_accounts.settings_from_pairs(args.setting)), unset=tuple(args.unset or ()))
+    if change.empty:
         raise InputError("nothing to change: give --url, --credential, --setting, --unset or --rename")
     with get_database().session() as session:
         row = _account(session, args.name)
-        if args.rename:
-            new_name = _checked(lambda: fields.check_name(args.rename))
-            if session.scalar(select(Channel.id).where(Channel.name == new_name, Channel.id != row.id)):
-                raise InputError(f"an account named {new_name!r} exists already")
-            row.name = new_name
-        if args.url:
-            row.url = _checked(lambda: fields.check_url(args.url))
-        if args.credential:
-            given = _checked(lambda: fields.check_credentials(row.kind, dict(args.credential), partial=True))
-            row.credentials = {**(row.credentials or {}), **given}
-        settings = {k: v for k, v in (row.settings or {}).items() if k not in set(args.unset or [])}
-        settings.update(_settings(row.kind, row.role, args.setting))
-        row.settings = _checked(lambda: fields.check_settings(row.kind, row.role, settings))
-        changed = [what for what, given in (("name", args.rename), ("url", args.url),
-                                            ("credentials", args.credential),
-                                            ("settings", args.setting or args.unset)) if given]
+        changed = _checked(lambda: channel_accounts.edit_account(session, row, change))
         print(f"{row.role} {row.name}: {', '.join(changed)} changed")
     connect.forget()
     return 0
@@ -147,17 +112,9 @@ def enable(args: argparse.Namespace) -> int:
 
 
 def remove(args: argparse.Namespace) -> int:
-    """Only an account nothing refers to: the orders of a channel, and what a supplier holds, are
-    the history operators and tracking need. Such an account is disabled instead."""
     with get_database().session() as session:
         row = _account(session, args.name)
-        orders = session.scalar(select(func.count()).select_from(Order).where(Order.channel_id == row.id)) or 0
-        placed = session.scalar(select(func.count()).select_from(SupplierOrderRow)
-                                .where(SupplierOrderRow.supplier_id == row.id)) or 0
-        if orders or placed:
-            held = f"{orders} orders" if orders else f"{placed} supplier orders"
-            raise InputError(f"{row.name} holds {held}: disable it instead (orderhub channels disable {row.name})")
-        session.delete(row)
+        _checked(lambda: channel_accounts.remove_account(session, row))
         print(f"removed {row.role} {row.name}")
     return 0
 

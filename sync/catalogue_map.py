@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sync.catalogue import MANUAL, refresh_costs
+from sync.catalogue import MANUAL, SUPPLIER, refresh_costs
 from sync.db import Database
 from sync.models import CatalogueItem, SupplierProduct
 from sync.upsert import insert_for
@@ -122,3 +122,19 @@ def _store(session: Session, mappings: list[Mapping]) -> None:
             index_elements=["sku"], set_={"supplier_sku": stmt.excluded.supplier_sku, "source": MANUAL},
         ), values[i : i + 500])
     refresh_costs(session)
+
+
+def unmap_sku(db: Database, channel_sku: str) -> bool:
+    """Drop an operator's mapping: the SKU goes back to the supplier's own reference of that name,
+    when there is one, else out of the catalogue. False when the SKU had no operator's mapping."""
+    channel_sku = channel_sku.strip()
+    with db.session() as session:
+        row = session.get(CatalogueItem, channel_sku)
+        if row is None or row.source != MANUAL:
+            return False
+        product = session.scalar(select(SupplierProduct).where(SupplierProduct.sku == channel_sku).limit(1))
+        if product is None:
+            session.delete(row)
+        else:
+            row.supplier_sku, row.source, row.cost = channel_sku, SUPPLIER, product.cost
+    return True

@@ -85,6 +85,18 @@ def refresh_stock() -> None:
     log.info("catalogue.stock_refreshed", calls=result.calls, products=result.products, in_stock=result.in_stock)
 
 
+# not retried: an operator asked for it and sees the catalogue's time on the page; asks again if need be
+@dramatiq.actor(queue_name="default", max_retries=0, time_limit=3_600_000)
+def sync_catalogue() -> None:
+    """The supplier's whole catalogue (products, variations and stock), as ``orderhub catalogue sync``."""
+    try:
+        result = catalogue.sync_catalogue(get_database(), connect.supplier_for)
+    except (catalogue.NoSupplier, catalogue.CatalogueUnsupported) as exc:
+        log.info("catalogue.not_synced", reason=str(exc))
+        return
+    log.info("catalogue.synced", calls=result.calls, products=result.products, in_stock=result.in_stock)
+
+
 # not retried: the next tick (every RECONCILE_EVERY_SECONDS) is the retry
 @dramatiq.actor(queue_name="default", max_retries=0)
 def reconcile_stuck() -> None:
@@ -126,7 +138,8 @@ def check_alerts() -> None:
 
 
 ALL: list[dramatiq.Actor[Any, Any]] = [pull_channel, forward_order, poll_tracking, push_tracking, reconcile_stuck,
-                                       refresh_stock, check_alerts, process_webhook]
+                                       refresh_stock, check_alerts, process_webhook,
+                                       sync_catalogue]
 
 
 def install(broker: dramatiq.Broker, middleware: list[Middleware] | None = None) -> dramatiq.Broker:

@@ -15,6 +15,8 @@ from admin.web import (
     api,
     views_alerts,
     views_auth,
+    views_catalogue,
+    views_channel_form,
     views_channels,
     views_dashboard,
     views_order,
@@ -31,6 +33,7 @@ from sync import connect
 from sync.accounts import signing_secret
 from sync.carrier import SupplierFor
 from sync.db import Database, get_database
+from sync.models import Channel
 
 STATIC = Path(__file__).parent / "static"
 #: htmx needs no inline script or eval; styles may be set inline by htmx's indicators
@@ -56,16 +59,34 @@ def _default_webhook_sink(delivery_row: int) -> None:
     process_webhook_soon(delivery_row)
 
 
+def _default_sync_catalogue() -> None:
+    from workers import actors
+
+    actors.sync_catalogue.send()
+
+
+def _default_check_account(row: Channel) -> tuple[bool, str]:
+    from workers import health
+
+    found = health.account(connect.config_for(row), row.role)
+    return found.ok, found.detail
+
+
 def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
                sync_now: Callable[[int], None] | None = None, secret: str | None = None,
                supplier_for: SupplierFor | None = None,
-               webhook_sink: Callable[[int], None] | None = None) -> FastAPI:
+               webhook_sink: Callable[[int], None] | None = None,
+               sync_catalogue: Callable[[], None] | None = None,
+               check_account: Callable[[Channel], tuple[bool, str]] | None = None) -> FastAPI:
     """``db``: the database (the process's by default); ``forward``: what sends orders that a
     resubmit made ready (the workers by default); ``sync_now``: what pulls a channel now (a message
     to the workers by default); ``secret``: the session key (by default one kept in the database
     and shared by every instance); ``supplier_for``: the supplier connector an account's row
     stands for (asked for its shipping options when an operator chooses a carrier);
-    ``webhook_sink``: what is handed each stored webhook delivery (a worker by default)."""
+    ``webhook_sink``: what is handed each stored webhook delivery (a worker by default);
+    ``sync_catalogue``: what reads the supplier's catalogue now (a message to the workers by
+    default); ``check_account``: one cheap call through an account's connector, answering (ok, what
+    it said)."""
     app = FastAPI(title="OrderHub", summary="The operators' actions on orders, for scripts", version="1",
                   docs_url=None, redoc_url=None, openapi_url=None)
     app.state.db = db or get_database()
@@ -73,12 +94,20 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
     app.state.sync_now = sync_now or _default_sync_now
     app.state.supplier_for = supplier_for or connect.supplier_for
     app.state.webhook_sink = _default_webhook_sink if webhook_sink is None else webhook_sink
+    app.state.sync_catalogue = sync_catalogue or _default_sync_catalogue
+    app.state.check_account = check_account or _default_check_account
+    #: an edited or removed account's cached connector must not be used again
+    app.state.forget_connectors = connect.forget
     codec = SessionCodec(secret or signing_secret(app.state.db))
 
     @app.middleware("http")
     async def sessions(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         request.state.web_session = codec.load(request)
-        response = await call_next(request)
+        if _too_large(request):
+            # refused before any form is read: the largest thing sent is a mapping file (views_catalogue)
+            response: Response = JSONResponse({"detail": "the request is too large"}, status_code=413)
+        else:
+            response = await call_next(request)
         codec.store(request, response, request.state.web_session)
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -123,9 +152,21 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
     return app
 
 
+#: no form or API call needs more: a larger body is refused before it is read
+MAX_BODY = 2_000_000
+
+
+def _too_large(request: Request) -> bool:
+    try:
+        return int(request.headers.get("content-length") or 0) > MAX_BODY
+    except ValueError:
+        return True
+
+
 #: the signed-in routers: pages and fragments (HTML), then the JSON API
 PAGES = (views_auth.router, views_orders.router, views_order.router, views_wallet.router, views_dashboard.router,
-         views_alerts.router, views_channels.router, views_users.router)
+         views_alerts.router, views_channels.router, views_channel_form.router, views_catalogue.router,
+         views_users.router)
 ROUTERS = (*PAGES, api.router)
 #: routers authenticated by a platform's signature over the body, not by a session
 SIGNED = (webhooks.router,)

@@ -22,7 +22,8 @@ def seeded(db: Database) -> Seeded:
 def app(db: Database, seeded: Seeded):  # type: ignore[no-untyped-def]
     return create_app(db, forward=seeded.forwarder(db),
                       supplier_for=lambda _row: seeded.supplier, sync_now=seeded.synced.append,
-                      secret="test-secret")
+                      sync_catalogue=lambda: seeded.catalogue_syncs.append(None),
+                      check_account=seeded.check_account, secret="test-secret")
 
 
 @pytest.fixture

@@ -57,7 +57,8 @@ def site(sqlite_db: Database) -> Iterator[Site]:
     accounts.set_hash_cost(1, 8, 1)
     seeded = seed(sqlite_db)
     app = create_app(sqlite_db, forward=seeded.forwarder(sqlite_db),
-                     supplier_for=lambda _row: seeded.supplier, secret="browser-test-secret")
+                     supplier_for=lambda _row: seeded.supplier, secret="browser-test-secret",
+                     sync_catalogue=lambda: seeded.catalogue_syncs.append(None), check_account=seeded.check_account)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -223,7 +224,25 @@ def test_screenshots_of_the_main_pages(page: Page, site: Site) -> None:
     shoot(page, "account")
     page.goto(site.url + "/channels")
     shoot(page, "channels")
-    assert len(list(ARTIFACTS.glob("*-phone.png"))) >= 8
+    page.goto(site.url + "/channels/new?kind=shopee")
+    shoot(page, "channel-add")
+    page.goto(f"{site.url}/channels/{site.seeded.channel_id}/edit")
+    shoot(page, "channel-edit")
+    _supplier_products(site.db, "SKU-1", "SKU-2", "SKU-3")
+    page.goto(site.url + "/catalogue")
+    shoot(page, "catalogue")
+    assert len(list(ARTIFACTS.glob("*-phone.png"))) >= 11
+
+
+def _supplier_products(db: Database, *skus: str) -> None:
+    from decimal import Decimal
+
+    from sync.models import Channel, SupplierProduct
+
+    with db.session() as s:
+        supplier_id = s.query(Channel.id).filter(Channel.role == "supplier").scalar()
+        s.add_all([SupplierProduct(supplier_id=supplier_id, sku=sku, product_id=str(700 + n), stock=n * 4,
+                                   cost=Decimal("9.95")) for n, sku in enumerate(skus)])
 
 
 def test_keys_move_through_the_queue_and_r_resubmits_the_current_order(page: Page, site: Site) -> None:
@@ -236,3 +255,72 @@ def test_keys_move_through_the_queue_and_r_resubmits_the_current_order(page: Pag
     page.keyboard.press("r")
     expect(page.locator("h1")).to_have_text("Resubmitted: 0 of 1")
     expect(page.locator("ul.outcomes")).to_contain_text("still pending review: Missing surname")
+
+
+def test_add_a_channel_with_a_bad_value_then_correct_it(page: Page, site: Site) -> None:
+    sign_in(page, site)
+    page.get_by_role("link", name="Channels").click()
+    page.get_by_role("link", name="+ Add an account").click()
+    page.get_by_label("Kind of account").select_option("shopify")
+    expect(page.get_by_label("access_token")).to_be_visible()
+    page.get_by_label("Name", exact=True).fill("Second shop")
+    page.get_by_label("Address (URL)").fill("second.example")
+    page.get_by_label("access_token").fill("shpat_typed_secret")
+    page.get_by_label("Pull every seconds").fill("5")
+    page.get_by_role("button", name="Add account").click()
+    expect(page.locator(".alert")).to_contain_text("Not saved")
+    url, every = page.get_by_label("Address (URL)"), page.get_by_label("Pull every seconds")
+    expect(url).to_have_attribute("aria-invalid", "true")
+    expect(url).to_have_value("second.example")
+    expect(every).to_have_attribute("aria-invalid", "true")
+    expect(every).to_have_value("5")
+    expect(page.get_by_label("Name", exact=True)).to_have_value("Second shop")
+    expect(page.get_by_label("access_token")).to_have_value("")  # a secret is never sent back
+    assert "shpat_typed_secret" not in page.content()
+    shoot(page, "channel-add-bad-form")
+    url.fill("https://second.example")
+    every.fill("60")
+    page.get_by_label("access_token").fill("shpat_typed_secret")
+    page.get_by_role("button", name="Add account").click()
+    expect(page.locator(".note")).to_have_text("Account added.")
+    row = page.locator("tr[data-account='Second shop']")
+    expect(row.locator(".health")).to_have_text("OK")
+    row.get_by_role("link", name="Edit").click()
+    expect(page.get_by_label(re.compile("access_token — set"))).to_have_value("")
+    expect(page.get_by_label("Pull every seconds")).to_have_value("60")
+
+
+def test_import_a_mapping_csv_and_see_the_mappings(page: Page, site: Site) -> None:
+    sign_in(page, site)
+    page.get_by_role("link", name="Catalogue").click()
+    page.get_by_label("CSV file").set_input_files(
+        files=[{"name": "bad.csv", "mimeType": "text/csv", "buffer": b"channel_sku,supplier_sku\nRED-1,SKU-1\nBLUE\n"}])
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator(".alert")).to_contain_text("Line 3: expected 2 columns")
+    expect(page.locator("table.mappings")).to_contain_text("No mapping")
+    page.get_by_label("CSV file").set_input_files(
+        files=[{"name": "map.csv", "mimeType": "text/csv",
+                "buffer": b"channel_sku,supplier_sku\nRED-1,SKU-1\nBLUE-2,SKU-2\n"}])
+    page.get_by_role("button", name="Import").click()
+    expect(page.locator(".note")).to_have_text("2 mappings imported.")
+    expect(page.locator("table.mappings tbody tr")).to_have_count(2)
+    expect(page.locator("table.mappings")).to_contain_text("BLUE-2")
+    shoot(page, "catalogue-mappings")
+    page.get_by_role("button", name="Remove the mapping of BLUE-2").click()
+    expect(page.locator(".note")).to_have_text("Mapping removed.")
+    expect(page.locator("table.mappings tbody tr")).to_have_count(1)
+
+
+def test_no_page_scrolls_sideways_at_phone_width(page: Page, site: Site) -> None:
+    hold_for_wallet(site.db, site.seeded.orders["surname"])
+    sign_in(page, site)
+    page.set_viewport_size(SIZES["phone"])
+    paths = ["/orders", "/orders?status=all", f"/orders/{site.seeded.orders['postcode']}",
+             f"/orders/{site.seeded.orders['sent']}", "/wallet", "/dashboard", "/channels", "/channels/new?kind=shopee",
+             f"/channels/{site.seeded.channel_id}/edit", "/catalogue", "/users", "/account"]
+    for path in paths:
+        page.goto(site.url + path)
+        wide, inner = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+        assert wide <= inner, (path, wide, inner)
+    expect(page.locator("nav.top a", has_text="Catalogue")).to_be_visible()
+    expect(page.locator("nav.top button", has_text="Sign out")).to_be_visible()

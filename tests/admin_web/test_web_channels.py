@@ -48,3 +48,44 @@ def test_sync_now_and_switch_off(db: Database, seeded: Seeded, signed_in: Client
     with db.session() as s:
         row = s.get(Channel, seeded.channel_id)
         assert row is not None and row.enabled is False
+
+
+def _health_of(page: str, name: str) -> str:
+    row = page.split(f'data-account="{name}"', 1)[1].split("</tr>", 1)[0]
+    return row.split('class="health h-', 1)[1].split('"', 1)[0]
+
+
+def test_each_account_shows_its_credential_health_in_words(db: Database, seeded: Seeded, signed_in: Client) -> None:
+    from datetime import timedelta
+
+    from sync.models import utcnow
+
+    soon = (utcnow() + timedelta(days=3)).timestamp()
+    with db.session() as s:
+        s.query(Channel).filter(Channel.id == seeded.channel_id).update(
+            {"last_error": "auth_broken: Login with Amazon refused the refresh token (invalid_grant): the seller "
+                           "revoked the authorisation or it is wrong; authorise the app again"})
+        s.add_all([Channel(name="woo", kind="woocommerce", url="https://woo.example", credentials={},
+                           last_error="auth_broken: HTTP 401 from WooCommerce"),
+                   Channel(name="sp", kind="shopee", url="https://partner.example", credentials={},
+                           settings={"refresh_expires_at": soon})])
+    page = signed_in("boss").get("/channels").text
+    assert (_health_of(page, "shop"), _health_of(page, "woo"), _health_of(page, "sp"),
+            _health_of(page, "supplier")) == ("revoked", "failing", "expiring", "ok")
+    assert "authorise OrderHub again" in page and "refused for its credentials" in page
+    assert "runs out on" in page
+
+
+def test_a_supplier_shows_when_its_catalogue_and_stock_were_read(db: Database, seeded: Seeded,
+                                                                 signed_in: Client) -> None:
+    from sync.models import SupplierProduct
+
+    client = signed_in("boss")
+    assert "catalogue never read" in client.get("/channels").text
+    with db.session() as s:
+        supplier_id = s.query(Channel.id).filter(Channel.role == "supplier").scalar()
+        s.add(SupplierProduct(supplier_id=supplier_id, sku="SKU-1", product_id="1", stock=4))
+    page = client.get("/channels").text
+    row = page.split('data-account="supplier"', 1)[1].split("</tr>", 1)[0]
+    assert "catalogue never read" not in row and "catalogue 20" in row and "stock 20" in row and "never" not in row
+    assert "channels edit" in page and "channels add" not in page

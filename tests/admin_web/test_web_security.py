@@ -154,10 +154,10 @@ def test_wrong_passwords_are_answered_alike_and_then_slowed(app: FastAPI) -> Non
 
 
 #: routes any signed-in account may use: its own account, signing out, the way in, the red dot
-#: (which shows nothing without "review orders")
+#: (which shows nothing without "review orders"), reading the catalogue (costs only with "view prices")
 FOR_EVERY_ACCOUNT = {("GET", "/"), ("POST", "/signout"), ("GET", "/account"), ("POST", "/account/password"),
                      ("POST", "/account/tokens"), ("POST", "/account/tokens/{token_id}/revoke"),
-                     ("GET", "/fragments/review-count")}
+                     ("GET", "/fragments/review-count"), ("GET", "/catalogue")}
 
 
 def _permissions(route: APIRoute) -> set[str]:

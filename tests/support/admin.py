@@ -12,7 +12,7 @@ from connectors.records import OrderPage
 from sync import accounts, forward
 from sync.db import Database
 from sync.ingest import store_page
-from sync.models import Order, Shipment, SupplierOrderRow
+from sync.models import Channel, Order, Shipment, SupplierOrderRow
 from sync.states import Status
 
 from support.orders import add_accounts, order
@@ -31,6 +31,15 @@ class Seeded:
     orders: dict[str, int] = field(default_factory=dict)
     #: channels asked to sync now
     synced: list[int] = field(default_factory=list)
+    #: how many times the catalogue was asked to sync now
+    catalogue_syncs: list[None] = field(default_factory=list)
+    #: accounts whose connection was checked, by name
+    checked: list[str] = field(default_factory=list)
+
+    def check_account(self, row: Channel) -> tuple[bool, str]:
+        """What a connector's check() answers: a supplier reads its wallet (an amount)."""
+        self.checked.append(row.name)
+        return (True, "wallet read (1234.56)") if row.role == "supplier" else (False, "credentials refused: 401")
 
     def forwarder(self, db: Database) -> Callable[[Iterable[int]], list[str]]:
         """Sends orders a resubmit made ready to the fake supplier, as a worker would."""
