@@ -111,7 +111,8 @@ def _serve_after_demo(args: argparse.Namespace, show: Any) -> Any:
         from admin import demo_serve
 
         show(summary)
-        demo_serve.hold(db, host=args.admin_host, port=args.admin_port, say=lambda line: print(line, flush=True))
+        demo_serve.hold(db, host=args.admin_host, port=args.admin_port, supplier_url=stack.bigbuy.url,
+                        say=lambda line: print(line, flush=True))
 
     return then
 

@@ -55,7 +55,7 @@ def demo_accounts(db: Database) -> list[SignIn]:
     return made
 
 
-def hold(db: Database, *, host: str, port: int, say: Callable[[str], None]) -> None:
+def hold(db: Database, *, host: str, port: int, supplier_url: str, say: Callable[[str], None]) -> None:
     """Serve the admin beside the running pipeline until SIGINT or SIGTERM."""
     admin = start_admin(db, host, port)
     try:
@@ -63,6 +63,8 @@ def hold(db: Database, *, host: str, port: int, say: Callable[[str], None]) -> N
         say(f"web admin on {admin.url}")
         for sign_in in sign_ins:
             say(f"  {sign_in.what}: {sign_in.username} / {sign_in.password}")
+        say("the sandbox supplier's wallet has run dry; top it up, then Wallet > resubmit them all:")
+        say(f"  curl -X POST {supplier_url}/_sandbox/wallet -d '{{\"amount\": 1000}}'")
         say("the shops, the supplier and the workers stay up; Ctrl-C stops everything")
         configure("WARNING", json=get_settings().log_json)  # what goes wrong from now on is worth a line
         stop = wait_for_signal()
