@@ -16,6 +16,7 @@ from admin.argtypes import kv as _kv
 from admin.argtypes import limit, order_id, port_number, threads
 from admin.checks import explain
 from admin.logs import configure
+from admin.processes import add_serve_flags
 from admin.web import cli as web_cli
 from sync.settings import get_settings
 
@@ -38,6 +39,9 @@ def build_parser() -> Parser:
     demo.add_argument("--json", action="store_true", help="print one JSON object")
     demo.add_argument("--threads", type=threads, default=4)
     demo.add_argument("--workdir", help="where the demo database goes (default: a new temporary folder)")
+    demo.add_argument("--serve", action="store_true",
+                      help="then keep the shops, the workers and the web admin up, with two accounts, until Ctrl-C")
+    add_serve_flags(demo, optional=False)
 
     _add_process_commands(sub)
     _add_channel_commands(sub)
@@ -67,9 +71,10 @@ def _add_process_commands(sub: Any) -> None:
                         help="serve this process's Prometheus metrics on port N (one port per worker process)")
     worker.add_argument("--metrics-host", default="0.0.0.0", help="the address the metrics port listens on")
     sub.add_parser("scheduler", help="send the periodic jobs (pulls, tracking, reconciler)")
-    serve = sub.add_parser("serve", help="everything in one process: worker threads, the scheduler and the "
-                                         "reconciler (the embedded default: no Redis needed)")
+    serve = sub.add_parser("serve", help="everything in one process: worker threads, the scheduler, the "
+                                         "reconciler and the web admin (the embedded default: no Redis needed)")
     serve.add_argument("--threads", type=threads, default=4)
+    add_serve_flags(serve)
     health = sub.add_parser("health", help="check the database, the broker and every enabled account "
                                            "(exit 1 if any check fails)")
     health.add_argument("--json", action="store_true", help="print one JSON object")
@@ -170,8 +175,9 @@ def _run(argv: Sequence[str] | None) -> int:
         args = parser.parse_args(argv)
         settings = get_settings()
         # the demo shows its own progress; inspect prints only its JSON
-        quiet = args.command in ("demo", "inspect")
-        configure("WARNING" if quiet else settings.log_level, json=settings.log_json)
+        # the demo's summary reports what its workers could not do (a tracking number a shop refused)
+        level = "CRITICAL" if args.command == "demo" else "WARNING" if args.command == "inspect" else settings.log_level
+        configure(level, json=settings.log_json)
         if args.command in web_cli.COMMANDS:
             return web_cli.dispatch(args, commands.InputError)
         return commands.dispatch(args)

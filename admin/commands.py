@@ -66,28 +66,55 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
     from admin import demo
     from admin.demo_view import DemoView, summary_table
 
     workdir = Path(args.workdir) if args.workdir else None
+    out = Console(highlight=False)
+
+    def show(summary: dict[str, Any]) -> None:
+        if args.json:
+            emit(summary)
+            return
+        out.print(summary_table(summary))
+        if "database" in summary:
+            out.print(f"the database is kept: {summary['database']}")
+
+    then = _serve_after_demo(args, show) if args.serve else None
     if args.json:
-        emit(demo.run(workdir=workdir, threads=args.threads))
+        summary = demo.run(workdir=workdir, threads=args.threads, then=then)
+        if then is None:
+            show(summary)
         return 0
     view = DemoView(demo.status_counts)
     view.step("starting the sandbox shops and supplier on loopback")
+
+    def told(db: Any, stack: Any, summary: dict[str, Any]) -> None:
+        view.close()
+        if then is not None:
+            then(db, stack, summary)
+
     try:
-        summary = demo.run(workdir=workdir, threads=args.threads, progress=view.step)
+        summary = demo.run(workdir=workdir, threads=args.threads, progress=view.step, then=told)
     except BaseException:
         view.abandon()  # the error says what happened; no counts from a database that may not be there
         raise
-    view.close()
-    from rich.console import Console
-
-    out = Console(highlight=False)
-    out.print(summary_table(summary))
-    if "database" in summary:
-        out.print(f"the database is kept: {summary['database']}")
+    if then is None:
+        show(summary)
     return 0
+
+
+def _serve_after_demo(args: argparse.Namespace, show: Any) -> Any:
+    def then(db: Any, stack: Any, summary: dict[str, Any]) -> None:
+        from admin import demo_serve
+
+        show(summary)
+        demo_serve.hold(db, host=args.admin_host, port=args.admin_port, supplier_url=stack.bigbuy.url,
+                        say=lambda line: print(line, flush=True))
+
+    return then
 
 
 def cmd_db(args: argparse.Namespace) -> int:

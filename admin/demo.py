@@ -1,11 +1,12 @@
 """``orderhub demo``: the whole story on the embedded default, start to end.
 
-Two sandbox shops (one Shopify, one WooCommerce) hold seeded orders, some flawed on purpose; the
-sandbox supplier's wallet pays for the clean orders of the first pull and runs dry on the orders
-paid later. The run pulls, checks and forwards; then the shops change (late payments, a
-cancellation, an edit after forwarding), the supplier ships, and tracking goes back. It prints
-what happened: the same summary on every run, since which orders the wallet covers does not
-depend on which worker thread reaches the supplier first.
+Four sandbox shops (Shopify, WooCommerce, Amazon, Shopee) hold seeded orders, some flawed on
+purpose (a one-word Amazon name, Shopee buyers masked); the sandbox supplier's wallet pays for the
+clean orders of the first pull and runs dry on the orders paid later. The run pulls, checks and
+forwards; then the shops change (late payments, a cancellation, an edit after forwarding), the
+supplier ships, and tracking goes back. It prints what happened: the same summary on every run,
+since which orders the wallet covers does not depend on which worker thread reaches the supplier
+first.
 """
 
 from __future__ import annotations
@@ -20,36 +21,38 @@ from typing import Any
 from sqlalchemy import func, select
 
 from admin import stack as sandbox_stack
-from sandbox import seeding
 from sync import connect
 from sync.db import Database, get_database, use_database
-from sync.models import Order, OrderIssue, QuarantinedBody, Shipment
+from sync.models import Channel, Order, OrderIssue, QuarantinedBody, Shipment
 from sync.states import Status
 from workers import actors
 from workers.embedded import EmbeddedWorkers
 
-SHOPS = 2
-
-
-def first_round(scenario: seeding.Scenario) -> int:
-    """Clean orders paid when the shops are first pulled: the wallet pays for exactly these, so
-    the orders paid later are the ones it refuses, whatever the order of forwarding."""
-    return (scenario.clean - scenario.paid_later) * SHOPS
+#: what ``--serve`` does once the story is told, with the pipeline still up
+Then = Callable[[Database, sandbox_stack.SandboxStack, dict[str, Any]], None]
 
 
 def run(*, workdir: Path | None = None, threads: int = 4, supplier_rate: float = 20.0,
-        progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """The story on a SQLite file in ``workdir`` (kept), or in a temporary folder removed after."""
+        progress: Callable[[str], None] | None = None, then: Then | None = None) -> dict[str, Any]:
+    """The story on a SQLite file in ``workdir`` (kept), or in a temporary folder removed after.
+    ``then``: called with the summary while the shops and the workers are still up."""
     started = time.monotonic()
     keep = workdir is not None
     folder = workdir or Path(tempfile.mkdtemp(prefix="orderhub-demo-"))
     db = Database(f"sqlite:///{folder / 'orderhub.sqlite3'}")
     try:
         db.create_all()
-        stack = sandbox_stack.start(bigbuy_rate=supplier_rate * 1.2, covered=first_round(seeding.Scenario()))
+        stack = start_stack(supplier_rate)
         try:
             with EmbeddedWorkers(threads=threads) as workers:
                 summary = play(db, stack, workers, supplier_rate=supplier_rate, progress=progress)
+                if keep:
+                    summary["database"] = db.url
+                if progress:
+                    progress(f"done in {time.monotonic() - started:.1f} s")
+                if then is not None:
+                    use_database(db)
+                    then(db, stack, summary)
         finally:
             stack.stop()
     finally:
@@ -57,11 +60,14 @@ def run(*, workdir: Path | None = None, threads: int = 4, supplier_rate: float =
         db.dispose()
         if not keep:
             shutil.rmtree(folder, ignore_errors=True)
-    if keep:
-        summary["database"] = db.url
-    if progress:
-        progress(f"done in {time.monotonic() - started:.1f} s")
     return summary
+
+
+def start_stack(supplier_rate: float) -> sandbox_stack.SandboxStack:
+    """Every shop, and a wallet that pays for exactly the clean orders paid when the shops are
+    first pulled: the orders paid later are the ones it refuses, whatever the order of forwarding."""
+    return sandbox_stack.start(bigbuy_rate=supplier_rate * 1.2, covered=None, shopee_port=0,
+                               amazon=sandbox_stack.amazon_sandbox())
 
 
 def play(db: Database, stack: sandbox_stack.SandboxStack, workers: EmbeddedWorkers, *,
@@ -75,12 +81,13 @@ def play(db: Database, stack: sandbox_stack.SandboxStack, workers: EmbeddedWorke
 
         def sync_all(label: str) -> None:
             say(label)
-            actors.pull_channel.send(ids["shopify"])
-            actors.pull_channel.send(ids["woocommerce"])
+            for kind, channel_id in ids.items():
+                if kind != "bigbuy":
+                    actors.pull_channel.send(channel_id)
             if not workers.settle(db, timeout=600):
                 raise RuntimeError(f"the pipeline did not settle after: {label}")
 
-        sync_all("pulling both shops and forwarding what is ready")
+        sync_all("pulling every shop and forwarding what is ready")
         stack.advance_channels(1)
         sync_all("the shops changed: late payments and a cancellation")
         stack.advance_channels(2)
@@ -112,25 +119,37 @@ def summarise(db: Database, stack: sandbox_stack.SandboxStack) -> dict[str, Any]
             .where(OrderIssue.closed_at.is_(None), Order.status == Status.PENDING_REVIEW.value)
             .group_by(OrderIssue.code)
         ).all())
+        by_channel: dict[str, dict[str, int]] = {}
+        for kind, code, n in session.execute(
+            select(Channel.kind, OrderIssue.code, func.count(func.distinct(OrderIssue.order_id)))
+            .join(Order, Order.id == OrderIssue.order_id).join(Channel, Channel.id == Order.channel_id)
+            .where(OrderIssue.closed_at.is_(None), Order.status == Status.PENDING_REVIEW.value)
+            .group_by(Channel.kind, OrderIssue.code)
+        ).all():
+            by_channel.setdefault(str(kind), {})[str(code)] = int(n)
         changed = session.scalar(select(func.count(func.distinct(OrderIssue.order_id))).where(
             OrderIssue.code == "changed_after_forwarding", OrderIssue.closed_at.is_(None))) or 0
+        not_pushed = session.scalar(select(func.count(func.distinct(OrderIssue.order_id))).where(
+            OrderIssue.code == "tracking_not_pushed", OrderIssue.closed_at.is_(None))) or 0
         pushed = session.scalar(select(func.count()).select_from(Shipment).where(Shipment.pushed_at.is_not(None))) or 0
         quarantined = session.scalar(select(func.count()).select_from(QuarantinedBody)) or 0
     supplier = stack.bigbuy_app.state()
     ingested = sum(by_status.values())
     forwarded = by_status.get("sent", 0) + by_status.get("shipped", 0)
-    expected = seeding.expected(stack.scenario, 2, stack.wallet)
+    expected = stack.expected()
     return {
         "orders_on_channels": stack.orders_on_channels(),
         "ingested": ingested,
         "forwarded": forwarded,
         "pending_review": dict(sorted(pending.items())),
         "pending_review_orders": by_status.get("pending_review", 0),
+        "pending_review_by_channel": {k: dict(sorted(v.items())) for k, v in sorted(by_channel.items())},
         "cancelled": by_status.get("cancelled", 0),
         "awaiting_payment": by_status.get("awaiting_payment", 0),
         "shipped": by_status.get("shipped", 0),
         "changed_after_forwarding": changed,
         "tracking_pushed": pushed,
+        "tracking_not_pushed": not_pushed,
         "quarantined": quarantined,
         "supplier_orders": supplier["orders"],
         "duplicates_at_supplier": supplier["duplicates"],

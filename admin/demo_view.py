@@ -65,6 +65,7 @@ def summary_table(summary: dict[str, Any]) -> Table:
         ("supplier orders (one per warehouse)", summary["supplier_orders"]),
         ("sent twice", summary["duplicates_at_supplier"]),
         ("tracking pushed to the shops", summary["tracking_pushed"]),
+        ("  tracking a shop refused (Shopee: one number per order)", summary["tracking_not_pushed"]),
         ("cancelled by the shops", summary["cancelled"]),
         ("changed after forwarding", summary["changed_after_forwarding"]),
         ("pending review", summary["pending_review_orders"]),

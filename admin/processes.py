@@ -6,9 +6,14 @@ import argparse
 import signal
 import sys
 import threading
+from typing import TYPE_CHECKING
 
 from admin.checks import require_schema
 from admin.commands_base import InputError
+
+if TYPE_CHECKING:
+    from admin.web.server import AdminServer
+    from sync.db import Database
 
 
 def wait_for_signal() -> threading.Event:
@@ -80,12 +85,51 @@ def cmd_scheduler(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    """Workers, scheduler and reconciler, and the web admin beside them unless ``--no-admin``."""
     from sync.db import get_database
     from sync.settings import get_settings
     from workers.serve import serve
 
     require_schema()
+    db = get_database()
+    admin = None if args.no_admin else start_admin(db, args.admin_host, args.admin_port)
     stop = wait_for_signal()
-    serve(get_database(), get_settings(), threads=args.threads, should_stop=stop.is_set,
-          started=lambda line: print(line, file=sys.stderr, flush=True))
+    try:
+        if admin is not None:
+            print(f"web admin on {admin.url}{_first_account_hint(db)}", file=sys.stderr, flush=True)
+        serve(db, get_settings(), threads=args.threads, should_stop=stop.is_set,
+              started=lambda line: print(line, file=sys.stderr, flush=True))
+    finally:
+        if admin is not None:
+            admin.stop()
     return 0
+
+
+def start_admin(db: Database, host: str, port: int) -> AdminServer:
+    from admin.web.server import AdminServer
+
+    try:
+        return AdminServer(db, host=host, port=port).start()
+    except OSError as exc:
+        raise InputError(f"cannot serve the web admin on {host[:60]}:{port}: {exc.strerror or exc} "
+                         "(--admin-port N, or --no-admin)") from None
+
+
+def _first_account_hint(db: Database) -> str:
+    from sqlalchemy import func, select
+
+    from sync.account_models import Account
+
+    with db.session() as session:
+        accounts = session.scalar(select(func.count()).select_from(Account)) or 0
+    return "" if accounts else " (no account yet: `orderhub users add NAME --main` makes the first)"
+
+
+def add_serve_flags(serve: argparse.ArgumentParser, *, port: int = 8000, optional: bool = True) -> None:
+    from admin.argtypes import port as port_type
+
+    serve.add_argument("--admin-host", default="127.0.0.1", help="the address the web admin listens on")
+    serve.add_argument("--admin-port", type=port_type, default=port,
+                       help=f"the web admin's port (default {port}; 0: any free one)")
+    if optional:
+        serve.add_argument("--no-admin", action="store_true", help="no web admin in this process")

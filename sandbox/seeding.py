@@ -193,19 +193,6 @@ def apply_change(spec: OrderSpec, change: Change, at: datetime) -> None:
     spec.updated_at = max(at, spec.updated_at + timedelta(seconds=1))
 
 
-def expected(scenario: Scenario, channels: int, wallet: Decimal) -> dict[str, int]:
-    """What a run over these channels must end with, given the supplier's wallet."""
-    clean = scenario.clean * channels
-    covered = min(clean, int(wallet // STANDARD_COST))
-    return {
-        "orders": scenario.orders * channels,
-        "clean": clean,
-        "forwarded": covered,
-        "cancelled": scenario.cancelled_unpaid * channels,
-        "insufficient_wallet": clean - covered,
-    }
-
-
 def wallet_for(orders_covered: int) -> Decimal:
     """A wallet that pays for exactly this many standard orders and runs dry on the next."""
     return STANDARD_COST * orders_covered + (STANDARD_COST / 2).quantize(Decimal("0.01"))

@@ -89,6 +89,11 @@ class ShopeeSandbox(App):
         return {"partner_id": self.partner_id, "partner_key": self.partner_key, "shop_id": self.shop_id,
                 "access_token": self.access_token, "refresh_token": self.refresh_token}
 
+    @property
+    def specs(self) -> list[seeding.OrderSpec]:
+        with self.lock:
+            return list(self._specs.values())
+
     def add_orders(self, specs: list[seeding.OrderSpec]) -> None:
         with self.lock:
             for spec in specs:

@@ -61,7 +61,11 @@ def forward_order(order_id: int) -> None:
 @dramatiq.actor(queue_name="track", **RETRY)
 @retries.follow_error_tree
 def poll_tracking() -> None:
-    result = track.sweep(get_database(), connect.supplier_for)
+    try:
+        result = track.sweep(get_database(), connect.supplier_for)
+    except catalogue.NoSupplier as exc:  # nothing was sent anywhere yet: nothing to track
+        log.info("tracking.not_swept", reason=str(exc))
+        return
     for shipment_id in result.to_push:
         push_tracking.send(shipment_id)
     log.info("tracking.swept", calls=result.calls, asked=result.asked, tracked=result.tracked)

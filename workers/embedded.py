@@ -10,8 +10,9 @@ import dramatiq
 from dramatiq.brokers.stub import StubBroker
 from sqlalchemy import func, select
 
+from connectors.codes import TRACKING_NOT_PUSHED
 from sync.db import Database
-from sync.models import Order, Shipment
+from sync.models import Order, OrderIssue, Shipment
 from sync.states import Status
 from workers import actors
 from workers import broker as broker_setup
@@ -68,5 +69,9 @@ class EmbeddedWorkers:
 def busy_orders(db: Database) -> int:
     with db.session() as session:
         orders = session.scalar(select(func.count()).select_from(Order).where(Order.status.in_(BUSY))) or 0
-        unpushed = session.scalar(select(func.count()).select_from(Shipment).where(Shipment.pushed_at.is_(None))) or 0
+        # a shipment a channel refused for good waits for an operator (tracking_not_pushed), not a worker
+        refused = select(OrderIssue.order_id).where(OrderIssue.code == TRACKING_NOT_PUSHED,
+                                                    OrderIssue.closed_at.is_(None))
+        unpushed = session.scalar(select(func.count()).select_from(Shipment).where(
+            Shipment.pushed_at.is_(None), Shipment.order_id.not_in(refused))) or 0
     return int(orders) + int(unpushed)

@@ -36,6 +36,8 @@ ORDER_LIST = f"{API}/order/get_order_list"
 ORDER_DETAIL = f"{API}/order/get_order_detail"
 SHIP_ORDER = f"{API}/logistics/ship_order"
 TRACKING_NUMBER = f"{API}/logistics/get_tracking_number"
+#: what Shopee answers a ship_order for an order shipped already
+SHIPPED_ALREADY = "logistics.order_status_error"
 REFRESH = f"{API}/auth/access_token/get"
 WINDOW_SECONDS = 15 * 24 * 3600  # get_order_list's widest time range
 DETAIL_BATCH = 50  # order_sn_list takes 1 to 50
@@ -186,7 +188,15 @@ class ShopeeConnector(ChannelConnector):
         if current == number:
             log.info("shopee order already carries this tracking number")
             return
-        self._post(SHIP_ORDER, {"order_sn": order_sn, "non_integrated": {"tracking_number": number}})
+        if current:
+            raise _second_parcel(order_sn, current, number)
+        try:
+            self._post(SHIP_ORDER, {"order_sn": order_sn, "non_integrated": {"tracking_number": number}})
+        except ShopeeRequestFailed as exc:
+            # the order's other parcel may have been shipped meanwhile: say so rather than Shopee's bare code
+            if exc.code == SHIPPED_ALREADY and (current := self.tracking_number(order_sn)) and current != number:
+                raise _second_parcel(order_sn, current, number) from None
+            raise
 
     def tracking_number(self, order_sn: str) -> str | None:
         answer = _response(self._get(TRACKING_NUMBER, {"order_sn": order_sn}), "tracking number")
@@ -306,3 +316,9 @@ def _read_page(page: str) -> tuple[int, int, str]:
         return int(start), int(end), str(cursor)
     except (ValueError, TypeError):
         raise ShopeeConfigError("the stored Shopee page token is not one this connector wrote") from None
+
+
+def _second_parcel(order_sn: str, current: str, number: str) -> ShopeeRequestFailed:
+    """A second parcel (an order split between warehouses): Shopee holds one number per order."""
+    return ShopeeRequestFailed(f"Shopee keeps one tracking number per order and {order_sn} carries {current} "
+                               f"already: give {number} to the buyer another way", code=SHIPPED_ALREADY)

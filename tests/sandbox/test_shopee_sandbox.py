@@ -16,7 +16,7 @@ from pydantic import SecretStr
 from connectors import codes, errors
 from connectors.base import ConnectorConfig
 from connectors.records import OrderPage, Shipment, Tracking
-from connectors.shopee import ShopeeAuthError, ShopeeConnector, ShopeeRefreshRejected
+from connectors.shopee import ShopeeAuthError, ShopeeConnector, ShopeeRefreshRejected, ShopeeRequestFailed
 from connectors.shopee.signing import shop_params
 from sandbox import seeding, server
 from sandbox.shopee import ShopeeSandbox, order_sn
@@ -151,6 +151,27 @@ def test_tracking_is_shipped_once_and_the_order_then_reads_as_fulfilled(running:
         assert sandbox.shipped == {number: "TRK-9"}
         again = connector.read_orders([number]).orders[0]
     assert again.status == "SHIPPED" and again.fulfilled_on_channel
+
+
+def test_a_second_parcel_is_refused_for_an_operator_with_the_reason(running: server.Running,
+                                                                    sandbox: ShopeeSandbox) -> None:
+    """An order split between two warehouses has two tracking numbers; Shopee holds one."""
+    spec = next(s for s in sandbox._specs.values() if s.paid and not s.cancelled)
+    number = order_sn(spec)
+    first = Shipment(order_external_id=number, tracking=Tracking(supplier_order_id="B1", number="TRK-1"))
+    second = Shipment(order_external_id=number, tracking=Tracking(supplier_order_id="B2", number="TRK-2"))
+    with connect(running) as connector:
+        connector.push_tracking(first)
+        with pytest.raises(ShopeeRequestFailed, match="one tracking number per order") as refused:
+            connector.push_tracking(second)
+        # both parcels pushed at once: the look-up found none, then Shopee refused the one shipped second
+        looked_up = iter([None, "TRK-1"])
+        connector.tracking_number = lambda sn: next(looked_up)  # type: ignore[method-assign]
+        with pytest.raises(ShopeeRequestFailed, match="carries TRK-1 already: give TRK-2"):
+            connector.push_tracking(second)
+    assert isinstance(refused.value, errors.FailLoudly)  # an operator's issue (tracking_not_pushed), not a retry
+    assert "TRK-1" in str(refused.value) and "TRK-2" in str(refused.value)
+    assert sandbox.shipped == {number: "TRK-1"}
 
 
 def test_the_sandbox_command_serves_shopee_to_the_real_connector() -> None:
