@@ -60,6 +60,9 @@ class ChannelSettings(BaseModel):
     allow_authorized: bool | None = None
     #: how far back a new channel's first pull reaches (sync.pull.first_pull_hours)
     first_pull_hours: float | None = Field(None, gt=0, le=24 * 3650)
+    #: keep the channel's buyers in the customer list; unset: yes, except where the platform's
+    #: privacy rules forbid it (Shopee, Amazon's restricted buyer data)
+    create_customers: bool | None = None
 
 
 class SupplierSettings(BaseModel):
