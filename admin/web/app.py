@@ -13,11 +13,14 @@ from fastapi.staticfiles import StaticFiles
 
 from admin.web import (
     api,
+    api_customers,
     views_auth,
     views_channels,
+    views_customers,
     views_dashboard,
     views_order,
     views_orders,
+    views_prices,
     views_users,
     views_wallet,
 )
@@ -106,14 +109,15 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
     for router in PAGES:
         app.include_router(router, dependencies=signed_in, include_in_schema=False)
     app.include_router(api.router, dependencies=signed_in)
+    app.include_router(api_customers.router, dependencies=signed_in)
     app.include_router(_schema_router(app), dependencies=signed_in, include_in_schema=False)
     return app
 
 
 #: the signed-in routers: pages and fragments (HTML), then the JSON API
 PAGES = (views_auth.router, views_orders.router, views_order.router, views_wallet.router, views_dashboard.router,
-         views_channels.router, views_users.router)
-ROUTERS = (*PAGES, api.router)
+         views_channels.router, views_users.router, views_customers.router, views_prices.router)
+ROUTERS = (*PAGES, api.router, api_customers.router)
 
 
 def _schema_router(app: FastAPI) -> APIRouter:
