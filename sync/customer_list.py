@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from sync.customer_models import CustomerLevel, CustomerStat
+from sync.customer_models import CustomerLevel
 from sync.customers import average, stats_of
 from sync.models import Channel, Customer, Order, Shipment, SupplierOrderRow
 
@@ -88,10 +88,10 @@ def _search(term: str) -> Any:
 
 def list_customers(session: Session, search: str = "", *, offset: int = 0, limit: int = 50) -> list[CustomerView]:
     """Newest first; merged customers are shown as the one they were merged into."""
-    stmt = select(Customer).where(Customer.merged_into_id.is_(None))
+    stmt = select(*Customer.__table__.c).where(Customer.merged_into_id.is_(None))
     if search.strip():
         stmt = stmt.where(_search(search))
-    rows = list(session.scalars(stmt.order_by(Customer.id.desc()).offset(offset).limit(limit)))
+    rows = list(session.execute(stmt.order_by(Customer.id.desc()).offset(offset).limit(limit)))
     return _views(session, rows)
 
 
@@ -100,11 +100,16 @@ def count_customers(session: Session) -> int:
                or 0)
 
 
-def _views(session: Session, rows: list[Customer]) -> list[CustomerView]:
+def _views(session: Session, rows: list[Any]) -> list[CustomerView]:
+    """Rows of the customers table (ORM objects or plain rows: a page of the list reads plain rows)."""
     ids = [c.id for c in rows]
     stats = stats_of(session, ids)
-    channels = dict(session.execute(select(Channel.id, Channel.name)).all()) if rows else {}
-    levels = dict(session.execute(select(CustomerLevel.id, CustomerLevel.name)).all()) if rows else {}
+    channel_ids = {c.channel_id for c in rows if c.channel_id}
+    level_ids = {c.level_id for c in rows if c.level_id}
+    channels = dict(session.execute(select(Channel.id, Channel.name).where(Channel.id.in_(channel_ids))).all()
+                    ) if channel_ids else {}
+    levels = dict(session.execute(select(CustomerLevel.id, CustomerLevel.name).where(CustomerLevel.id.in_(level_ids)))
+                  .all()) if level_ids else {}
     return [CustomerView(
         id=c.id, customer_code=c.customer_code or "", first_name=c.first_name, last_name=c.last_name, phone=c.phone,
         email=c.email, source=channels.get(c.channel_id, "manual") if c.channel_id else "manual", note=c.note or "",
@@ -114,7 +119,7 @@ def _views(session: Session, rows: list[Customer]) -> list[CustomerView]:
     ) for c in rows]
 
 
-def _figures(s: CustomerStat) -> Figures:
+def _figures(s: Any) -> Figures:
     return Figures(s.currency, s.orders, Decimal(s.spend), average(s.orders, Decimal(s.spend)))
 
 

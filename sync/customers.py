@@ -168,11 +168,13 @@ def recount(session: Session, customer_ids: list[int]) -> None:
             {"customer_id": cid, "currency": cur, "orders": n, "spend": s} for cid, cur, n, s in rows])
 
 
-def stats_of(session: Session, customer_ids: list[int]) -> dict[int, list[CustomerStat]]:
-    found: dict[int, list[CustomerStat]] = {i: [] for i in customer_ids}
+def stats_of(session: Session, customer_ids: list[int]) -> dict[int, list[Any]]:
+    """Each customer's figures per currency (rows with customer_id, currency, orders, spend)."""
+    found: dict[int, list[Any]] = {i: [] for i in customer_ids}
     if customer_ids:
-        for stat in session.scalars(select(CustomerStat).where(CustomerStat.customer_id.in_(customer_ids))
-                                    .order_by(CustomerStat.customer_id, CustomerStat.currency)):
+        table = CustomerStat.__table__
+        for stat in session.execute(select(*table.c).where(table.c.customer_id.in_(customer_ids))
+                                    .order_by(table.c.customer_id, table.c.currency)):
             found[stat.customer_id].append(stat)
     return found
 
