@@ -13,7 +13,7 @@ from __future__ import annotations
 import random
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -177,7 +177,8 @@ def main() -> int:
         stats_s, sync_s = bulk_sync(db, changed)
         with db.session() as s:
             touched = sorted({int(i) for i in s.scalars(text(
-                "SELECT customer_id FROM orders WHERE external_id = ANY(:e)"), {"e": [o.external_id for o in changed]})})
+                "SELECT customer_id FROM orders WHERE external_id = ANY(:e)"),
+                {"e": [o.external_id for o in changed]})})
         ok = stats_match(db, touched)
         log(f"statistics {stats_s:.2f} s of a {sync_s:.2f} s sync; match a recount: {ok}; measuring the list")
         p95, by_kind = list_p95(db, args.customers, args.rounds, rng)
