@@ -4,12 +4,13 @@ with their order history."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
 from sync.customer_models import CustomerLevel
@@ -69,21 +70,41 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+#: a term that can be part of a phone number: digits (three at least) and the usual separators
+_PHONE = re.compile(r"^(?=(?:\D*\d){3})[\d\s+()./-]+$")
+
+
+def name_expression() -> Any:
+    """The name a search looks in (PostgreSQL has a trigram index on exactly this expression)."""
+    return func.lower(func.coalesce(Customer.first_name, "") + " " + func.coalesce(Customer.last_name, ""))
+
+
 def _search(term: str) -> Any:
+    """The customers a term finds, as one union of look-ups that each have an index (the code, the
+    e-mail, the name and phone through trigrams, order, tracking and package numbers), so that a
+    search never reads the whole list."""
     term = term.strip()
-    like = f"%{term.lower()}%"
-    by_order = select(Order.customer_id).where(Order.number.in_([term, f"#{term}"]))
-    by_tracking = select(Order.customer_id).join(Shipment, Shipment.order_id == Order.id).where(
-        Shipment.tracking_number == term)
-    by_package = select(Order.customer_id).join(SupplierOrderRow, SupplierOrderRow.order_id == Order.id).where(
-        SupplierOrderRow.supplier_order_id == term)
-    return or_(
-        Customer.customer_code == term.upper(),
-        func.lower(func.coalesce(Customer.first_name, "") + " " + func.coalesce(Customer.last_name, "")).like(like),
-        Customer.phone.like(f"%{term}%"),
-        Customer.email == term.lower(),
-        Customer.id.in_(by_order), Customer.id.in_(by_tracking), Customer.id.in_(by_package),
+    look_ups = [
+        select(Customer.id).where(Customer.customer_code == term.upper()),
+        select(Customer.id).where(Customer.email == term.lower()),
+    ]
+    if any(ch.isalpha() for ch in term):
+        look_ups.append(select(Customer.id).where(
+            name_expression().like(f"%{_escaped(term.lower())}%", escape="\\")))
+    if _PHONE.match(term):
+        look_ups.append(select(Customer.id).where(Customer.phone.like(f"%{_escaped(term)}%", escape="\\")))
+    found: Any = union(
+        *look_ups,
+        select(Order.customer_id).where(Order.number.in_([term, f"#{term}"])),
+        select(Order.customer_id).join(Shipment, Shipment.order_id == Order.id).where(Shipment.tracking_number == term),
+        select(Order.customer_id).join(SupplierOrderRow, SupplierOrderRow.order_id == Order.id).where(
+            SupplierOrderRow.supplier_order_id == term),
     )
+    return Customer.id.in_(select(found.subquery().c[0]))
+
+
+def _escaped(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def list_customers(session: Session, search: str = "", *, offset: int = 0, limit: int = 50) -> list[CustomerView]:

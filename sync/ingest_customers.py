@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, select
+from sqlalchemy import bindparam, case, select, text
 from sqlalchemy.orm import Session
 
 from sync.customers import give_codes, widen_order_times, with_address
@@ -78,7 +78,12 @@ def _settle(session: Session, stored: list[Any], rows: dict[str, dict[str, Any]]
             after = with_address(after, address)
         if after != known:
             moved.append({"b_id": s.id, "b_addresses": after})
-    if moved:
+    if moved and session.get_bind().dialect.name == "postgresql":  # one statement for the page
+        session.execute(text(
+            "UPDATE customers SET addresses = u.addresses FROM unnest(CAST(:ids AS bigint[]), "
+            "CAST(:addresses AS jsonb[])) AS u(id, addresses) WHERE customers.id = u.id"),
+            {"ids": [m["b_id"] for m in moved], "addresses": [json.dumps(m["b_addresses"]) for m in moved]})
+    elif moved:
         table = Customer.__table__
         session.connection().execute(
             table.update().where(table.c.id == bindparam("b_id"))  # type: ignore[attr-defined]

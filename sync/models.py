@@ -107,7 +107,7 @@ class Customer(Base):
     customer_code: Mapped[str | None] = mapped_column(String(30), unique=True)
     first_name: Mapped[str | None] = mapped_column(String(200))
     last_name: Mapped[str | None] = mapped_column(String(200))
-    email: Mapped[str | None] = mapped_column(String(320))
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
     phone: Mapped[str | None] = mapped_column(String(50))
     note: Mapped[str] = mapped_column(Text, default="", server_default="")
     level_id: Mapped[int | None] = mapped_column(ForeignKey("customer_levels.id", ondelete="SET NULL"))

@@ -78,6 +78,7 @@ def upgrade() -> None:
                existing_type=sa.VARCHAR(length=200),
                nullable=True)
         batch_op.create_index(batch_op.f('ix_customers_merged_into_id'), ['merged_into_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_customers_email'), ['email'], unique=False)
         batch_op.create_unique_constraint(batch_op.f('uq_customers_customer_code'), ['customer_code'])
         batch_op.create_foreign_key(batch_op.f('fk_customers_level_id_customer_levels'), 'customer_levels', ['level_id'], ['id'], ondelete='SET NULL')
         batch_op.create_foreign_key(batch_op.f('fk_customers_merged_into_id_customers'), 'customers', ['merged_into_id'], ['id'])
@@ -89,6 +90,15 @@ def upgrade() -> None:
     with op.batch_alter_table('shipments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_shipments_tracking_number'), ['tracking_number'], unique=False)
     _backfill()
+
+
+#: a customer search by part of a name or phone reads an index, not the whole list (sync.customer_list)
+TRIGRAM_INDEXES = (
+    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    "CREATE INDEX ix_customers_name_trgm ON customers USING gin "
+    "(lower(COALESCE(first_name, '') || ' ' || COALESCE(last_name, '')) gin_trgm_ops)",
+    "CREATE INDEX ix_customers_phone_trgm ON customers USING gin (phone gin_trgm_ops)",
+)
 
 
 def _backfill() -> None:
@@ -106,6 +116,8 @@ def _backfill() -> None:
     """)
     op.execute("INSERT INTO counters (name, value) SELECT 'customer_code', count(*) FROM customers")
     if bind.dialect.name == "postgresql":
+        for statement in TRIGRAM_INDEXES:
+            op.execute(statement)
         op.execute("CREATE SEQUENCE customer_code_seq OWNED BY customers.customer_code")
         op.execute("SELECT setval('customer_code_seq', GREATEST((SELECT count(*) FROM customers), 1), "
                    "(SELECT count(*) FROM customers) > 0)")
@@ -125,6 +137,8 @@ def _backfill() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP SEQUENCE IF EXISTS customer_code_seq")
+        op.execute("DROP INDEX IF EXISTS ix_customers_name_trgm")
+        op.execute("DROP INDEX IF EXISTS ix_customers_phone_trgm")
     with op.batch_alter_table('shipments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_shipments_tracking_number'))
 
@@ -136,6 +150,7 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f('fk_customers_merged_into_id_customers'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_customers_level_id_customer_levels'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('uq_customers_customer_code'), type_='unique')
+        batch_op.drop_index(batch_op.f('ix_customers_email'))
         batch_op.drop_index(batch_op.f('ix_customers_merged_into_id'))
         batch_op.alter_column('external_id',
                existing_type=sa.VARCHAR(length=200),
