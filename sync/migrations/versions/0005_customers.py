@@ -124,7 +124,8 @@ def _backfill() -> None:
     op.execute("""
         INSERT INTO customer_stats (customer_id, currency, orders, spend)
         SELECT customer_id, currency, count(*), sum(total) FROM orders
-        WHERE customer_id IS NOT NULL AND NOT cancelled_on_channel GROUP BY customer_id, currency
+        WHERE customer_id IS NOT NULL AND NOT cancelled_on_channel AND NOT is_test
+        GROUP BY customer_id, currency
     """)
     op.execute("""
         UPDATE customers SET
