@@ -10,6 +10,7 @@ order's own row is locked while its old version is read, so one version is never
 from __future__ import annotations
 
 import re
+from collections import abc
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -102,18 +103,27 @@ _ADDRESS_KEY = ("first_name", "last_name", "company", "address1", "address2", "c
                 "country_code")
 
 
-def address_key(address: dict[str, Any]) -> tuple[str, ...]:
-    return tuple(" ".join(str(address.get(k) or "").lower().split()) for k in _ADDRESS_KEY)
+def address_key(address: dict[str, Any]) -> str:
+    """Equal for the same place written with other case or spacing."""
+    return " ".join("\x1f".join(str(address.get(k) or "") for k in _ADDRESS_KEY).lower().split())
+
+
+def with_addresses(known: list[dict[str, Any]], new: abc.Sequence[dict[str, Any] | None]) -> list[dict[str, Any]]:
+    """The list with each new address added last unless already known; past ten the oldest go."""
+    keys = {address_key(a) for a in known}
+    out = known
+    for address in new:
+        if not address or not any(address.get(k) for k in _ADDRESS_KEY):
+            continue
+        key = address_key(address)
+        if key not in keys:
+            keys.add(key)
+            out = [*out, address]
+    return out[-MAX_ADDRESSES:] if len(out) > MAX_ADDRESSES else out
 
 
 def with_address(known: list[dict[str, Any]], new: dict[str, Any] | None) -> list[dict[str, Any]]:
-    """The list with ``new`` added last, unless already known; the oldest goes past ten."""
-    if not new or not any(new.get(k) for k in _ADDRESS_KEY):
-        return known
-    key = address_key(new)
-    if any(address_key(a) == key for a in known):
-        return known
-    return [*known, new][-MAX_ADDRESSES:]
+    return with_addresses(known, [new])
 
 
 # Statistics ------------------------------------------------------------------------------------

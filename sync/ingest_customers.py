@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import bindparam, case, select, text
 from sqlalchemy.orm import Session
 
-from sync.customers import give_codes, widen_order_times, with_address
+from sync.customers import give_codes, widen_order_times, with_addresses
 from sync.ingest_rows import Prepared
 from sync.models import Customer
 from sync.rows import fit
@@ -23,7 +23,7 @@ def store_customers(session: Session, channel_id: int, prepared: list[Prepared],
     """Each customer key of the page -> the customer its orders belong to (a merged customer's
     orders go to the one it was merged into)."""
     rows: dict[str, dict[str, Any]] = {}
-    seen: dict[str, list[dict[str, Any]]] = {}
+    seen: dict[str, list[dict[str, Any] | None]] = {}
     for p in prepared:
         if p.customer_key is None:
             continue
@@ -42,12 +42,12 @@ def store_customers(session: Session, channel_id: int, prepared: list[Prepared],
             "first_order_at": min(at, before["first_order_at"]) if before else at,
             "last_order_at": max(at, before["last_order_at"]) if before else at,
         }
-        seen[p.customer_key] = with_address(seen.get(p.customer_key, []), p.shipping)
+        seen.setdefault(p.customer_key, []).append(p.shipping)
     if not rows:
         return {}
     ordered = sorted(rows.values(), key=lambda r: r["external_id"])  # a fixed order avoids deadlocks
     for r in ordered:
-        r["addresses"] = seen[r["external_id"]]
+        r["addresses"] = with_addresses([], seen[r["external_id"]])
         r["created_at"] = now
     fit(session, "customers", ordered)
     bind = session.get_bind()
@@ -59,7 +59,7 @@ def store_customers(session: Session, channel_id: int, prepared: list[Prepared],
 
 
 def _settle(session: Session, stored: list[Any], rows: dict[str, dict[str, Any]],
-            seen: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
+            seen: dict[str, list[dict[str, Any] | None]]) -> dict[str, int]:
     """Codes for the new customers, addresses for the known ones, and merged customers' times
     carried to the customer they were merged into."""
     give_codes(session, [s.id for s in stored if s.customer_code is None])
@@ -73,10 +73,8 @@ def _settle(session: Session, stored: list[Any], rows: dict[str, dict[str, Any]]
             merged_times[s.merged_into_id] = (r["first_order_at"], r["last_order_at"])
             continue
         known = list(s.addresses or [])
-        after = known
-        for address in seen[s.external_id]:
-            after = with_address(after, address)
-        if after != known:
+        after = with_addresses(known, seen[s.external_id])
+        if after is not known:
             moved.append({"b_id": s.id, "b_addresses": after})
     if moved and session.get_bind().dialect.name == "postgresql":  # one statement for the page
         session.execute(text(
@@ -117,11 +115,15 @@ def _upsert(session: Session, channel_id: int, rows: list[dict[str, Any]]) -> li
 
 _UPSERT_PG = """
 INSERT INTO customers (channel_id, external_id, first_name, last_name, email, phone, updated_at, created_at,
-                       note, addresses, first_order_at, last_order_at)
-SELECT %s, u.external_id, u.first_name, u.last_name, u.email, u.phone, %s, %s, '', u.addresses::jsonb,
-       u.first_at, u.last_at
-FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[],
-            %s::timestamptz[]) AS u(external_id, first_name, last_name, email, phone, addresses, first_at, last_at)
+                       note, addresses, first_order_at, last_order_at, customer_code)
+SELECT %(channel)s, u.external_id, u.first_name, u.last_name, u.email, u.phone, %(now)s, %(now)s, '',
+       u.addresses::jsonb, u.first_at, u.last_at,
+       CASE WHEN NOT EXISTS (SELECT 1 FROM customers k WHERE k.channel_id = %(channel)s
+                             AND k.external_id = u.external_id)
+            THEN 'CN' || lpad(nextval('customer_code_seq')::text, 8, '0') END
+FROM unnest(%(a0)s::text[], %(a1)s::text[], %(a2)s::text[], %(a3)s::text[], %(a4)s::text[], %(a5)s::text[],
+            %(a6)s::timestamptz[], %(a7)s::timestamptz[])
+     AS u(external_id, first_name, last_name, email, phone, addresses, first_at, last_at)
 ON CONFLICT (channel_id, external_id) DO UPDATE SET first_name = EXCLUDED.first_name,
     last_name = EXCLUDED.last_name, email = EXCLUDED.email, phone = EXCLUDED.phone, updated_at = EXCLUDED.updated_at,
     first_order_at = CASE WHEN customers.first_order_at IS NULL OR customers.first_order_at > EXCLUDED.first_order_at
@@ -133,7 +135,9 @@ RETURNING external_id, id, customer_code, merged_into_id, addresses
 
 
 def _upsert_pg(session: Session, channel_id: int, rows: list[dict[str, Any]], now: datetime) -> list[Any]:
-    """The same upsert as one statement over arrays, answering every customer at once."""
+    """The same upsert as one statement over arrays, answering every customer at once. A new
+    customer takes its code in the same statement (pages of one channel are stored one at a time,
+    so a key found absent here is inserted here)."""
     session.flush()
     raw = session.connection().connection.driver_connection
     assert raw is not None
@@ -145,5 +149,5 @@ def _upsert_pg(session: Session, channel_id: int, rows: list[dict[str, Any]], no
     from psycopg.rows import namedtuple_row
 
     with raw.cursor(row_factory=namedtuple_row) as cur:
-        cur.execute(_UPSERT_PG, (channel_id, now, now, *arrays))
+        cur.execute(_UPSERT_PG, {"channel": channel_id, "now": now, **{f"a{i}": a for i, a in enumerate(arrays)}})
         return list(cur.fetchall())
