@@ -23,7 +23,7 @@ def store_customers(session: Session, channel_id: int, prepared: list[Prepared],
     """Each customer key of the page -> the customer its orders belong to (a merged customer's
     orders go to the one it was merged into)."""
     rows: dict[str, dict[str, Any]] = {}
-    seen: dict[str, list[dict[str, Any] | None]] = {}
+    seen: dict[str, list[Any]] = {}
     for p in prepared:
         if p.customer_key is None:
             continue
@@ -46,8 +46,9 @@ def store_customers(session: Session, channel_id: int, prepared: list[Prepared],
     if not rows:
         return {}
     ordered = sorted(rows.values(), key=lambda r: r["external_id"])  # a fixed order avoids deadlocks
-    for r in ordered:
+    for r in ordered:  # the page's own addresses, deduplicated: a new customer's list, a known one's additions
         r["addresses"] = with_addresses([], seen[r["external_id"]])
+        seen[r["external_id"]] = r["addresses"]
         r["created_at"] = now
     fit(session, "customers", ordered)
     bind = session.get_bind()
@@ -59,7 +60,7 @@ def store_customers(session: Session, channel_id: int, prepared: list[Prepared],
 
 
 def _settle(session: Session, stored: list[Any], rows: dict[str, dict[str, Any]],
-            seen: dict[str, list[dict[str, Any] | None]]) -> dict[str, int]:
+            seen: dict[str, list[Any]]) -> dict[str, int]:
     """Codes for the new customers, addresses for the known ones, and merged customers' times
     carried to the customer they were merged into."""
     give_codes(session, [s.id for s in stored if s.customer_code is None])
