@@ -131,7 +131,18 @@ ON CONFLICT (channel_id, external_id) DO UPDATE SET first_name = EXCLUDED.first_
                           THEN EXCLUDED.first_order_at ELSE customers.first_order_at END,
     last_order_at = CASE WHEN customers.last_order_at IS NULL OR customers.last_order_at < EXCLUDED.last_order_at
                          THEN EXCLUDED.last_order_at ELSE customers.last_order_at END
+WHERE (customers.first_name, customers.last_name, customers.email, customers.phone)
+          IS DISTINCT FROM (EXCLUDED.first_name, EXCLUDED.last_name, EXCLUDED.email, EXCLUDED.phone)
+      OR customers.first_order_at IS NULL OR customers.first_order_at > EXCLUDED.first_order_at
+      OR customers.last_order_at IS NULL OR customers.last_order_at < EXCLUDED.last_order_at
 RETURNING external_id, id, customer_code, merged_into_id, addresses
+"""
+
+#: the customers the upsert left as they were (nothing new): read, and share-locked like the
+#: updated ones, so a merge of one of them waits for this page instead of missing its orders
+_UNCHANGED_PG = """
+SELECT external_id, id, customer_code, merged_into_id, addresses FROM customers
+WHERE channel_id = %(channel)s AND external_id = ANY(%(keys)s::text[]) ORDER BY external_id FOR SHARE
 """
 
 
@@ -151,4 +162,10 @@ def _upsert_pg(session: Session, channel_id: int, rows: list[dict[str, Any]], no
 
     with raw.cursor(row_factory=namedtuple_row) as cur:
         cur.execute(_UPSERT_PG, {"channel": channel_id, "now": now, **{f"a{i}": a for i, a in enumerate(arrays)}})
-        return list(cur.fetchall())
+        written = list(cur.fetchall())
+        if len(written) < len(rows):  # a customer whose details and order times are unchanged is not rewritten
+            done = {w.external_id for w in written}
+            cur.execute(_UNCHANGED_PG, {"channel": channel_id,
+                                        "keys": [r["external_id"] for r in rows if r["external_id"] not in done]})
+            written += cur.fetchall()
+        return written
