@@ -100,8 +100,8 @@ def add(session: Session, changes: dict[str, Any]) -> Customer:
     if not (values.get("first_name") or values.get("last_name")):
         raise FieldError("first_name: a customer needs a name", field="first_name")
     now = utcnow()
-    customer = Customer(channel_id=None, external_id=None, addresses=[], note="", created_at=now, updated_at=now,
-                        **values)
+    customer = Customer(**{"channel_id": None, "external_id": None, "addresses": [], "note": "", "created_at": now,
+                           "updated_at": now, **values})
     if not customer.customer_code:
         customer.customer_code = next_codes(session, 1)[0]
     session.add(customer)

@@ -11,6 +11,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from admin.web.api import Problem
 from admin.web.auth import Operator, RowId, database, need
 from sync import customer_book as book
 from sync import prices
@@ -60,9 +61,11 @@ def _refused(exc: Exception) -> JSONResponse:
 
 
 ERRORS = (FieldError, book.CustomerNotFound, book.LostRace)
+#: what a refused request answers (``Problem``: detail, field)
+ANSWERS: dict[int | str, dict[str, Any]] = {code: {"model": Problem} for code in (404, 409, 413, 422)}
 
 
-@router.get("/customers")
+@router.get("/customers", responses=ANSWERS)
 def customers(request: Request, who: Reader, q: Annotated[str, Query(max_length=200)] = "",
               offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
               limit: Annotated[int, Query(ge=1, le=500)] = 50) -> Any:
@@ -71,7 +74,7 @@ def customers(request: Request, who: Reader, q: Annotated[str, Query(max_length=
     return _json({"customers": [r.as_json(amounts=who.sees_prices) for r in rows]})
 
 
-@router.get("/customers/{customer_id}")
+@router.get("/customers/{customer_id}", responses=ANSWERS)
 def customer(request: Request, customer_id: RowId, who: Reader) -> Any:
     with database(request).session() as s:
         try:
@@ -85,7 +88,7 @@ def customer(request: Request, customer_id: RowId, who: Reader) -> Any:
     return _json({**v.as_json(amounts=who.sees_prices), "orders": orders})
 
 
-@router.post("/customers", status_code=201)
+@router.post("/customers", status_code=201, responses=ANSWERS)
 def add_customer(request: Request, body: CustomerFields, who: Editor) -> Any:
     with database(request).session() as s:
         try:
@@ -96,7 +99,7 @@ def add_customer(request: Request, body: CustomerFields, who: Editor) -> Any:
     return JSONResponse(jsonable_encoder(out), status_code=201)
 
 
-@router.patch("/customers/{customer_id}")
+@router.patch("/customers/{customer_id}", responses=ANSWERS)
 def edit_customer(request: Request, customer_id: RowId, body: CustomerFields, who: Editor) -> Any:
     with database(request).session() as s:
         try:
@@ -106,7 +109,7 @@ def edit_customer(request: Request, customer_id: RowId, body: CustomerFields, wh
         return _json(view(s, c).as_json(amounts=who.sees_prices))
 
 
-@router.delete("/customers/{customer_id}")
+@router.delete("/customers/{customer_id}", responses=ANSWERS)
 def delete_customer(request: Request, customer_id: RowId, who: Editor) -> Any:
     with database(request).session() as s:
         try:
@@ -116,7 +119,7 @@ def delete_customer(request: Request, customer_id: RowId, who: Editor) -> Any:
     return {"deleted": code}
 
 
-@router.post("/customers/{customer_id}/merge")
+@router.post("/customers/{customer_id}/merge", responses=ANSWERS)
 def merge_customer(request: Request, customer_id: RowId, body: MergeWith, who: Editor) -> Any:
     with database(request).session() as s:
         try:
@@ -126,7 +129,7 @@ def merge_customer(request: Request, customer_id: RowId, body: MergeWith, who: E
         return {"kept": m.kept.customer_code, "merged": m.gone_code}
 
 
-@router.post("/customers/{customer_id}/erase")
+@router.post("/customers/{customer_id}/erase", responses=ANSWERS)
 def erase_customer(request: Request, customer_id: RowId, who: Editor) -> Any:
     with database(request).session() as s:
         try:
@@ -136,7 +139,7 @@ def erase_customer(request: Request, customer_id: RowId, who: Editor) -> Any:
         return {"erased": c.customer_code}
 
 
-@router.get("/prices/quote")
+@router.get("/prices/quote", responses=ANSWERS)
 def quote(request: Request, who: PriceViewer, sku: Annotated[str, Query(min_length=1, max_length=100)],
           quantity: Annotated[int, Query(ge=1, le=10_000_000)] = 1,
           customer: Annotated[str | None, Query(max_length=30)] = None) -> Any:
@@ -151,7 +154,7 @@ def quote(request: Request, who: PriceViewer, sku: Annotated[str, Query(min_leng
                   "last_unit_price": last})
 
 
-@router.post("/prices/import")
+@router.post("/prices/import", responses=ANSWERS)
 async def import_prices(request: Request, who: PriceEditor) -> Any:
     """The body is the CSV itself (``Content-Type: text/csv``)."""
     raw = await request.body()
@@ -169,7 +172,7 @@ async def import_prices(request: Request, who: PriceEditor) -> Any:
     return {"kind": done.kind, "rows": done.rows}
 
 
-@router.get("/levels")
+@router.get("/levels", responses=ANSWERS)
 def levels(request: Request, who: Reader) -> Any:
     from sqlalchemy import select
 
@@ -180,7 +183,7 @@ def levels(request: Request, who: Reader) -> Any:
                            s.execute(select(CustomerLevel.id, CustomerLevel.name).order_by(CustomerLevel.name))]}
 
 
-@router.post("/levels", status_code=201)
+@router.post("/levels", status_code=201, responses=ANSWERS)
 def add_level(request: Request, body: LevelIn, who: PriceEditor) -> Any:
     with database(request).session() as s:
         try:

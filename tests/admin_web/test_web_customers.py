@@ -44,7 +44,8 @@ def test_the_list_shows_the_seeds_columns_and_finds_by_order_number(signed_in: C
 def test_a_customer_page_and_every_change_through_its_forms(signed_in: Client, db: Database,
                                                             seeded: Seeded) -> None:
     boss = signed_in("boss")
-    added = _post(boss, "/customers", {"first_name": "Marta", "last_name": "Vidal", "email": "marta@example.com"})
+    added = _post(boss, "/customers", {"first_name": "Marta", "last_name": "Vidal", "email": "marta@example.com",
+                                        "note": "met at the fair"})
     assert added.status_code == 303  # type: ignore[attr-defined]
     marta = added.headers["location"]  # type: ignore[attr-defined]
     page = boss.get(marta).text
