@@ -233,3 +233,33 @@ def test_the_list_is_searched_by_name_phone_code_and_order_number(db) -> None:
         assert [v.customer_code for v in list_customers(s, "cn00000001")] == ["CN00000001"]
         assert [v.customer_code for v in list_customers(s, "#1")] == ["CN00000001"]
         assert list_customers(s, "nobody") == []
+
+
+def test_a_merge_while_orders_of_both_customers_arrive_loses_no_order(db) -> None:
+    shop = add_channel(db, "shop")
+    other = add_channel(db, "other")
+    ingest(db, shop, buyer_order("0", buyer="B1"))
+    ingest(db, other, buyer_order("0", buyer="B9"))
+    errors: list[BaseException] = []
+
+    def arrive(channel_id: int, buyer: str) -> None:
+        try:
+            for n in range(1, 13):
+                ingest(db, channel_id, buyer_order(str(n), buyer=buyer, total=f"{n}.00", updated=n),
+                       buyer_order(str(n - 1), buyer=buyer, total=f"{n}.25", updated=n, cancelled=n % 4 == 0))
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=arrive, args=(shop, "B1")), threading.Thread(target=arrive, args=(other, "B9"))]
+    for t in threads:
+        t.start()
+    with db.session() as s:
+        book.merge(s, "CN00000001", "CN00000002")
+    for t in threads:
+        t.join()
+    assert errors == []
+    _stats_match_a_recount(db)
+    with db.session() as s:
+        kept = book.find(s, "CN00000001").id
+        assert s.scalar(select(func.count()).select_from(Order).where(Order.customer_id != kept)) == 0
+        assert s.scalar(select(func.count()).select_from(CustomerStat).where(CustomerStat.customer_id != kept)) == 0
