@@ -17,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Sequence, bindparam, case, func, select, text
+from sqlalchemy import bindparam, case, func, select, text
 from sqlalchemy.orm import Session
 
 from sync.customer_models import CustomerStat
@@ -27,8 +27,8 @@ from sync.upsert import insert_for
 CODE_PREFIX = "CN"
 CODE_DIGITS = 8
 MAX_ADDRESSES = 10
-#: PostgreSQL gives codes from a sequence (no lock held to the commit); SQLite from a counter row
-CODE_SEQUENCE = Sequence("customer_code_seq", metadata=Base.metadata)
+#: PostgreSQL gives codes from the sequence ``customer_code_seq`` (no lock held to the commit; made
+#: by the migration, or by ``Database.create_all``); SQLite from a counter row
 _AUTOMATIC = re.compile(rf"^{CODE_PREFIX}(\d{{{CODE_DIGITS},}})$")
 #: kinds whose platforms forbid keeping their buyers (Shopee masks them; Amazon's buyer data is restricted)
 PRIVATE_BY_DEFAULT = frozenset({"shopee", "amazon"})
