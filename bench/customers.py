@@ -93,12 +93,15 @@ def populate(db: Database, customers: int, orders: int) -> None:
 
 
 def changed_orders(db: Database, count: int, rng: random.Random) -> list[ChannelOrder]:
-    """New versions of ``count`` stored orders: a new total for most, a cancel or a cancel undone for some."""
+    """New versions of ``count`` stored orders of the same buyers at the same address: a new total
+    for most, a cancel or a cancel undone for some."""
     with db.session() as s:
         top = s.scalar(text("SELECT max(id) FROM orders")) or 0
         ids = rng.sample(range(1, top + 1), count)
-        rows = s.execute(text("SELECT external_id, customer_id, currency, total, cancelled_on_channel, placed_at "
-                              "FROM orders WHERE id = ANY(:ids)"), {"ids": ids}).all()
+        rows = s.execute(text(
+            "SELECT o.external_id, o.customer_id, o.currency, o.total, o.cancelled_on_channel, o.placed_at, "
+            "c.first_name, c.last_name, c.email, c.phone FROM orders o JOIN customers c ON c.id = o.customer_id "
+            "WHERE o.id = ANY(:ids)"), {"ids": ids}).all()
     later = datetime.now(UTC)
     out = []
     for r in rows:
@@ -109,7 +112,8 @@ def changed_orders(db: Database, count: int, rng: random.Random) -> list[Channel
             external_id=r.external_id, number=f"#{r.external_id}", status="open", payment_status="paid",
             currency=r.currency, total=total, placed_at=r.placed_at, updated_at=later, shipping_address=ADDRESS,
             lines=[OrderLine(sku="SKU-1", quantity=1, unit_price=total, title="Lamp")],
-            customer=ChannelCustomer(external_id=f"B{r.customer_id}", first_name="Ana", last_name="Lopez"),
+            customer=ChannelCustomer(external_id=f"B{r.customer_id}", first_name=r.first_name, last_name=r.last_name,
+                                     email=r.email, phone=r.phone),  # the buyer as stored: their order changed
             cancelled=cancelled))
     return out
 
