@@ -18,7 +18,7 @@ def dispatch(args: argparse.Namespace) -> int:
     handler = {
         "demo": cmd_demo, "db": cmd_db, "worker": cmd_worker, "scheduler": cmd_scheduler, "serve": cmd_serve,
         "channels": cmd_channels, "orders": cmd_orders, "inspect": cmd_inspect, "sandbox": cmd_sandbox,
-        "health": cmd_health, "catalogue": cmd_catalogue,
+        "health": cmd_health, "catalogue": cmd_catalogue, "customers": cmd_customers, "prices": cmd_prices,
     }[args.command]
     return handler(args)
 
@@ -140,6 +140,18 @@ def cmd_health(args: argparse.Namespace) -> int:
 
 def cmd_catalogue(args: argparse.Namespace) -> int:
     from admin.catalogue import cmd_catalogue as run
+
+    return run(args, InputError)
+
+
+def cmd_customers(args: argparse.Namespace) -> int:
+    from admin.customer_commands import cmd_customers as run
+
+    return run(args, InputError)
+
+
+def cmd_prices(args: argparse.Namespace) -> int:
+    from admin.customer_commands import cmd_prices as run
 
     return run(args, InputError)
 

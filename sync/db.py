@@ -72,6 +72,11 @@ class Database:
         from sync.models import Base
 
         Base.metadata.create_all(self.engine)
+        if self.engine.dialect.name == "postgresql":
+            # not in the metadata: create_all looks for a sequence in "public" whatever the
+            # search_path, and a schema of its own (the benchmarks') would go without one
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql("CREATE SEQUENCE IF NOT EXISTS customer_code_seq")
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -62,6 +62,9 @@ class ChannelSettings(BaseModel):
     first_pull_hours: float | None = Field(None, gt=0, le=24 * 3650)
     #: while webhooks arrive, pulls (the safety net) run this many minutes apart (sync.webhooks)
     webhook_poll_minutes: int | None = Field(None, ge=1, le=7 * 1440)
+    #: keep the channel's buyers in the customer list; unset: yes, except where the platform's
+    #: privacy rules forbid it (Shopee, Amazon's restricted buyer data)
+    create_customers: bool | None = None
 
 
 class SupplierSettings(BaseModel):

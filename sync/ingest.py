@@ -23,9 +23,11 @@ from sqlalchemy.orm import Session
 from connectors.records import ChannelOrder, OrderPage, RejectedBody
 from connectors.storable import too_large
 from sync import issues as issue_store
+from sync.customers import Contribution, add_stats, creates_customers, order_contribution, stat_changes
 from sync.evaluate import catalogue_context, judge
 from sync.ingest_changes import store_changes
-from sync.ingest_rows import ENCODE, PageResult, Prepared, count, fields, insert_lines, store_customers
+from sync.ingest_customers import store_customers
+from sync.ingest_rows import ENCODE, PageResult, Prepared, count, fields, insert_lines
 from sync.installation import reference_prefix
 from sync.models import Channel, Order, OrderEvent, QuarantinedBody, SupplierOrderRow, utcnow
 from sync.records import address_dict, customer_key, fingerprint, internal_reference
@@ -171,18 +173,31 @@ def _unstorable(o: ChannelOrder) -> str | None:
 
 def _store_orders(session: Session, channel: Channel, prepared: list[Prepared], now: datetime,
                   result: PageResult) -> None:
+    if not creates_customers(channel.kind, channel.settings):
+        for p in prepared:
+            p.customer_key = None
     customers = store_customers(session, channel.id, prepared, now)
     prefix = reference_prefix(session)
     existing = _existing(session, channel.id, prepared, prefix)
     fresh, changed = _sort_out(prepared, existing, result)
     if not fresh and not changed:
         return
+    add_stats(session, stat_changes(
+        [(None, _contribution(p, customers)) for p in fresh]
+        + [(order_contribution(row.customer_id, row.currency, row.cancelled_on_channel, row.is_test, row.total),
+            _contribution(p, customers)) for p, row in changed]))
     context = catalogue_context(session, [p.order for p in fresh] + [p.order for p, _ in changed])
     settings = channel.settings or {}
     if fresh:
         _store_new(session, channel.id, fresh, customers, context, settings, prefix, now, result)
     if changed:
         store_changes(session, changed, customers, context, settings, now, result)
+
+
+def _contribution(p: Prepared, customers: dict[str, int]) -> Contribution:
+    o = p.order
+    return order_contribution(customers.get(p.customer_key) if p.customer_key else None, o.currency, o.cancelled,
+                              o.test, o.total)
 
 
 def _existing(session: Session, channel_id: int, prepared: list[Prepared], prefix: str) -> dict[str, Any]:
@@ -197,7 +212,7 @@ def _existing(session: Session, channel_id: int, prepared: list[Prepared], prefi
         Order.id, Order.channel_id, Order.external_id, Order.status, Order.channel_updated_at,
         Order.sent_fingerprint, Order.shipping_edited, Order.shipping_address, Order.content_fingerprint,
         Order.payment_status, Order.channel_status, Order.cancelled_on_channel, Order.is_test, Order.total,
-        at_supplier.label("at_supplier"),
+        Order.customer_id, Order.currency, at_supplier.label("at_supplier"),
     ).where(Order.internal_reference.in_(references))
     if _postgres(session):
         stmt = stmt.order_by(Order.id).with_for_update(of=Order)

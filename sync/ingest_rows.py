@@ -1,5 +1,5 @@
 """The rows ingest writes for a page: what is derived from a channel order once (``Prepared``),
-an order's columns, its lines, and the page's customers in one upsert."""
+an order's columns and its lines."""
 
 from __future__ import annotations
 
@@ -8,16 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connectors.records import ChannelOrder
 from sync.evaluate import Verdict
-from sync.models import Customer, OrderLine
+from sync.models import OrderLine
 from sync.records import address_dict
 from sync.rows import Dumped, bulk_insert, fit
 from sync.states import Status
-from sync.upsert import upsert
 
 ENCODE = json.JSONEncoder(allow_nan=False).encode  # json.dumps would build one per call
 
@@ -48,62 +46,6 @@ class Prepared:
     shipping: dict[str, Any] | None
     fingerprint: str
     raw: Dumped
-
-
-def store_customers(session: Session, channel_id: int, prepared: list[Prepared], now: datetime) -> dict[str, int]:
-    rows: dict[str, dict[str, Any]] = {}
-    for p in prepared:
-        if p.customer_key is None:
-            continue
-        o = p.order
-        c, ship = o.customer, o.shipping_address
-        rows[p.customer_key] = {
-            "channel_id": channel_id,
-            "external_id": p.customer_key,
-            "first_name": (c.first_name if c else None) or (ship.first_name if ship else None),
-            "last_name": (c.last_name if c else None) or (ship.last_name if ship else None),
-            "email": ((c.email if c else None) or (ship.email if ship else None) or "").lower() or None,
-            "phone": (c.phone if c else None) or (ship.phone if ship else None),
-            "updated_at": now,
-        }
-    if not rows:
-        return {}
-    ordered = sorted(rows.values(), key=lambda r: r["external_id"])  # a fixed order avoids deadlocks
-    fit(session, "customers", ordered)
-    bind = session.get_bind()
-    if bind.dialect.name == "postgresql" and bind.dialect.driver == "psycopg":
-        return _upsert_customers_pg(session, channel_id, ordered, now)
-    upsert(session, Customer.__table__, ordered, keys=["channel_id", "external_id"],  # type: ignore[arg-type]
-           update=["first_name", "last_name", "email", "phone", "updated_at"])
-    found = session.execute(
-        select(Customer.external_id, Customer.id).where(
-            Customer.channel_id == channel_id, Customer.external_id.in_(list(rows))
-        )
-    )
-    return {k: i for k, i in found}
-
-
-_UPSERT_CUSTOMERS = """
-INSERT INTO customers (channel_id, external_id, first_name, last_name, email, phone, updated_at)
-SELECT %s, u.external_id, u.first_name, u.last_name, u.email, u.phone, %s
-FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::text[])
-     AS u(external_id, first_name, last_name, email, phone)
-ON CONFLICT (channel_id, external_id) DO UPDATE SET first_name = EXCLUDED.first_name,
-    last_name = EXCLUDED.last_name, email = EXCLUDED.email, phone = EXCLUDED.phone, updated_at = EXCLUDED.updated_at
-RETURNING external_id, id
-"""
-
-
-def _upsert_customers_pg(session: Session, channel_id: int, rows: list[dict[str, Any]],
-                         now: datetime) -> dict[str, int]:
-    """The same upsert as one statement over arrays, answering every customer's id at once."""
-    session.flush()
-    raw = session.connection().connection.driver_connection
-    assert raw is not None
-    columns = ("external_id", "first_name", "last_name", "email", "phone")
-    with raw.cursor() as cur:
-        cur.execute(_UPSERT_CUSTOMERS, (channel_id, now, *([r[c] for r in rows] for c in columns)))
-        return {k: i for k, i in cur.fetchall()}
 
 
 def fields(p: Prepared, customers: dict[str, int], now: datetime) -> dict[str, Any]:

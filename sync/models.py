@@ -92,17 +92,33 @@ class Channel(Base):
 
 
 class Customer(Base):
+    """One buyer of one channel (or one added by hand: no channel). Statistics per currency are
+    ``CustomerStat`` rows, kept by ingest as orders arrive and change."""
+
     __tablename__ = "customers"
     __table_args__ = (UniqueConstraint("channel_id", "external_id"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
+    #: None for a customer added by hand (source "manual")
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"))
     #: the channel's customer id, or ``email:<address>`` for guests
-    external_id: Mapped[str] = mapped_column(String(200))
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    #: CN00000001...: given in order of creation, never reused; an operator may change it (unique)
+    customer_code: Mapped[str | None] = mapped_column(String(30), unique=True)
     first_name: Mapped[str | None] = mapped_column(String(200))
     last_name: Mapped[str | None] = mapped_column(String(200))
-    email: Mapped[str | None] = mapped_column(String(320))
+    email: Mapped[str | None] = mapped_column(String(320), index=True)
     phone: Mapped[str | None] = mapped_column(String(50))
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    level_id: Mapped[int | None] = mapped_column(ForeignKey("customer_levels.id", ondelete="SET NULL"))
+    #: up to 10 shipping addresses, oldest first
+    addresses: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    first_order_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_order_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    #: merged into another customer: hidden, and its channel's later orders go to that one
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
@@ -116,7 +132,7 @@ class Order(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
     external_id: Mapped[str] = mapped_column(String(100))
-    number: Mapped[str] = mapped_column(String(100))
+    number: Mapped[str] = mapped_column(String(100), index=True)
     #: our state (see sync.states); the channel's own word is ``channel_status``
     status: Mapped[str] = mapped_column(String(30), default="new")
     status_changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -132,7 +148,7 @@ class Order(Base):
     billing_address: Mapped[dict[str, Any] | None] = mapped_column(Json)
     #: an operator edited the delivery address: later channel updates keep the edit
     shipping_edited: Mapped[bool] = mapped_column(Boolean, default=False)
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     #: the deterministic reference the supplier knows this order by
     internal_reference: Mapped[str] = mapped_column(String(64), unique=True)
     #: an operator's choice of carrier (shipping method) for the supplier
@@ -267,7 +283,7 @@ class Shipment(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     supplier_order_row_id: Mapped[int] = mapped_column(ForeignKey("supplier_orders.id", ondelete="CASCADE"))
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    tracking_number: Mapped[str] = mapped_column(String(100))
+    tracking_number: Mapped[str] = mapped_column(String(100), index=True)
     carrier: Mapped[str | None] = mapped_column(String(100))
     url: Mapped[str | None] = mapped_column(String(500))
     status: Mapped[str | None] = mapped_column(String(200))
@@ -351,3 +367,4 @@ class WebhookDelivery(Base):
 # the account and alert tables register on the same metadata (migrations and create_all see them)
 from sync import account_models as _account_models  # noqa: E402,F401
 from sync import alert_models as _alert_models  # noqa: E402,F401
+from sync import customer_models as _customer_models  # noqa: E402,F401

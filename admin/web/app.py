@@ -13,14 +13,17 @@ from fastapi.staticfiles import StaticFiles
 
 from admin.web import (
     api,
+    api_customers,
     views_alerts,
     views_auth,
     views_catalogue,
     views_channel_form,
     views_channels,
+    views_customers,
     views_dashboard,
     views_order,
     views_orders,
+    views_prices,
     views_users,
     views_wallet,
     webhooks,
@@ -148,6 +151,7 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
     for router in PAGES:
         app.include_router(router, dependencies=signed_in, include_in_schema=False)
     app.include_router(api.router, dependencies=signed_in)
+    app.include_router(api_customers.router, dependencies=signed_in)
     app.include_router(_schema_router(app), dependencies=signed_in, include_in_schema=False)
     return app
 
@@ -166,8 +170,8 @@ def _too_large(request: Request) -> bool:
 #: the signed-in routers: pages and fragments (HTML), then the JSON API
 PAGES = (views_auth.router, views_orders.router, views_order.router, views_wallet.router, views_dashboard.router,
          views_alerts.router, views_channels.router, views_channel_form.router, views_catalogue.router,
-         views_users.router)
-ROUTERS = (*PAGES, api.router)
+         views_users.router, views_customers.router, views_prices.router)
+ROUTERS = (*PAGES, api.router, api_customers.router)
 #: routers authenticated by a platform's signature over the body, not by a session
 SIGNED = (webhooks.router,)
 

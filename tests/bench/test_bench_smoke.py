@@ -92,3 +92,12 @@ def test_memory_prints_peak_rss_and_samples(tmp_path: Path) -> None:
     samples = [f[f"rss_mb_at_{m}pct"] for m in (25, 50, 75, 100)]
     assert all(s is not None and s > 0 for s in samples)
     assert max(samples) <= f["peak_rss_mb"] + 1
+
+
+def test_customers_prints_the_incremental_update_and_the_list_p95(tmp_path: Path) -> None:
+    f = run("customers.py", tmp_path, "--customers", "300", "--orders", "3000", "--changed", "400", "--rounds", "3",
+            needs_postgres=True)
+    has(f, "customers", "orders", "incremental_update_s", "customer_list_p95_ms")
+    assert (f["customers"], f["orders"], f["changed_orders"]) == (300, 3000, 400)
+    assert f["stats_match_recount"] is True
+    assert f["incremental_update_s"] > 0 and f["customer_list_p95_ms"] > 0
