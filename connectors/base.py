@@ -9,7 +9,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -47,6 +47,14 @@ class ConnectorConfig(BaseModel):
         return value.get_secret_value()
 
 
+class CredentialsKeeper(Protocol):
+    """Writes credentials a platform handed out (a token refresh) back to the account's stored row,
+    on condition that the row still holds ``replaces`` (the values they supersede); answers False
+    when it does not (the operator set new ones meanwhile): nothing is written then."""
+
+    def __call__(self, replaces: dict[str, str], credentials: dict[str, str], settings: dict[str, Any]) -> bool: ...
+
+
 class Connector(ABC):
     kind: ClassVar[str]  # the name it is registered under (its entry point)
     role: ClassVar[str]  # "channel" or "supplier"
@@ -54,6 +62,9 @@ class Connector(ABC):
     credential_keys: ClassVar[tuple[str, ...] | None] = None
     #: the kind's own account settings; an account is refused a setting no model declares
     settings_model: ClassVar[type[BaseModel] | None] = None
+    #: set by the engine for an account stored in the database; a connector whose platform issues
+    #: new credentials (single-use refresh tokens) keeps them there, so a restart does not lose them
+    credentials_keeper: CredentialsKeeper | None = None
 
     def __init__(
         self,
