@@ -107,6 +107,12 @@ class ChannelConnector(Connector):
     #: how far back each pull re-reads, so late writes and shifting pages are not missed
     overlap_seconds: ClassVar[int] = 300
 
+    def share_pacing(self, storage_uri: str) -> None:
+        """The engine's rate-limit storage (``memory://``, ``file://...``, ``redis://...``): a
+        connector that paces itself by the platform's own limits keeps its buckets there, so every
+        process of the account shares them. Nothing to do for one that does not pace."""
+        return None
+
     @abstractmethod
     def fetch_orders(self, since: datetime | None, page: str | None = None) -> OrderPage:
         """One page of orders updated at or after ``since``, oldest first.

@@ -98,6 +98,7 @@ def channel_for(row: Channel) -> ChannelConnector:
             cls = channel_class(row.kind)
             connector = cls(config_for(row), transport=_transport(row))
             connector.credentials_keeper = keeper_for(row.id)
+            connector.share_pacing(ratelimit_storage())
             _evict(row.id)
             _cache[key] = connector
         return _cache[key]  # type: ignore[no-any-return,unused-ignore]

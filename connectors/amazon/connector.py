@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -94,6 +95,17 @@ class AmazonConnector(ChannelConnector):
     def close(self) -> None:
         super().close()
         self._token_client.close()
+
+    def share_pacing(self, storage_uri: str) -> None:
+        """Amazon's usage plans count per seller and application: with Redis, every process of
+        this account takes its calls from the same buckets."""
+        if storage_uri.startswith(("redis://", "rediss://", "unix://")):
+            self.buckets = Buckets(storage_uri, self.account_key())
+
+    def account_key(self) -> str:
+        """The seller and application these calls count against, named without a secret."""
+        client_id, refresh_token = (self.config.secret(k) for k in ("client_id", "refresh_token"))
+        return hashlib.sha256(f"{client_id}|{refresh_token}".encode()).hexdigest()[:24]
 
     # parsing ---------------------------------------------------------------------------------
 
