@@ -64,6 +64,8 @@ class ShopeeSandbox(App):
         self.clock = clock
         self._specs: dict[str, seeding.OrderSpec] = {}
         self.shipped: dict[str, str] = {}  # order_sn -> tracking number
+        #: fault switch: these orders' details come with an unreadable ``item_list``
+        self.malformed: set[str] = set()
         self.refreshes = 0
         self._access: dict[str, float] = {}  # token -> expiry
         self._refresh: dict[str, float] = {}  # unused refresh token -> expiry
@@ -143,6 +145,7 @@ class ShopeeSandbox(App):
         with self.lock:  # always draw both, so a seed replays the same story
             throttle = self.faults.rng.random() < self.faults.http_429_rate
             unavailable = self.faults.rng.random() < self.faults.http_5xx_rate
+            throttle, unavailable = self.faults.force(throttle, unavailable)
         if throttle:
             return _error("error_too_many_request", "Too many requests, please try again later.", 429)
         if unavailable:
@@ -270,6 +273,8 @@ class ShopeeSandbox(App):
             "item_list": [self._item(spec, line) for line in spec.lines],
         }
         body.update({k: v for k, v in optional.items() if k in wanted})
+        if body["order_sn"] in self.malformed:
+            body["item_list"] = "unreadable"
         return body
 
     def _recipient(self, spec: seeding.OrderSpec, masked: bool) -> dict[str, Any]:

@@ -72,6 +72,8 @@ class ShopeeConnector(ChannelConnector):
     settings_model: ClassVar[type[BaseModel] | None] = ShopeeSettings
     page_size: ClassVar[int] = 100  # get_order_list's maximum
     read_attempts: ClassVar[int] = 4
+    #: how many places each next page starts before Shopee's cursor (orders changed during a pull)
+    page_overlap: ClassVar[int] = 2
 
     def __init__(self, config: ConnectorConfig, *, transport: httpx.BaseTransport | None = None,
                  pacer: Pacer | None = None) -> None:
@@ -153,10 +155,20 @@ class ShopeeConnector(ChannelConnector):
         result = self.read_orders(numbers)
         next_cursor = answer.get("next_cursor")
         if answer.get("more") and next_cursor:
-            result.next_page = _write_page(start, end, str(next_cursor))
+            result.next_page = _write_page(start, end, self._step_back(cursor, str(next_cursor)))
         elif end < now:
             result.next_page = _write_page(end, min(end + WINDOW_SECONDS, now), "")
         return result
+
+    def _step_back(self, cursor: str, next_cursor: str) -> str:
+        """Shopee's cursor is an offset into a list ordered by the time range field: an order of a
+        page already read that changes meanwhile leaves its place and every later order moves up
+        one. The next page therefore starts a few places early (those orders are read again, and
+        stored unchanged), never past an order that moved up."""
+        if not (next_cursor.isdigit() and (cursor or "0").isdigit()):
+            return next_cursor  # not an offset: taken as it is
+        current, following = int(cursor or "0"), int(next_cursor)
+        return str(max(current + 1, following - self.page_overlap))
 
     def read_orders(self, numbers: list[str]) -> OrderPage:
         """Details of these orders, 50 per call, parsed; unreadable ones quarantined."""
