@@ -106,6 +106,9 @@ class ChannelConnector(Connector):
     role: ClassVar[str] = "channel"
     #: how far back each pull re-reads, so late writes and shifting pages are not missed
     overlap_seconds: ClassVar[int] = 300
+    #: the key of an order body that holds its id: a quarantined body keeps it, so an operator
+    #: knows which order it was
+    id_field: ClassVar[str] = "id"
 
     def share_pacing(self, storage_uri: str) -> None:
         """The engine's rate-limit storage (``memory://``, ``file://...``, ``redis://...``): a
@@ -166,7 +169,7 @@ def parse_bodies(
         try:
             page.orders.append(connector.parse_order(body))
         except ParseError as exc:
-            external_id = body.get("id") if isinstance(body, dict) else None
+            external_id = body.get(connector.id_field) if isinstance(body, dict) else None
             page.rejected.append(
                 RejectedBody(
                     body=body,

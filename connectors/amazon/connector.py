@@ -51,6 +51,7 @@ class AmazonConnector(ChannelConnector):
     credential_keys: ClassVar[tuple[str, ...] | None] = ("refresh_token", "client_id", "client_secret")
     settings_model: ClassVar[type[BaseModel] | None] = AmazonSettings
     page_size: ClassVar[int] = 100  # Amazon's maximum maxResultsPerPage
+    id_field: ClassVar[str] = "orderId"
     #: Amazon refuses a lastUpdatedBefore later than two minutes before the request
     settle: ClassVar[timedelta] = timedelta(minutes=2, seconds=10)
     first_pull: ClassVar[timedelta] = timedelta(hours=24)

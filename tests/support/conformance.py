@@ -22,6 +22,7 @@ import respx
 from sqlalchemy import func, select
 
 from connectors.base import ChannelConnector
+from connectors.records import OrderLine, Shipment, Tracking
 from sandbox import seeding, server
 from sync import connect
 from sync.db import Database
@@ -201,6 +202,22 @@ def pull(db: Database, shop: Shop, channel_id: int,
         return connector
 
     return pull_channel(db, channel_id, build, after_commit=after_commit)
+
+
+def connector(db: Database, shop: Shop, channel_id: int) -> ChannelConnector:
+    """The connector the engine builds for the channel (as the tracking push gets it)."""
+    built = connect.channel_for(channel(db, channel_id))
+    shop.profile.tune(built, shop)
+    return built
+
+
+def shipment(shop: Shop, spec: seeding.OrderSpec, number: str,
+             lines: list[seeding.LineSpec] | None = None) -> Shipment:
+    """A parcel of ``spec`` under ``number``: these lines, or (None) the whole order."""
+    return Shipment(order_external_id=shop.profile.external_id(spec),
+                    tracking=Tracking(supplier_order_id="S-1", number=number, carrier=TRACKING_CARRIER),
+                    lines=[OrderLine(sku=ln.sku, quantity=ln.quantity, unit_price=ln.unit_price, title=ln.title)
+                           for ln in lines or []])
 
 
 def stored(db: Database, channel_id: int) -> dict[str, Order]:

@@ -123,7 +123,7 @@ class WooCommerce(Profile):
             200, json=listed, headers={"X-WP-Total": str(len(listed)), "X-WP-TotalPages": "1"}))
         router.get(url__regex=rf"{url}/wp-json/wc/v3/orders/\d+/refunds").mock(
             return_value=httpx.Response(200, json=[]))
-        router.get(f"{url}/wp-json/wc/v3/products").mock(return_value=httpx.Response(
+        router.get(url__regex=rf"{url}/wp-json/wc/v3/products.*").mock(return_value=httpx.Response(
             200, json=[], headers={"X-WP-Total": "0", "X-WP-TotalPages": "1"}))
 
 
