@@ -47,7 +47,7 @@ def open_shop(profile: Profile, transport: str, redis_url: str) -> Iterator[Open
     with ExitStack() as stack:
 
         def open_(specs: list[seeding.OrderSpec]) -> Shop:
-            app = profile.sandbox(specs)
+            app = profile.sandbox(specs) if transport == "sandbox" else profile.respx_shop(specs)
             url = stack.enter_context(reach(profile, app, transport))
             return Shop(profile, app, url, list(specs), redis_url=redis_url)
 

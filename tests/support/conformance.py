@@ -74,6 +74,11 @@ class Profile:
     def sandbox(self, specs: list[seeding.OrderSpec]) -> server.App:
         raise NotImplementedError
 
+    def respx_shop(self, specs: list[seeding.OrderSpec]) -> server.App:
+        """The platform respx serves: the sandbox with its bodies laid over the platform's published
+        examples (``support.payload_shops``); the sandbox as it is for a platform that has none."""
+        return self.sandbox(specs)
+
     def add_orders(self, app: server.App, specs: list[seeding.OrderSpec]) -> None:
         app.add_orders(specs)  # type: ignore[attr-defined]
 
@@ -165,7 +170,8 @@ def dispatch(app: server.App) -> Callable[[httpx.Request], httpx.Response]:
 
 @contextmanager
 def reach(profile: Profile, app: server.App, transport: str) -> Iterator[str]:
-    """The URL the connector is given: the sandbox on loopback, or a host respx serves from it."""
+    """The URL the connector is given: the sandbox on loopback, or a host respx serves from the
+    payload-shaped shop in this process."""
     if transport == "sandbox":
         with server.Running(app) as run:
             yield run.url

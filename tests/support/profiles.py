@@ -22,6 +22,7 @@ from sandbox.woocommerce import WooCommerceSandbox
 from sandbox.woocommerce_auth import Credentials
 
 from support.conformance import Profile, Shop
+from support.payload_shops import AmazonPayloadShop, ShopifyPayloadShop, WooCommercePayloadShop
 
 
 class ShopifyRest(Profile):
@@ -32,6 +33,9 @@ class ShopifyRest(Profile):
 
     def sandbox(self, specs: list[seeding.OrderSpec]) -> server.App:
         return ShopifySandbox(specs)
+
+    def respx_shop(self, specs: list[seeding.OrderSpec]) -> server.App:
+        return ShopifyPayloadShop(specs)
 
     def settings(self, url: str, redis_url: str) -> dict[str, Any]:
         return {"page_size": self.page_size}
@@ -91,6 +95,9 @@ class WooCommerce(Profile):
     def sandbox(self, specs: list[seeding.OrderSpec]) -> server.App:
         return WooCommerceSandbox(specs)
 
+    def respx_shop(self, specs: list[seeding.OrderSpec]) -> server.App:
+        return WooCommercePayloadShop(specs)
+
     def tune(self, connector: ChannelConnector, shop: Shop) -> None:
         connector.retry_sleep = shop.waits.sleep  # type: ignore[attr-defined]
         connector.page_size = self.page_size  # type: ignore[misc]
@@ -140,6 +147,9 @@ class Amazon(Profile):
     def sandbox(self, specs: list[seeding.OrderSpec]) -> server.App:
         # a grant of its own: buckets and tokens shared through Redis never cross tests
         return AmazonSandbox(specs, usage_plans=_PLANS, refresh_token=f"Atzr|conformance-{uuid.uuid4()}")
+
+    def respx_shop(self, specs: list[seeding.OrderSpec]) -> server.App:
+        return AmazonPayloadShop(specs, usage_plans=_PLANS, refresh_token=f"Atzr|conformance-{uuid.uuid4()}")
 
     def external_id(self, spec: seeding.OrderSpec) -> str:
         return amazon_order_id(spec)
