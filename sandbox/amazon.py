@@ -2,8 +2,11 @@
 ``searchOrders`` and ``getOrder``, and v0 ``confirmShipment``, in the forms Amazon's own clients
 expect. Refuses what Amazon refuses (a ``lastUpdatedBefore`` later than two minutes ago, both
 ``createdAfter`` and ``lastUpdatedAfter``, a page token with other parameters, an expired
-access token). Fault switches: latency, 429, 5xx (``Faults``), short-lived tokens
-(``token_seconds``) and a revoked grant (``revoke()``)."""
+access token). A page token is a cursor into what the first page found, as Amazon's are (they live
+24 hours): an order changed while the pages are read does not shift the later ones. Fault
+switches: latency, 429, 5xx (``Faults``, also counted: ``throttle_next``, ``fail_next``),
+short-lived tokens (``token_seconds``), a revoked grant (``revoke()``) and orders served with an
+unreadable body (``malformed``)."""
 
 from __future__ import annotations
 

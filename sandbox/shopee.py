@@ -4,8 +4,9 @@
 It is strict where Shopee is strict: a bad or stale ``sign`` is refused, ``get_order_list`` takes at
 most 15 days and 100 orders a page, ``get_order_detail`` at most 50 order numbers, access tokens
 last 4 hours and each refresh token works once. Some buyers are masked (``****``) as Shopee masks
-them. Fault switches: the shared ones (latency, 429, 5xx) plus expired access tokens and a used
-refresh token.
+them. Fault switches: the shared ones (latency, 429, 5xx, the counted ``throttle_next`` and
+``fail_next``) plus expired access tokens, a used refresh token and orders whose details are
+unreadable (``malformed``).
 """
 
 from __future__ import annotations
