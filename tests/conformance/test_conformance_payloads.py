@@ -46,11 +46,11 @@ def _channel(db: Database, profile: Profile, url: str, n: int) -> int:
 def test_a_listing_of_published_bodies_is_pulled_into_the_database(db: Database, profile: Profile) -> None:
     cls = channel_class(profile.kind)
     for n, name in enumerate(profile.payloads):
-        body: Any = c.payload_body(name)
-        expected = {cls.parse_order(b).external_id for b in cls.order_bodies(body)}
+        bodies: list[Any] = cls.order_bodies(c.payload_body(name))
+        expected = {cls.parse_order(b).external_id for b in bodies}
         url = f"http://payload-{n}.{profile.name}.conformance.test"
         with respx.mock(assert_all_called=False) as router:
-            profile.serve_payload(router, url, body)
+            profile.serve_payload(router, url, bodies)
             channel_id = _channel(db, profile, url, n)
             shop = c.Shop(profile, None, url, [])  # type: ignore[arg-type]
             result = c.pull(db, shop, channel_id)

@@ -118,8 +118,9 @@ class Profile:
         """How many tracking records the platform holds for ``spec`` under ``number``."""
         raise NotImplementedError
 
-    def serve_payload(self, router: respx.MockRouter, url: str, body: Any) -> None:
-        """respx answers the connector's order listing with ``body`` (a real payload), once."""
+    def serve_payload(self, router: respx.MockRouter, url: str, bodies: list[Any]) -> None:
+        """respx answers the connector's order listing with these order bodies (from a real
+        payload) as one last page."""
         raise NotImplementedError
 
 

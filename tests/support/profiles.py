@@ -62,9 +62,9 @@ class ShopifyRest(Profile):
         return sum(1 for f in app.fulfillments
                    if f["order_id"] == spec.order_id and number in (f.get("tracking_numbers") or []))
 
-    def serve_payload(self, router: respx.MockRouter, url: str, body: Any) -> None:
-        listed = body if "orders" in body else {"orders": [body["order"]]}
-        router.get(f"{url}/admin/api/2024-10/orders.json").mock(return_value=httpx.Response(200, json=listed))
+    def serve_payload(self, router: respx.MockRouter, url: str, bodies: list[Any]) -> None:
+        router.get(f"{url}/admin/api/2024-10/orders.json").mock(
+            return_value=httpx.Response(200, json={"orders": bodies}))
 
 
 class ShopifyGraphQL(ShopifyRest):
@@ -87,10 +87,9 @@ class WooCommerce(Profile):
     name = "woocommerce"
     kind = "woocommerce"
     retry_after = 1.0
-    payloads = ("woocommerce/orders__list-all-orders.response.json",
-                "woocommerce/orders__retrieve-an-order.response.json",
-                "woocommerce/orders__create-an-order.response.json",
-                "woocommerce/orders__update-an-order.response.json")
+    payloads = tuple(f"woocommerce/orders__{name}.response.json" for name in (
+        "list-all-orders", "retrieve-an-order", "create-an-order", "update-an-order", "delete-an-order",
+        "batch-update-orders"))
 
     def sandbox(self, specs: list[seeding.OrderSpec]) -> server.App:
         return WooCommerceSandbox(specs)
@@ -124,10 +123,9 @@ class WooCommerce(Profile):
         assert isinstance(app, WooCommerceSandbox)
         return sum(1 for note in app.notes.get(spec.order_id, []) if number in note["note"])
 
-    def serve_payload(self, router: respx.MockRouter, url: str, body: Any) -> None:
-        listed = body if isinstance(body, list) else [body]
+    def serve_payload(self, router: respx.MockRouter, url: str, bodies: list[Any]) -> None:
         router.get(f"{url}/wp-json/wc/v3/orders").mock(return_value=httpx.Response(
-            200, json=listed, headers={"X-WP-Total": str(len(listed)), "X-WP-TotalPages": "1"}))
+            200, json=bodies, headers={"X-WP-Total": str(len(bodies)), "X-WP-TotalPages": "1"}))
         router.get(url__regex=rf"{url}/wp-json/wc/v3/orders/\d+/refunds").mock(
             return_value=httpx.Response(200, json=[]))
         router.get(url__regex=rf"{url}/wp-json/wc/v3/products.*").mock(return_value=httpx.Response(
@@ -142,7 +140,7 @@ class Amazon(Profile):
     name = "amazon"
     kind = "amazon"
     expiring_credentials = True
-    payloads = ("amazon/v2026.searchOrders.200.example.json",)
+    payloads = ("amazon/v2026.searchOrders.200.example.json", "amazon/v2026.getOrder.200.example.json")
 
     def sandbox(self, specs: list[seeding.OrderSpec]) -> server.App:
         # a grant of its own: buckets and tokens shared through Redis never cross tests
@@ -195,11 +193,10 @@ class Amazon(Profile):
         return sum(1 for c in app.confirmations
                    if c["orderId"] == amazon_order_id(spec) and c.get("trackingNumber") == number)
 
-    def serve_payload(self, router: respx.MockRouter, url: str, body: Any) -> None:
+    def serve_payload(self, router: respx.MockRouter, url: str, bodies: list[Any]) -> None:
         router.post(f"{url}/auth/o2/token").mock(return_value=httpx.Response(200, json={
             "access_token": "Atza|conformance", "refresh_token": "r", "token_type": "bearer", "expires_in": 3600}))
-        final = {k: v for k, v in body.items() if k != "pagination"}
-        router.get(f"{url}/orders/2026-01-01/orders").mock(return_value=httpx.Response(200, json=final))
+        router.get(f"{url}/orders/2026-01-01/orders").mock(return_value=httpx.Response(200, json={"orders": bodies}))
 
 
 class Shopee(Profile):
