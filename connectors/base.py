@@ -10,7 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
@@ -49,6 +49,14 @@ class ConnectorConfig(BaseModel):
         return value.get_secret_value()
 
 
+class CredentialsKeeper(Protocol):
+    """Writes credentials a platform handed out (a token refresh) back to the account's stored row,
+    on condition that the row still holds ``replaces`` (the values they supersede); answers False
+    when it does not (the operator set new ones meanwhile): nothing is written then."""
+
+    def __call__(self, replaces: dict[str, str], credentials: dict[str, str], settings: dict[str, Any]) -> bool: ...
+
+
 class Connector(ABC):
     kind: ClassVar[str]  # the name it is registered under (its entry point)
     role: ClassVar[str]  # "channel" or "supplier"
@@ -58,6 +66,9 @@ class Connector(ABC):
     optional_credential_keys: ClassVar[tuple[str, ...]] = ()
     #: the kind's own account settings; an account is refused a setting no model declares
     settings_model: ClassVar[type[BaseModel] | None] = None
+    #: set by the engine for an account stored in the database; a connector whose platform issues
+    #: new credentials (single-use refresh tokens) keeps them there, so a restart does not lose them
+    credentials_keeper: CredentialsKeeper | None = None
 
     def __init__(
         self,
@@ -99,6 +110,15 @@ class ChannelConnector(Connector):
     role: ClassVar[str] = "channel"
     #: how far back each pull re-reads, so late writes and shifting pages are not missed
     overlap_seconds: ClassVar[int] = 300
+    #: the key of an order body that holds its id: a quarantined body keeps it, so an operator
+    #: knows which order it was
+    id_field: ClassVar[str] = "id"
+
+    def share_pacing(self, storage_uri: str) -> None:
+        """The engine's rate-limit storage (``memory://``, ``file://...``, ``redis://...``): a
+        connector that paces itself by the platform's own limits keeps its buckets there, so every
+        process of the account shares them. Nothing to do for one that does not pace."""
+        return None
 
     @abstractmethod
     def fetch_orders(self, since: datetime | None, page: str | None = None) -> OrderPage:
@@ -177,7 +197,7 @@ def parse_bodies(
         try:
             page.orders.append(connector.parse_order(body))
         except ParseError as exc:
-            external_id = body.get("id") if isinstance(body, dict) else None
+            external_id = body.get(connector.id_field) if isinstance(body, dict) else None
             page.rejected.append(
                 RejectedBody(
                     body=body,

@@ -2,8 +2,11 @@
 ``searchOrders`` and ``getOrder``, and v0 ``confirmShipment``, in the forms Amazon's own clients
 expect. Refuses what Amazon refuses (a ``lastUpdatedBefore`` later than two minutes ago, both
 ``createdAfter`` and ``lastUpdatedAfter``, a page token with other parameters, an expired
-access token). Fault switches: latency, 429, 5xx (``Faults``), short-lived tokens
-(``token_seconds``) and a revoked grant (``revoke()``)."""
+access token). A page token is a cursor into what the first page found, as Amazon's are (they live
+24 hours): an order changed while the pages are read does not shift the later ones. Fault
+switches: latency, 429, 5xx (``Faults``, also counted: ``throttle_next``, ``fail_next``),
+short-lived tokens (``token_seconds``), a revoked grant (``revoke()``) and orders served with an
+unreadable body (``malformed``)."""
 
 from __future__ import annotations
 
@@ -55,6 +58,9 @@ class AmazonSandbox(App):
         self.plans = dict(usage_plans or USAGE_PLANS)
         self.buckets = {op: Bucket(rate, burst) for op, (rate, burst) in self.plans.items()}
         self.confirmations: list[dict[str, Any]] = []
+        self._results: dict[str, list[str]] = {}  # a search's query -> the order ids it found
+        #: fault switch: these orders are served with an unreadable ``orderItems`` (for quarantine tests)
+        self.malformed: set[str] = set()
         self._specs = {order_id(spec): spec for spec in orders}
         self._shipped: dict[int, int] = {}  # line id -> quantity confirmed
         self.add("POST", r"/auth/o2/token", self._token)
@@ -147,6 +153,7 @@ class AmazonSandbox(App):
         with self.lock:  # always draw both, so a seed replays the same story
             throttle = self.faults.rng.random() < self.faults.http_429_rate
             unavailable = self.faults.rng.random() < self.faults.http_5xx_rate
+            throttle, unavailable = self.faults.force(throttle, unavailable)
         if throttle:
             return errors(429, "QuotaExceeded", "You exceeded your quota for the requested resource.")
         if unavailable:
@@ -181,14 +188,21 @@ class AmazonSandbox(App):
         included = _included(request.arg("includedData"))
         size = _page_size(request.arg("maxResultsPerPage"))
         after, before, field = _window(query)
-        rows = sorted((s for s in self._specs.values() if after <= getattr(s, field) <= before),
-                      key=lambda s: (getattr(s, field), s.order_id))
-        marketplaces = query.get("marketplaceIds")
-        if marketplaces and MARKETPLACE_ID not in marketplaces.split(","):
-            rows = []
-        start = _offset(request.arg("paginationToken"), query)
+        token = request.arg("paginationToken")
+        start = _offset(token, query)
+        if token is None:
+            rows = sorted((s for s in self._specs.values() if after <= getattr(s, field) <= before),
+                          key=lambda s: (getattr(s, field), s.order_id))
+            marketplaces = query.get("marketplaceIds")
+            if marketplaces and MARKETPLACE_ID not in marketplaces.split(","):
+                rows = []
+            self._results[_digest(query)] = [order_id(s) for s in rows]
+        else:
+            # the token is a cursor into the result the first page found (it lives 24 hours), so an
+            # order that changes while the pages are read does not shift the later pages
+            rows = [self._specs[i] for i in self._results.get(_digest(query), []) if i in self._specs]
         body: dict[str, Any] = {
-            "orders": [render(s, self._shipped, included) for s in rows[start:start + size]],
+            "orders": [self._render(s, included) for s in rows[start:start + size]],
             "lastUpdatedBefore" if field == "updated_at" else "createdBefore": _iso(before),
         }
         if start + size < len(rows):
@@ -199,7 +213,13 @@ class AmazonSandbox(App):
         spec = self._specs.get(request.params["id"])
         if spec is None:
             raise _Refused(f"Order {request.params['id'][:40]} not found", 404, "NotFound")
-        return json_response({"order": render(spec, self._shipped, _included(request.arg("includedData")))})
+        return json_response({"order": self._render(spec, _included(request.arg("includedData")))})
+
+    def _render(self, spec: seeding.OrderSpec, included: frozenset[str]) -> dict[str, Any]:
+        body = render(spec, self._shipped, included)
+        if body.get("orderId") in self.malformed:
+            body["orderItems"] = "unreadable"
+        return body
 
     def _confirm(self, request: Request) -> Response:
         spec = self._specs.get(request.params["id"])

@@ -70,9 +70,24 @@ class Faults:
     http_5xx_rate: float = 0.0
     seed: int = 0
     rng: random.Random = field(default_factory=random.Random)
+    #: the next this many requests are throttled (429), then the next ``fail_next`` fail (5xx),
+    #: whatever the rates draw: a story told exactly, not by chance
+    throttle_next: int = 0
+    fail_next: int = 0
 
     def __post_init__(self) -> None:
         self.rng.seed(self.seed)
+
+    def force(self, throttle: bool, unavailable: bool) -> tuple[bool, bool]:
+        """The rates' draw for one request, overridden by the counted switches (callers hold the
+        app's lock)."""
+        if self.throttle_next > 0:
+            self.throttle_next -= 1
+            return True, False
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            return False, True
+        return throttle, unavailable
 
 
 class App:

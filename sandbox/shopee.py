@@ -4,8 +4,9 @@
 It is strict where Shopee is strict: a bad or stale ``sign`` is refused, ``get_order_list`` takes at
 most 15 days and 100 orders a page, ``get_order_detail`` at most 50 order numbers, access tokens
 last 4 hours and each refresh token works once. Some buyers are masked (``****``) as Shopee masks
-them. Fault switches: the shared ones (latency, 429, 5xx) plus expired access tokens and a used
-refresh token.
+them. Fault switches: the shared ones (latency, 429, 5xx, the counted ``throttle_next`` and
+``fail_next``) plus expired access tokens, a used refresh token and orders whose details are
+unreadable (``malformed``).
 """
 
 from __future__ import annotations
@@ -64,6 +65,8 @@ class ShopeeSandbox(App):
         self.clock = clock
         self._specs: dict[str, seeding.OrderSpec] = {}
         self.shipped: dict[str, str] = {}  # order_sn -> tracking number
+        #: fault switch: these orders' details come with an unreadable ``item_list``
+        self.malformed: set[str] = set()
         self.refreshes = 0
         self._access: dict[str, float] = {}  # token -> expiry
         self._refresh: dict[str, float] = {}  # unused refresh token -> expiry
@@ -148,6 +151,7 @@ class ShopeeSandbox(App):
         with self.lock:  # always draw both, so a seed replays the same story
             throttle = self.faults.rng.random() < self.faults.http_429_rate
             unavailable = self.faults.rng.random() < self.faults.http_5xx_rate
+            throttle, unavailable = self.faults.force(throttle, unavailable)
         if throttle:
             return _error("error_too_many_request", "Too many requests, please try again later.", 429)
         if unavailable:
@@ -275,6 +279,8 @@ class ShopeeSandbox(App):
             "item_list": [self._item(spec, line) for line in spec.lines],
         }
         body.update({k: v for k, v in optional.items() if k in wanted})
+        if body["order_sn"] in self.malformed:
+            body["item_list"] = "unreadable"
         return body
 
     def _recipient(self, spec: seeding.OrderSpec, masked: bool) -> dict[str, Any]:

@@ -154,6 +154,7 @@ class ShopifySandbox(App):
         with self.lock:  # always draw both, so a seed replays the same story
             throttle = self.faults.rng.random() < self.faults.http_429_rate
             unavailable = self.faults.rng.random() < self.faults.http_5xx_rate
+            throttle, unavailable = self.faults.force(throttle, unavailable)
         if throttle:
             return json_response({"errors": THROTTLED}, 429, {"Retry-After": "1.0"})
         if unavailable:

@@ -202,6 +202,7 @@ class WooCommerceSandbox(server.App):
         with self.lock:
             throttle = self.faults.rng.random() < self.faults.http_429_rate
             down = self.faults.rng.random() < self.faults.http_5xx_rate
+            throttle, down = self.faults.force(throttle, down)
         if throttle:
             # WooCommerce has no limit of its own: this is what hosts and WAF plugins answer
             response = error("woocommerce_rest_too_many_requests", "Too many requests.", 429)

@@ -19,6 +19,7 @@ from connectors.base import ChannelConnector, ConnectorConfig, SupplierConnector
 from connectors.ratelimit import TokenBucket
 from connectors.registry import channel_class, supplier_class
 from sync import metrics
+from sync.credentials import keeper_for
 from sync.db import get_database
 from sync.models import Channel
 from sync.settings import get_settings
@@ -95,7 +96,11 @@ def channel_for(row: Channel) -> ChannelConnector:
         key = _key(row)
         if key not in _cache:
             cls = channel_class(row.kind)
-            _cache[key] = cls(config_for(row), transport=_transport(row))
+            connector = cls(config_for(row), transport=_transport(row))
+            connector.credentials_keeper = keeper_for(row.id)
+            connector.share_pacing(ratelimit_storage())
+            _evict(row.id)
+            _cache[key] = connector
         return _cache[key]  # type: ignore[no-any-return,unused-ignore]
 
 
@@ -108,6 +113,13 @@ def supplier_for(row: Channel) -> SupplierConnector:
             cls = supplier_class(row.kind)
             _cache[key] = cls(config_for(row), transport=_transport(row), pacer=pacer)
         return _cache[key]  # type: ignore[no-any-return,unused-ignore]
+
+
+def _evict(channel_id: int) -> None:
+    """Older connectors of an account whose credentials changed (an edit, refreshed tokens written
+    back) are dropped from the cache, not closed: a thread may still be using one."""
+    for stale in [k for k in _cache if k[0] == channel_id]:
+        del _cache[stale]
 
 
 def bucket_for(key: str, rate: float) -> TokenBucket:

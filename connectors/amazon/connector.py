@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -50,6 +51,7 @@ class AmazonConnector(ChannelConnector):
     credential_keys: ClassVar[tuple[str, ...] | None] = ("refresh_token", "client_id", "client_secret")
     settings_model: ClassVar[type[BaseModel] | None] = AmazonSettings
     page_size: ClassVar[int] = 100  # Amazon's maximum maxResultsPerPage
+    id_field: ClassVar[str] = "orderId"
     #: Amazon refuses a lastUpdatedBefore later than two minutes before the request
     settle: ClassVar[timedelta] = timedelta(minutes=2, seconds=10)
     first_pull: ClassVar[timedelta] = timedelta(hours=24)
@@ -94,6 +96,17 @@ class AmazonConnector(ChannelConnector):
     def close(self) -> None:
         super().close()
         self._token_client.close()
+
+    def share_pacing(self, storage_uri: str) -> None:
+        """Amazon's usage plans count per seller and application: with Redis, every process of
+        this account takes its calls from the same buckets."""
+        if storage_uri.startswith(("redis://", "rediss://", "unix://")):
+            self.buckets = Buckets(storage_uri, self.account_key())
+
+    def account_key(self) -> str:
+        """The seller and application these calls count against, named without a secret."""
+        client_id, refresh_token = (self.config.secret(k) for k in ("client_id", "refresh_token"))
+        return hashlib.sha256(f"{client_id}|{refresh_token}".encode()).hexdigest()[:24]
 
     # parsing ---------------------------------------------------------------------------------
 

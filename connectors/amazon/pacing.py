@@ -4,6 +4,10 @@ this seller and operation) and emptied by a 429.
 
 A burst matters here: searchOrders refills one request every three minutes, so a bucket without
 burst would hold a pull of a few pages for many minutes Amazon itself allows at once.
+
+Amazon counts per seller and application, not per process: with a Redis rate-limit storage the
+buckets live there (one hash per account and operation, changed only by a Lua script, so two
+workers never take the same token) and every worker follows the rate the header last announced.
 """
 
 from __future__ import annotations
@@ -88,14 +92,104 @@ class OperationBucket:
             self._tokens = min(self._tokens, 0.0)
 
 
-class Buckets:
-    def __init__(self, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Any] = time.sleep) -> None:
-        self._buckets = {name: OperationBucket(plan, clock=clock, sleep=sleep)
-                         for name, plan in USAGE_PLANS.items()}
+#: one call on the shared bucket: refill from the stored stamp at the stored (else the default) rate,
+#: then take a token, tell the wait, set the rate or empty it; answers the wait as text (a Lua number
+#: returned to Redis would lose its fraction)
+_SCRIPT = """
+local now, burst, op = tonumber(ARGV[1]), tonumber(ARGV[3]), ARGV[4]
+local rate = tonumber(redis.call('HGET', KEYS[1], 'rate') or ARGV[2])
+local tokens = tonumber(redis.call('HGET', KEYS[1], 'tokens') or ARGV[3])
+local stamp = tonumber(redis.call('HGET', KEYS[1], 'stamp') or ARGV[1])
+if now > stamp then
+  tokens = math.min(burst, tokens + (now - stamp) * rate)
+  stamp = now
+end
+local wait = 0
+if op == 'rate' then
+  rate = tonumber(ARGV[5])
+elseif op == 'empty' then
+  tokens = math.min(tokens, 0)
+elseif tokens < 1 - 1e-6 then
+  wait = (1 - tokens) / rate
+elseif op == 'take' then
+  tokens = math.max(0, tokens - 1)
+end
+redis.call('HSET', KEYS[1], 'rate', tostring(rate), 'tokens', tostring(tokens), 'stamp', tostring(stamp))
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[6]))
+return {tostring(wait), tostring(rate)}
+"""
 
-    def __getitem__(self, operation: str) -> OperationBucket:
+
+class SharedOperationBucket:
+    """The same bucket kept in Redis for every process and machine of one account. Times are wall
+    clock seconds, so machines agree on them."""
+
+    def __init__(self, client: Any, key: str, plan: UsagePlan, *, clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], Any] = time.sleep) -> None:
+        self.key = key
+        self.default_rate = plan.rate
+        self.burst = plan.burst
+        self._script = client.register_script(_SCRIPT)
+        self._clock = clock
+        self._sleep = sleep
+        #: long enough for an idle bucket to refill completely before it is forgotten
+        self._ttl = int(max(3600.0, 2 * plan.burst / plan.rate))
+
+    def _call(self, op: str, rate: float = 0.0) -> tuple[float, float]:
+        wait, current = self._script(keys=[self.key], args=[repr(self._clock()), repr(self.default_rate),
+                                                           self.burst, op, repr(rate), self._ttl])
+        return float(wait), float(current)
+
+    @property
+    def rate(self) -> float:
+        return self._call("due")[1]
+
+    def due(self) -> float:
+        return self._call("due")[0]
+
+    def take(self) -> float:
+        waited = 0.0
+        while (pause := self._call("take")[0]) > 0:
+            self._sleep(pause)
+            waited += pause
+        return waited
+
+    def resync(self, header: str | None) -> None:
+        try:
+            rate = float(header or "")
+        except ValueError:
+            return
+        if math.isfinite(rate) and rate > 0:
+            self._call("rate", rate)
+
+    def empty(self) -> None:
+        self._call("empty")
+
+
+class Buckets:
+    """One bucket per operation: in this process (``memory://``), or shared by every process of
+    the account through Redis (``account`` names the seller and application, never a secret)."""
+
+    def __init__(self, storage: str = "memory://", account: str = "", *, clock: Callable[[], float] | None = None,
+                 sleep: Callable[[float], Any] = time.sleep) -> None:
+        self._buckets: dict[str, OperationBucket | SharedOperationBucket] = {}
+        if storage.startswith(("redis://", "rediss://", "unix://")):
+            import redis
+
+            client = redis.Redis.from_url(storage)
+            for name, plan in USAGE_PLANS.items():
+                self._buckets[name] = SharedOperationBucket(client, f"orderhub:amazon:pace:{account}:{name}", plan,
+                                                            clock=clock or time.time, sleep=sleep)
+        else:
+            for name, plan in USAGE_PLANS.items():
+                self._buckets[name] = OperationBucket(plan, clock=clock or time.monotonic, sleep=sleep)
+
+    @property
+    def shared(self) -> bool:
+        return any(isinstance(b, SharedOperationBucket) for b in self._buckets.values())
+
+    def __getitem__(self, operation: str) -> OperationBucket | SharedOperationBucket:
         return self._buckets[operation]
 
-    def __setitem__(self, operation: str, bucket: OperationBucket) -> None:
+    def __setitem__(self, operation: str, bucket: OperationBucket | SharedOperationBucket) -> None:
         self._buckets[operation] = bucket

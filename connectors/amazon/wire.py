@@ -78,6 +78,7 @@ def package_reference(tracking_number: str) -> str:
 def shipment_items(shipment: Shipment, order: dict[str, Any]) -> list[dict[str, Any]]:
     """``orderItems`` of a confirmation: the shipment's lines, or every item not yet shipped."""
     known = [item for item in order.get("orderItems") or [] if isinstance(item, dict)]
+    left = {str(item.get("orderItemId")): _unshipped(item) for item in known}
     if shipment.lines:
         by_sku = {str((item.get("product") or {}).get("sellerSku")): item for item in known}
         out = []
@@ -85,16 +86,22 @@ def shipment_items(shipment: Shipment, order: dict[str, Any]) -> list[dict[str, 
             item_id = line.external_id or str((by_sku.get(str(line.sku)) or {}).get("orderItemId") or "")
             if not item_id:
                 raise AmazonRequestFailed("a shipped line matches no item of the Amazon order")
-            if line.quantity > 0:
-                out.append({"orderItemId": item_id, "quantity": line.quantity})
+            # a parcel confirmed already (a retried push) has nothing left to confirm: Amazon would
+            # refuse a quantity over what it still counts as unshipped
+            quantity = min(line.quantity, left.get(item_id, line.quantity))
+            if quantity > 0:
+                left[item_id] = left.get(item_id, quantity) - quantity
+                out.append({"orderItemId": item_id, "quantity": quantity})
         return out
-    out = []
-    for item in known:
-        ordered = item.get("quantityOrdered") or 0
-        done = (item.get("fulfillment") or {}).get("quantityFulfilled") or 0
-        if isinstance(ordered, int) and isinstance(done, int) and ordered > done:
-            out.append({"orderItemId": str(item.get("orderItemId")), "quantity": ordered - done})
-    return out
+    return [{"orderItemId": item_id, "quantity": n} for item_id, n in left.items() if n > 0]
+
+
+def _unshipped(item: dict[str, Any]) -> int:
+    ordered = item.get("quantityOrdered") or 0
+    done = (item.get("fulfillment") or {}).get("quantityFulfilled") or 0
+    if isinstance(ordered, int) and isinstance(done, int) and ordered > done:
+        return ordered - done
+    return 0
 
 
 def confirmation(shipment: Shipment, marketplace_id: str, order_items: list[dict[str, Any]]) -> dict[str, Any]:

@@ -27,7 +27,14 @@ from connectors.shopee.errors import (
     ShopeeRequestFailed,
     ShopeeUnavailable,
 )
-from connectors.shopee.tokens import ACCESS_SECONDS, REFRESH_SECONDS, TokenKeeper, Tokens, make_store
+from connectors.shopee.tokens import (
+    ACCESS_SECONDS,
+    REFRESH_SECONDS,
+    TokenKeeper,
+    Tokens,
+    fingerprint,
+    make_store,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +61,11 @@ class ShopeeSettings(BaseModel):
     access_expires_at: float | None = Field(None, ge=0)
     refresh_expires_at: float | None = Field(None, ge=0)
     token_storage: str | None = Field(None, max_length=500)
+    #: written by OrderHub with refreshed tokens: the fingerprint of the refresh token the operator
+    #: configured (their lineage) and of the one written back, so a token the operator sets later
+    #: starts a new lineage
+    token_origin: str | None = Field(None, max_length=64)
+    token_refreshed: str | None = Field(None, max_length=64)
 
 
 class ShopeeConnector(ChannelConnector):
@@ -62,6 +74,8 @@ class ShopeeConnector(ChannelConnector):
     settings_model: ClassVar[type[BaseModel] | None] = ShopeeSettings
     page_size: ClassVar[int] = 100  # get_order_list's maximum
     read_attempts: ClassVar[int] = 4
+    #: how many places each next page starts before Shopee's cursor (orders changed during a pull)
+    page_overlap: ClassVar[int] = 2
 
     def __init__(self, config: ConnectorConfig, *, transport: httpx.BaseTransport | None = None,
                  pacer: Pacer | None = None) -> None:
@@ -89,10 +103,11 @@ class ShopeeConnector(ChannelConnector):
         super().__init__(config, transport=transport, pacer=pacer)
         initial = Tokens(self._secrets["access_token"], self._secrets["refresh_token"],
                          _number(config.settings.get("access_expires_at")),
-                         _number(config.settings.get("refresh_expires_at")), origin=self._secrets["refresh_token"])
+                         _number(config.settings.get("refresh_expires_at")), origin=_origin(self._secrets, config))
         key = f"{config.url.rstrip('/')}|{self._secrets['partner_id']}|{self._secrets['shop_id']}"
         storage = str(config.settings.get("token_storage") or "memory://")
         self.tokens = TokenKeeper(make_store(storage, key), initial, self._refresh, clock=lambda: self.clock())
+        self.tokens.on_refresh = self._keep_tokens
 
     def make_client(self, transport: httpx.BaseTransport | None) -> httpx.Client:
         return http.make_client(self.config.url, transport=transport)
@@ -142,10 +157,20 @@ class ShopeeConnector(ChannelConnector):
         result = self.read_orders(numbers)
         next_cursor = answer.get("next_cursor")
         if answer.get("more") and next_cursor:
-            result.next_page = _write_page(start, end, str(next_cursor))
+            result.next_page = _write_page(start, end, self._step_back(cursor, str(next_cursor)))
         elif end < now:
             result.next_page = _write_page(end, min(end + WINDOW_SECONDS, now), "")
         return result
+
+    def _step_back(self, cursor: str, next_cursor: str) -> str:
+        """Shopee's cursor is an offset into a list ordered by the time range field: an order of a
+        page already read that changes meanwhile leaves its place and every later order moves up
+        one. The next page therefore starts a few places early (those orders are read again, and
+        stored unchanged), never past an order that moved up."""
+        if not (next_cursor.isdigit() and (cursor or "0").isdigit()):
+            return next_cursor  # not an offset: taken as it is
+        current, following = int(cursor or "0"), int(next_cursor)
+        return str(max(current + 1, following - self.page_overlap))
 
     def read_orders(self, numbers: list[str]) -> OrderPage:
         """Details of these orders, 50 per call, parsed; unreadable ones quarantined."""
@@ -224,6 +249,20 @@ class ShopeeConnector(ChannelConnector):
         log.info("shopee tokens refreshed for shop %s", shop_id)
         return Tokens(access, refresh, float(now + lifetime), float(now + REFRESH_SECONDS))
 
+    def _keep_tokens(self, fresh: Tokens, spent: str) -> None:
+        """Under the refresh lock: the channel's row gets the new tokens, since the refresh token
+        just spent will never work again (without Redis a restart would otherwise lose them)."""
+        if self.credentials_keeper is None:
+            return
+        settings = {"access_expires_at": fresh.access_expires_at, "refresh_expires_at": fresh.refresh_expires_at,
+                    "token_origin": fresh.origin, "token_refreshed": fingerprint(fresh.refresh_token)}
+        kept = self.credentials_keeper({"refresh_token": spent},
+                                       {"access_token": fresh.access_token, "refresh_token": fresh.refresh_token},
+                                       settings)
+        if not kept:
+            log.warning("shopee tokens refreshed for shop %s but the channel's credentials changed meanwhile: "
+                        "the channel keeps the ones it was given", self._secrets["shop_id"])
+
     # HTTP ------------------------------------------------------------------------------------
 
     def _get(self, path: str, params: dict[str, Any]) -> Any:
@@ -269,6 +308,15 @@ class ShopeeConnector(ChannelConnector):
             return self.client.request(method, path, params=query, json=json)
         except httpx.TransportError as exc:
             raise errors.ERRORS.for_transport(exc, write=write) from None
+
+
+def _origin(secrets: dict[str, str], config: ConnectorConfig) -> str:
+    """The lineage of the configured tokens: the one they were refreshed from when OrderHub wrote
+    them, else (the operator's own) their own."""
+    written, origin = config.settings.get("token_refreshed"), config.settings.get("token_origin")
+    if origin and written == fingerprint(secrets["refresh_token"]):
+        return str(origin)
+    return fingerprint(secrets["refresh_token"])
 
 
 def _rejected(exc: Exception) -> ShopeeRefreshRejected:

@@ -9,6 +9,7 @@ spending the (single-use) refresh token a second time.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -33,8 +34,8 @@ class Tokens:
     refresh_token: str
     access_expires_at: float | None = None  # Unix seconds; None: unknown, used until refused
     refresh_expires_at: float | None = None
-    #: the configured refresh token these descend from: new credentials (the shop authorised again)
-    #: replace whatever was refreshed from the old ones
+    #: the fingerprint of the configured refresh token these descend from: new credentials (the
+    #: shop authorised again) replace whatever was refreshed from the old ones
     origin: str = ""
 
     def due(self, now: float) -> bool:
@@ -42,6 +43,12 @@ class Tokens:
         if self.access_expires_at is not None and now >= self.access_expires_at - ACCESS_MARGIN:
             return True
         return self.refresh_expires_at is not None and now >= self.refresh_expires_at - REFRESH_MARGIN
+
+
+def fingerprint(token: str) -> str:
+    """A refresh token's name that reveals nothing of it: it may be kept beside the channel's
+    settings and compared, never used."""
+    return hashlib.sha256(token.encode()).hexdigest()[:24]
 
 
 class TokenStore(Protocol):
@@ -118,12 +125,14 @@ class TokenKeeper:
         self.initial = initial
         self._refresh = refresh
         self.clock = clock
-        #: called with the new tokens after each refresh, so they can be kept with the channel
-        self.on_refresh: Callable[[Tokens], None] | None = None
+        #: called under the refresh lock with the new tokens and the refresh token they spent, so
+        #: they are kept with the channel before another worker can refresh again
+        self.on_refresh: Callable[[Tokens, str], None] | None = None
 
     def current(self) -> Tokens:
         stored = self.store.load()
-        if stored is not None and stored.origin == self.initial.origin:
+        # states written before origins were fingerprints name the refresh token itself
+        if stored is not None and self.initial.origin in (stored.origin, fingerprint(stored.origin)):
             return stored
         return self.initial
 
@@ -141,8 +150,8 @@ class TokenKeeper:
                 return tokens
             fresh = replace(self._refresh(tokens.refresh_token), origin=self.initial.origin)
             self.store.save(fresh)
-        if self.on_refresh is not None:
-            self.on_refresh(fresh)
+            if self.on_refresh is not None:
+                self.on_refresh(fresh, tokens.refresh_token)
         return fresh
 
     @contextmanager

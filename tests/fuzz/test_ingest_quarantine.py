@@ -37,10 +37,11 @@ def add_channel(db: Database, kind: str) -> int:
         return channel.id
 
 
-def with_id(body: Any, order_id: int) -> Any:
+def with_id(body: Any, order_id: int, field: str = "id") -> Any:
+    """``body`` with this order id in the connector's id field (Amazon's ``orderId`` is text)."""
     body = copy.deepcopy(body)
     if isinstance(body, dict):
-        body["id"] = order_id
+        body[field] = order_id if field == "id" else str(order_id)
     return body
 
 
@@ -57,14 +58,14 @@ def test_a_page_with_garbage_keeps_every_good_order_and_quarantines_the_rest(
     assert known, f"no real or sandbox body for {kind}"
     keys = field_names(kind)
     base = 9_000_000 + 1000 * next(_ids)  # unique order ids within the page
-    good = [with_id(data.draw(st.sampled_from(known), label="good"), base + i)
+    good = [with_id(data.draw(st.sampled_from(known), label="good"), base + i, cls.id_field)
             for i in range(data.draw(st.integers(1, 5), label="good count"))]
     bad_count = data.draw(st.integers(1, 4), label="bad count")
     # garbage, bodies mutated anyhow, and bodies mutated in ways only a database minds (sizes, NUL, NaN)
     bad = [data.draw(st.one_of(
         json_values(keys, max_leaves=10),
-        mutated([with_id(data.draw(st.sampled_from(known)), base + 500 + i)], keys=keys),
-        mutated([with_id(data.draw(st.sampled_from(known)), base + 500 + i)], most=2, mutations=HOSTILE),
+        mutated([with_id(data.draw(st.sampled_from(known)), base + 500 + i, cls.id_field)], keys=keys),
+        mutated([with_id(data.draw(st.sampled_from(known)), base + 500 + i, cls.id_field)], most=2, mutations=HOSTILE),
     ), label=f"bad {i}") for i in range(bad_count)]
     bodies = data.draw(st.permutations(good + bad), label="page")
 
@@ -75,7 +76,7 @@ def test_a_page_with_garbage_keeps_every_good_order_and_quarantines_the_rest(
         try:
             stored.append(cls.parse_order(body).external_id)
         except errors.ParseError as exc:
-            external_id = body.get("id") if isinstance(body, dict) else None
+            external_id = body.get(cls.id_field) if isinstance(body, dict) else None
             rejected.append((str(exc), None if external_id is None else str(external_id)[:100]))
     assume(len(set(stored)) == len(stored))  # a mutation can make two ids alike; the page would hold one
     note(f"stored {stored}, rejected {rejected}")

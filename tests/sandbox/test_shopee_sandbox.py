@@ -51,7 +51,9 @@ def pull_all(connector: ShopeeConnector, since: datetime) -> OrderPage:
     page: str | None = None
     for _ in range(200):
         got = connector.fetch_orders(since, page)
-        everything.orders.extend(got.orders)
+        # each page starts a little before Shopee's cursor: the orders read again count once
+        seen = {o.external_id for o in everything.orders}
+        everything.orders.extend(o for o in got.orders if o.external_id not in seen)
         everything.rejected.extend(got.rejected)
         page = got.next_page
         if page is None:
