@@ -16,6 +16,7 @@ from sync.evaluate import Verdict
 from sync.models import Customer, OrderLine
 from sync.records import address_dict
 from sync.rows import Dumped, bulk_insert, fit
+from sync.search_keys import search_columns
 from sync.states import Status
 from sync.upsert import upsert
 
@@ -126,6 +127,7 @@ def fields(p: Prepared, customers: dict[str, int], now: datetime) -> dict[str, A
         "content_fingerprint": p.fingerprint,
         "raw": p.raw,
         "updated_at": now,
+        **search_columns(p.shipping),
     }
 
 

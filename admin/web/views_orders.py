@@ -31,6 +31,8 @@ def filters_from(status: str | None, channel: str | None, reason: str | None, ag
 
 
 FilterQuery = Annotated[str | None, Query()]
+#: "every order matching" is counted up to here: a bulk action takes BULK_LIMIT orders at a time anyway
+MATCHING_CAP = 10_000
 
 
 @router.get("/")
@@ -45,8 +47,10 @@ def orders(request: Request, who: Reviewer, status: FilterQuery = None, channel:
     f = filters_from(status, channel, reason, age, q, after)
     with database(request).session() as session:
         page = listing.list_orders(session, f, prices=who.sees_prices)
-        context = {"f": f, "page": page, "counts": listing.state_counts(session),
-                   "matching": listing.count(session, f) if page.next_after else len(page.rows),
+        matching = listing.count(session, f, cap=MATCHING_CAP) if page.next_after else len(page.rows)
+        counts = listing.tab_counts(session)
+        context = {"f": f, "page": page, "counts": counts, "review_count": counts.by_state.get("pending_review", 0),
+                   "matching": f"{MATCHING_CAP}+" if matching > MATCHING_CAP else str(matching),
                    "channels": listing.channels(session), "reasons": listing.open_reason_codes(session)}
     if not who.sees_prices:
         for row in page.rows:

@@ -92,3 +92,18 @@ def test_memory_prints_peak_rss_and_samples(tmp_path: Path) -> None:
     samples = [f[f"rss_mb_at_{m}pct"] for m in (25, 50, 75, 100)]
     assert all(s is not None and s > 0 for s in samples)
     assert max(samples) <= f["peak_rss_mb"] + 1
+
+
+def test_admin_prints_the_p95_of_the_queue_the_search_and_the_order_page(tmp_path: Path) -> None:
+    f = run("admin.py", tmp_path, "--orders", "600", "--repeat", "3")
+    has(f, "orders", "pending_review_p95_ms", "search_p95_ms", "order_page_p95_ms", "pending_review",
+        "searches_found_share", "pending_review.deep_page_p95_ms", "search.tracking_p95_ms",
+        "order_page.shipped_p95_ms")
+    assert f["orders"] == 600
+    assert 30 <= f["pending_review"] <= 100  # a tenth of the orders, give or take the draw
+    assert f["searches_found_share"] == 1.0  # every search finds the order it was made from
+    for group in ("pending_review", "search", "order_page"):
+        kinds = [k[: -len("_p95_ms")] for k in f if k.startswith(f"{group}.") and k.endswith("_p95_ms")]
+        assert kinds, group
+        assert all(0 < f[f"{k}_p50_ms"] <= f[f"{k}_p95_ms"] for k in kinds)
+        assert 0 < f[f"{group}_p95_ms"] <= max(f[f"{k}_p95_ms"] for k in kinds) * 1.01 + 5
