@@ -124,11 +124,15 @@ class Order(Base):
         # the review queue alone (a tenth of the orders at most): its page, its count, the red dot
         Index("ix_orders_pending_review", "status_changed_at", "id", "channel_id",
               postgresql_where=text("status = 'pending_review'"), sqlite_where=text("status = 'pending_review'")),
-        Index("ix_orders_number", "number"),
-        Index("ix_orders_search_name", "search_name"),
-        Index("ix_orders_search_surname", "search_surname"),
-        Index("ix_orders_search_email", "search_email"),
-        Index("ix_orders_search_phone", "search_phone"),
+        # the same by id, for a reason filter's look-ups (which orders of a reason are in review)
+        Index("ix_orders_pending_review_id", "id", "status_changed_at", "channel_id",
+              postgresql_where=text("status = 'pending_review'"), sqlite_where=text("status = 'pending_review'")),
+        # the search's look-ups, each answered from its index alone (the id is in it)
+        Index("ix_orders_number", "number", "id"),
+        Index("ix_orders_search_name", "search_name", "id"),
+        Index("ix_orders_search_surname", "search_surname", "id"),
+        Index("ix_orders_search_email", "search_email", "id"),
+        Index("ix_orders_search_phone", "search_phone", "id"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)

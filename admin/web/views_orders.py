@@ -32,7 +32,7 @@ def filters_from(status: str | None, channel: str | None, reason: str | None, ag
 
 FilterQuery = Annotated[str | None, Query()]
 #: "every order matching" is counted up to here: a bulk action takes BULK_LIMIT orders at a time anyway
-MATCHING_CAP = 10_000
+MATCHING_CAP = 1_000
 
 
 @router.get("/")

@@ -95,7 +95,7 @@ def test_memory_prints_peak_rss_and_samples(tmp_path: Path) -> None:
 
 
 def test_admin_prints_the_p95_of_the_queue_the_search_and_the_order_page(tmp_path: Path) -> None:
-    f = run("admin.py", tmp_path, "--orders", "600", "--repeat", "3")
+    f = run("admin_pages.py", tmp_path, "--orders", "600", "--repeat", "3")
     has(f, "orders", "pending_review_p95_ms", "search_p95_ms", "order_page_p95_ms", "pending_review",
         "searches_found_share", "pending_review.deep_page_p95_ms", "search.tracking_p95_ms",
         "order_page.shipped_p95_ms")

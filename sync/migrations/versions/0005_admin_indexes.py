@@ -39,9 +39,11 @@ def upgrade() -> None:
         batch_op.create_index('ix_orders_status_changed', ['status', 'status_changed_at', 'id'], unique=False)
         batch_op.create_index('ix_orders_pending_review', ['status_changed_at', 'id', 'channel_id'], unique=False,
                               postgresql_where=PENDING, sqlite_where=PENDING)
-        batch_op.create_index('ix_orders_number', ['number'], unique=False)
+        batch_op.create_index('ix_orders_pending_review_id', ['id', 'status_changed_at', 'channel_id'],
+                              unique=False, postgresql_where=PENDING, sqlite_where=PENDING)
+        batch_op.create_index('ix_orders_number', ['number', 'id'], unique=False)
         for name in SEARCH:
-            batch_op.create_index(f'ix_orders_{name}', [name], unique=False)
+            batch_op.create_index(f'ix_orders_{name}', [name, 'id'], unique=False)
     with op.batch_alter_table('order_issues', schema=None) as batch_op:
         batch_op.create_index('ix_order_issues_open_code', ['code', 'order_id'], unique=False,
                               postgresql_where=OPEN, sqlite_where=OPEN)
@@ -81,6 +83,7 @@ def downgrade() -> None:
         for name in SEARCH:
             batch_op.drop_index(f'ix_orders_{name}')
         batch_op.drop_index('ix_orders_number')
+        batch_op.drop_index('ix_orders_pending_review_id')
         batch_op.drop_index('ix_orders_pending_review')
         batch_op.drop_index('ix_orders_status_changed')
         batch_op.create_index('ix_orders_status_changed', ['status', 'status_changed_at'], unique=False)

@@ -1,7 +1,7 @@
 """Web admin latency at scale: an order book of --orders orders (10 % pending review) in the
 database, then the server-side time of the operators' pages, measured inside the ASGI app.
 
-    .venv/bin/python bench/admin.py --orders 1000000 --reuse
+    .venv/bin/python bench/admin_pages.py --orders 1000000 --reuse
 
 Prints one JSON line: orders, pending_review_p95_ms, search_p95_ms, order_page_p95_ms, and the p95
 of each request kind. Filling 1,000,000 orders takes a few minutes (COPY); ``--reuse`` keeps an
@@ -21,19 +21,14 @@ import re
 import sys
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
-from pathlib import Path
 from typing import Any
 
-# this script's folder goes after the project's: first, it would hide the ``admin`` package
-_HERE = Path(__file__).resolve().parent
-sys.path[:] = [str(_HERE.parent)] + [p for p in sys.path if p and Path(p).resolve() != _HERE] + [str(_HERE)]
+from _admin_data import CHANNELS, Written, fill, number_of, person, supplier_order_id_of, tracking_of
+from _common import emit, is_postgres, log, open_database, parser, percentile, quiet_logs
+from sqlalchemy import select, text
 
-from _admin_data import CHANNELS, Written, fill, number_of, person, supplier_order_id_of, tracking_of  # noqa: E402
-from _common import emit, is_postgres, log, open_database, parser, percentile, quiet_logs  # noqa: E402
-from sqlalchemy import select, text  # noqa: E402
-
-from sync.db import Database  # noqa: E402
-from sync.models import Base, Order  # noqa: E402
+from sync.db import Database
+from sync.models import Base, Order
 
 SCHEMA = "bench_admin"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
