@@ -52,6 +52,8 @@ class Row:
 class Page:
     rows: list[Row]
     next_after: str | None
+    #: the orders the filter matches, up to the count asked for and one more (None: not counted)
+    matching: int | None = None
 
 
 def _ship(key: str) -> Any:
@@ -128,9 +130,12 @@ def _after(f: Filters) -> tuple[datetime, int] | None:
         return None
 
 
-def list_orders(session: Session, f: Filters, *, prices: bool) -> Page:
+def list_orders(session: Session, f: Filters, *, prices: bool, count_up_to: int | None = None) -> Page:
     """One page: the page's ids first, from the indexes alone where they can, then the rows of
-    just those ids (a filter that matches thousands reads thousands of index entries, not rows)."""
+    just those ids (a filter that matches thousands reads thousands of index entries, not rows).
+
+    ``count_up_to``: also count the orders the filter matches, up to that many and one more. On
+    a first page the ids gathered for the page give it (no second pass over a search's matches)."""
     now = utcnow()
     ids = _where(select(Order.id), f, now)
     cursor = _after(f)
@@ -144,15 +149,20 @@ def list_orders(session: Session, f: Filters, *, prices: bool) -> Page:
         if cursor:
             ids = ids.where(Order.id < cursor[1])
         order = (Order.id.desc(),)
-    page_ids = ids.order_by(*order).limit(PAGE_SIZE + 1).subquery()
-    stmt = _columns().join(page_ids, page_ids.c.id == Order.id).order_by(*order)
-    found = session.execute(stmt).all()
+    counted = count_up_to is not None and cursor is None
+    wanted = max(PAGE_SIZE, count_up_to or 0) + 1 if counted else PAGE_SIZE + 1
+    gathered = list(session.scalars(ids.order_by(*order).limit(wanted)))
+    found = session.execute(_columns().where(Order.id.in_(gathered[: PAGE_SIZE + 1])).order_by(*order)).all() \
+        if gathered else []
     rows = [Row(r.id, r.channel, r.number, _buyer(r.first_name, r.last_name), r.status, r.status_changed_at,
                 r.total if prices else None, r.currency if prices else None) for r in found[:PAGE_SIZE]]
     _attach_reasons(session, rows)
     last = found[PAGE_SIZE - 1] if len(found) > PAGE_SIZE else None
     next_after = f"{last.status_changed_at.isoformat()}|{last.id}" if last is not None else None
-    return Page(rows, next_after)
+    matching = None
+    if count_up_to is not None:
+        matching = len(gathered) if counted else count(session, f, cap=count_up_to)
+    return Page(rows, next_after, matching)
 
 
 def _buyer(first: str | None, last: str | None) -> str:

@@ -46,8 +46,8 @@ def orders(request: Request, who: Reviewer, status: FilterQuery = None, channel:
            after: FilterQuery = None) -> Response:
     f = filters_from(status, channel, reason, age, q, after)
     with database(request).session() as session:
-        page = listing.list_orders(session, f, prices=who.sees_prices)
-        matching = listing.count(session, f, cap=MATCHING_CAP) if page.next_after else len(page.rows)
+        page = listing.list_orders(session, f, prices=who.sees_prices, count_up_to=MATCHING_CAP)
+        matching = page.matching or 0
         counts = listing.tab_counts(session)
         context = {"f": f, "page": page, "counts": counts, "review_count": counts.by_state.get("pending_review", 0),
                    "matching": f"{MATCHING_CAP}+" if matching > MATCHING_CAP else str(matching),
