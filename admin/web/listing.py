@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, func, literal, or_, select, union_all
+from sqlalchemy import Select, and_, func, literal, literal_column, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from admin.web.words import AGE_CHOICES
@@ -96,6 +96,12 @@ def in_state(state: str) -> Any:
     return Order.status == literal(state, literal_execute=True)
 
 
+def fixed(limit: int) -> Any:
+    """A LIMIT written into the SQL: once psycopg prepares a statement, PostgreSQL may plan it
+    for any LIMIT, and a plan for an unknown one can read every match where a few were wanted."""
+    return literal_column(str(int(limit)))
+
+
 def _where(stmt: Select[Any], f: Filters, now: datetime) -> Select[Any]:
     if f.status:
         stmt = stmt.where(in_state(f.status))
@@ -156,7 +162,7 @@ def list_orders(session: Session, f: Filters, *, prices: bool, count_up_to: int 
         order = (Order.id.desc(),)
     counted = count_up_to is not None and cursor is None
     wanted = max(PAGE_SIZE, count_up_to or 0) + 1 if counted else PAGE_SIZE + 1
-    gathered = list(session.scalars(ids.order_by(*order).limit(wanted)))
+    gathered = list(session.scalars(ids.order_by(*order).limit(fixed(wanted))))
     found = session.execute(_columns().where(Order.id.in_(gathered[: PAGE_SIZE + 1])).order_by(*order)).all() \
         if gathered else []
     rows = [Row(r.id, r.channel, r.number, _buyer(r.first_name, r.last_name), r.status, r.status_changed_at,
@@ -217,7 +223,7 @@ def tab_counts(session: Session) -> Counts:
     for state in STATE_NAMES:
         capped = select(literal(1).label("one")).where(in_state(state))
         if state != Status.PENDING_REVIEW:
-            capped = capped.limit(TAB_COUNT_CAP + 1)
+            capped = capped.limit(fixed(TAB_COUNT_CAP + 1))
         inner = capped.subquery()
         parts.append(select(literal(state).label("state"), select(func.count()).select_from(inner)
                             .scalar_subquery().label("n")))
@@ -259,7 +265,7 @@ def count(session: Session, f: Filters, *, cap: int | None = None) -> int:
     """The orders ``f`` matches; with ``cap``, at most ``cap + 1`` (enough to say "more than")."""
     stmt = _where(select(Order.id), f, utcnow())
     if cap is not None:
-        stmt = stmt.limit(cap + 1)
+        stmt = stmt.limit(fixed(cap + 1))
     return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
 
 
