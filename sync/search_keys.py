@@ -46,6 +46,15 @@ def search_columns(address: dict[str, Any] | None) -> dict[str, str | None]:
     return {k: (v[: COLUMNS[k]] or None) for k, v in values.items()}
 
 
-def prefix_range(prefix: str) -> tuple[str, str]:
-    """The values that start with ``prefix`` are those ``>= low`` and ``< high`` (by code point)."""
-    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+def prefix_range(prefix: str) -> tuple[str, str | None]:
+    """The values that start with ``prefix`` are those ``>= low`` and ``< high`` (by code point;
+    ``high`` is None when nothing sorts after them)."""
+    chars = list(prefix)
+    while chars:
+        following = ord(chars[-1]) + 1
+        if 0xD800 <= following <= 0xDFFF:  # surrogates are no characters: skip them
+            following = 0xE000
+        if following <= 0x10FFFF:
+            return prefix, "".join(chars[:-1]) + chr(following)
+        chars.pop()  # the last code point has no successor: carry to the one before
+    return prefix, None

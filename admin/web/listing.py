@@ -81,13 +81,17 @@ def _search(q: str) -> Any:
         select(Order.id).where(Order.search_email == text.lower()),
     ]
     if len(folded) >= 2:
-        low, high = prefix_range(folded)
-        found += [select(Order.id).where(Order.search_name >= low, Order.search_name < high),
-                  select(Order.id).where(Order.search_surname >= low, Order.search_surname < high)]
+        found += [select(Order.id).where(*_starts(Order.search_name, folded)),
+                  select(Order.id).where(*_starts(Order.search_surname, folded))]
     if len(digits) >= 6:  # a phone number, typed with or without spaces and country code
-        low, high = prefix_range(phone_key(digits[-PHONE_DIGITS:]))
-        found.append(select(Order.id).where(Order.search_phone >= low, Order.search_phone < high))
+        found.append(select(Order.id).where(*_starts(Order.search_phone, phone_key(digits[-PHONE_DIGITS:]))))
     return Order.id.in_(union_all(*found))
+
+
+def _starts(column: Any, prefix: str) -> list[Any]:
+    """``column`` starts with ``prefix``, as an index range."""
+    low, high = prefix_range(prefix)
+    return [column >= low] if high is None else [column >= low, column < high]
 
 
 def in_state(state: str) -> Any:

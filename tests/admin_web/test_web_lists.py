@@ -72,6 +72,7 @@ def test_filter_by_channel_keeps_that_channels_orders(seeded: Seeded, signed_in:
     ("ucia", []),                           # a name is searched from its start, not its middle
     ("nobody-at-all", []),
     ("100%_", []),                          # LIKE wildcards are plain text
+    ("zz\U0010ffff", []),                   # the last code point: a prefix with no successor
 ])
 def test_search_across_every_state(seeded: Seeded, signed_in: Client, q: str, expected: list[str]) -> None:
     found = signed_in("boss").get("/orders", params={"status": "all", "q": q}).text

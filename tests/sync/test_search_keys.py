@@ -40,10 +40,15 @@ def test_names_fold_to_plain_lower_case_and_phones_to_their_digits_last_first() 
 
 def test_a_prefix_range_holds_exactly_the_values_that_start_with_it() -> None:
     low, high = prefix_range("garc")
+    assert high is not None
     inside = ["garc", "garcia lucia", "garcz"]
     outside = ["gara", "gard", "garb", "ga"]
     assert all(low <= v < high for v in inside)
     assert not any(low <= v < high for v in outside)
+    # code points with no plain successor: surrogates are skipped, the last one carries
+    assert prefix_range("a\ud7ff") == ("a\ud7ff", "a\ue000")
+    assert prefix_range("a\U0010ffff") == ("a\U0010ffff", "b")
+    assert prefix_range("\U0010ffff") == ("\U0010ffff", None)
 
 
 def test_ingest_writes_the_search_columns_of_new_and_updated_orders(db: Database) -> None:
