@@ -24,6 +24,7 @@ from sync.ingest_rows import PageResult, Prepared, count, fields, insert_lines
 from sync.models import Order, OrderEvent, OrderLine
 from sync.records import address_dict, fingerprint
 from sync.rows import Dumped, bulk_insert, fit
+from sync.search_keys import search_columns
 from sync.states import AT_SUPPLIER
 from validation import Context
 
@@ -50,6 +51,7 @@ def _apply(session: Session, changed: list[tuple[Prepared, Any]], customers: dic
         values = fields(p, customers, now)
         if row.shipping_edited:  # an operator's edit wins over the channel's address
             values["shipping_address"] = row.shipping_address
+            values.update(search_columns(row.shipping_address))
             p = _with_operator_address(p, row.shipping_address)
             values["content_fingerprint"] = p.fingerprint
         updates.append({"_id": row.id, **values})

@@ -15,6 +15,7 @@ from sync.evaluate import Verdict
 from sync.models import OrderLine
 from sync.records import address_dict
 from sync.rows import Dumped, bulk_insert, fit
+from sync.search_keys import search_columns
 from sync.states import Status
 
 ENCODE = json.JSONEncoder(allow_nan=False).encode  # json.dumps would build one per call
@@ -68,6 +69,7 @@ def fields(p: Prepared, customers: dict[str, int], now: datetime) -> dict[str, A
         "content_fingerprint": p.fingerprint,
         "raw": p.raw,
         "updated_at": now,
+        **search_columns(p.shipping),
     }
 
 

@@ -20,14 +20,23 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+
+from sync.search_keys import search_columns
 
 Json = JSON().with_variant(JSONB(), "postgresql")
 Money = Numeric(14, 2)
 Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite only auto-increments INTEGER keys
+
+
+def Searchable(length: int) -> String:  # noqa: N802 - a column type, named like one
+    """Text compared by code point (PostgreSQL's ``C`` collation, SQLite's default), so that a
+    prefix search is an index range whatever the database's locale."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -126,13 +135,26 @@ class Order(Base):
     __tablename__ = "orders"
     __table_args__ = (
         UniqueConstraint("channel_id", "external_id"),
-        Index("ix_orders_status_changed", "status", "status_changed_at"),
+        # the lists' keyset order (oldest first within a state), and the capped counts per state
+        Index("ix_orders_status_changed", "status", "status_changed_at", "id"),
+        # the review queue alone (a tenth of the orders at most): its page, its count, the red dot
+        Index("ix_orders_pending_review", "status_changed_at", "id", "channel_id",
+              postgresql_where=text("status = 'pending_review'"), sqlite_where=text("status = 'pending_review'")),
+        # the same by id, for a reason filter's look-ups (which orders of a reason are in review)
+        Index("ix_orders_pending_review_id", "id", "status_changed_at", "channel_id",
+              postgresql_where=text("status = 'pending_review'"), sqlite_where=text("status = 'pending_review'")),
+        # the search's look-ups, each answered from its index alone (the id is in it)
+        Index("ix_orders_number", "number", "id"),
+        Index("ix_orders_search_name", "search_name", "id"),
+        Index("ix_orders_search_surname", "search_surname", "id"),
+        Index("ix_orders_search_email", "search_email", "id"),
+        Index("ix_orders_search_phone", "search_phone", "id"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
     external_id: Mapped[str] = mapped_column(String(100))
-    number: Mapped[str] = mapped_column(String(100), index=True)
+    number: Mapped[str] = mapped_column(String(100))  # indexed with the id (ix_orders_number)
     #: our state (see sync.states); the channel's own word is ``channel_status``
     status: Mapped[str] = mapped_column(String(30), default="new")
     status_changed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -166,11 +188,23 @@ class Order(Base):
     raw: Mapped[dict[str, Any]] = mapped_column(Json)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+    #: the delivery address's buyer as the admin searches it (``sync.search_keys``): written with
+    #: the address, by ingest's rows as by an ORM assignment (below)
+    search_name: Mapped[str | None] = mapped_column(Searchable(200))
+    search_surname: Mapped[str | None] = mapped_column(Searchable(200))
+    search_email: Mapped[str | None] = mapped_column(Searchable(320))
+    search_phone: Mapped[str | None] = mapped_column(Searchable(50))
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", order_by="OrderLine.position", cascade="all, delete-orphan"
     )
     channel: Mapped[Channel] = relationship()
+
+    @validates("shipping_address")
+    def _derive_search(self, _key: str, address: dict[str, Any] | None) -> dict[str, Any] | None:
+        for column, value in search_columns(address).items():
+            setattr(self, column, value)
+        return address
 
 
 class OrderLine(Base):
@@ -193,7 +227,12 @@ class OrderIssue(Base):
     """Why an order cannot go on. Open while ``closed_at`` is null."""
 
     __tablename__ = "order_issues"
-    __table_args__ = (Index("ix_order_issues_open", "order_id", "closed_at"),)
+    __table_args__ = (
+        Index("ix_order_issues_open", "order_id", "closed_at"),
+        # the open reasons: the admin's reason filter and the list of reasons to choose from
+        Index("ix_order_issues_open_code", "code", "order_id", postgresql_where=text("closed_at IS NULL"),
+              sqlite_where=text("closed_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
@@ -229,8 +268,8 @@ class SupplierOrderRow(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     supplier_id: Mapped[int] = mapped_column(ForeignKey("channels.id"))
-    #: None until known (an order marked sent manually gives only its reference)
-    supplier_order_id: Mapped[str | None] = mapped_column(String(100))
+    #: None until known (an order marked sent manually gives only its reference); searched by operators
+    supplier_order_id: Mapped[str | None] = mapped_column(String(100), index=True)
     internal_reference: Mapped[str] = mapped_column(String(64), index=True)
     warehouse: Mapped[str | None] = mapped_column(String(50))
     skus: Mapped[list[str]] = mapped_column(Json, default=list)
@@ -283,7 +322,7 @@ class Shipment(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     supplier_order_row_id: Mapped[int] = mapped_column(ForeignKey("supplier_orders.id", ondelete="CASCADE"))
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    tracking_number: Mapped[str] = mapped_column(String(100), index=True)
+    tracking_number: Mapped[str] = mapped_column(String(100), index=True)  # searched by operators
     carrier: Mapped[str | None] = mapped_column(String(100))
     url: Mapped[str | None] = mapped_column(String(500))
     status: Mapped[str | None] = mapped_column(String(200))

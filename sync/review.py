@@ -20,6 +20,7 @@ from sync import wallet
 from sync.evaluate import catalogue_context, judge
 from sync.models import Order, OrderIssue, SupplierOrderRow, utcnow
 from sync.records import order_fingerprint, to_channel_order
+from sync.search_keys import search_columns
 from sync.states import Status, note, transition
 from sync.wallet import supplier_row
 
@@ -139,7 +140,7 @@ def edit_address(session: Session, order_id: int, changes: dict[str, Any], *, ac
     shipping = address.model_dump(mode="json")
     record = to_channel_order(order).model_copy(update={"shipping_address": address})
     _edit(session, order_id, order.status, "edited", shipping_address=shipping, shipping_edited=True,
-          content_fingerprint=order_fingerprint(record))
+          content_fingerprint=order_fingerprint(record), **search_columns(shipping))
     session.refresh(order)
     changed = ", ".join(sorted(changes))
     note(session, order_id, f"delivery address edited ({changed})", actor=actor)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from admin.web.words import hide_amounts
 from connectors.registry import channel_class
@@ -48,7 +48,8 @@ def _channel_address(row: Order) -> dict[str, Any] | None:
 
 
 def load(session: Session, order_id: int, *, prices: bool) -> OrderView | None:
-    row = session.get(Order, order_id)
+    # the channel and the lines come with the order (one round trip each, never one per line)
+    row = session.get(Order, order_id, options=[joinedload(Order.channel), selectinload(Order.lines)])
     if row is None:
         return None
     text = (lambda s: s) if prices else hide_amounts

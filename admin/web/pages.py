@@ -43,7 +43,9 @@ def is_htmx(request: Request) -> bool:
 def render(request: Request, name: str, context: dict[str, Any], *, who: Operator | None = None,
            status_code: int = 200) -> HTMLResponse:
     base: dict[str, Any] = {"who": who, "csrf": web_session(request).csrf, "now": utcnow()}
-    if who is not None and who.can(Permission.REVIEW_ORDERS) and not is_htmx(request):
+    # a page that counted the queue already (the order lists) hands its count over
+    if who is not None and who.can(Permission.REVIEW_ORDERS) and not is_htmx(request) \
+            and "review_count" not in context:
         with request.app.state.db.session() as session:
             base["review_count"] = pending_review_count(session)
     return templates.TemplateResponse(request, name, {**base, **context}, status_code=status_code)

@@ -31,6 +31,8 @@ def filters_from(status: str | None, channel: str | None, reason: str | None, ag
 
 
 FilterQuery = Annotated[str | None, Query()]
+#: "every order matching" is counted up to here: a bulk action takes BULK_LIMIT orders at a time anyway
+MATCHING_CAP = 1_000
 
 
 @router.get("/")
@@ -44,9 +46,11 @@ def orders(request: Request, who: Reviewer, status: FilterQuery = None, channel:
            after: FilterQuery = None) -> Response:
     f = filters_from(status, channel, reason, age, q, after)
     with database(request).session() as session:
-        page = listing.list_orders(session, f, prices=who.sees_prices)
-        context = {"f": f, "page": page, "counts": listing.state_counts(session),
-                   "matching": listing.count(session, f) if page.next_after else len(page.rows),
+        page = listing.list_orders(session, f, prices=who.sees_prices, count_up_to=MATCHING_CAP)
+        matching = page.matching or 0
+        counts = listing.tab_counts(session)
+        context = {"f": f, "page": page, "counts": counts, "review_count": counts.by_state.get("pending_review", 0),
+                   "matching": f"{MATCHING_CAP}+" if matching > MATCHING_CAP else str(matching),
                    "channels": listing.channels(session), "reasons": listing.open_reason_codes(session)}
     if not who.sees_prices:
         for row in page.rows:

@@ -66,8 +66,13 @@ def test_filter_by_channel_keeps_that_channels_orders(seeded: Seeded, signed_in:
     ("BB-777001", ["#104"]),                # the supplier's order id
     ("OH-REF-104", ["#104"]),               # the reference at the supplier
     ("TRK123456789ES", ["#104"]),           # tracking number
+    ("garc", ["#102", "#103"]),             # the start of a surname
+    ("GARCÍA lu", ["#102", "#103"]),        # surname first, accents and case ignored
+    ("600 000 000", ["#101", "#102", "#103", "#104"]),       # the phone's last digits, no country code
+    ("ucia", []),                           # a name is searched from its start, not its middle
     ("nobody-at-all", []),
     ("100%_", []),                          # LIKE wildcards are plain text
+    ("zz\U0010ffff", []),                   # the last code point: a prefix with no successor
 ])
 def test_search_across_every_state(seeded: Seeded, signed_in: Client, q: str, expected: list[str]) -> None:
     found = signed_in("boss").get("/orders", params={"status": "all", "q": q}).text
@@ -93,6 +98,39 @@ def test_state_tabs_show_counts(signed_in: Client) -> None:
     assert re.search(r"Pending review <b[^>]*>3</b>", html)
     assert re.search(r"All <b>4</b>", html) and re.search(r"Sent <b>1</b>", html)
     assert _numbers(signed_in("boss").get("/orders?status=sent").text) == ["#104"]
+
+
+def test_tab_counts_stop_at_the_cap_and_say_so(db: Database, seeded: Seeded, signed_in: Client,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(listing, "TAB_COUNT_CAP", 1)
+    with db.session() as s:
+        s.execute(update(Order).where(Order.id.in_([seeded.orders["surname"], seeded.orders["postcode"]]))
+                  .values(status="cancelled"))
+    html = signed_in("boss").get("/orders?status=all").text
+    assert re.search(r"Cancelled <b>1\+</b>", html) and re.search(r"Sent <b>1</b>", html)
+    assert re.search(r"All <b>3\+</b>", html)
+    assert re.search(r"Pending review <b[^>]*>1</b>", html)  # the queue is always counted exactly
+
+
+def test_every_order_matching_is_counted_up_to_a_cap(seeded: Seeded, signed_in: Client,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from admin.web import views_orders
+
+    monkeypatch.setattr(listing, "PAGE_SIZE", 2)
+    monkeypatch.setattr(views_orders, "MATCHING_CAP", 2)
+    # 4 orders: more than the cap
+    assert "Every order matching this filter (2+)" in signed_in("boss").get("/orders?status=all").text
+    monkeypatch.setattr(views_orders, "MATCHING_CAP", 10)
+    assert "Every order matching this filter (3)" in signed_in("boss").get("/orders").text
+
+
+def test_the_reasons_to_filter_by_are_the_open_ones(db: Database, seeded: Seeded) -> None:
+    with db.session() as s:
+        assert listing.open_reason_codes(s) == ["invalid_postcode", "missing_surname", "unknown_sku"]
+        s.execute(update(OrderIssue).where(OrderIssue.order_id == seeded.orders["surname"])
+                  .values(closed_at=utcnow()))
+    with db.session() as s:
+        assert listing.open_reason_codes(s) == ["invalid_postcode", "unknown_sku"]
 
 
 def test_the_red_dot_is_on_every_page_and_refreshes_by_itself(seeded: Seeded, signed_in: Client) -> None:

@@ -101,3 +101,18 @@ def test_customers_prints_the_incremental_update_and_the_list_p95(tmp_path: Path
     assert (f["customers"], f["orders"], f["changed_orders"]) == (300, 3000, 400)
     assert f["stats_match_recount"] is True
     assert f["incremental_update_s"] > 0 and f["customer_list_p95_ms"] > 0
+
+
+def test_admin_prints_the_p95_of_the_queue_the_search_and_the_order_page(tmp_path: Path) -> None:
+    f = run("admin_pages.py", tmp_path, "--orders", "600", "--repeat", "3")
+    has(f, "orders", "pending_review_p95_ms", "search_p95_ms", "order_page_p95_ms", "pending_review",
+        "searches_found_share", "pending_review.deep_page_p95_ms", "search.tracking_p95_ms",
+        "order_page.shipped_p95_ms")
+    assert f["orders"] == 600
+    assert 30 <= f["pending_review"] <= 100  # a tenth of the orders, give or take the draw
+    assert f["searches_found_share"] == 1.0  # every search finds the order it was made from
+    for group in ("pending_review", "search", "order_page"):
+        kinds = [k[: -len("_p95_ms")] for k in f if k.startswith(f"{group}.") and k.endswith("_p95_ms")]
+        assert kinds, group
+        assert all(0 < f[f"{k}_p50_ms"] <= f[f"{k}_p95_ms"] for k in kinds)
+        assert 0 < f[f"{group}_p95_ms"] <= max(f[f"{k}_p95_ms"] for k in kinds) * 1.01 + 5
