@@ -218,3 +218,30 @@ def test_orders_list_json_after_a_channel_sync(tmp_path: Path) -> None:
         assert wallet.returncode == 0
     finally:
         stack.stop()
+
+
+def test_inspect_reads_shopees_published_order_detail_and_flags_its_masked_buyer(tmp_path: Path) -> None:
+    published = PAYLOADS / "shopee" / "v2.order.get_order_detail.200.example.json"
+    done = orderhub("inspect", "shopee", str(published))
+    assert done.returncode == 0, done.stderr
+    (item,) = json.loads(done.stdout)["orders"]
+    assert item["order"]["external_id"] == "2404098R48U37H"
+    assert item["order"]["lines"][0]["sku"] == "QAZ-SADOER-05"
+    assert item["status"] == "fulfilled_on_channel"  # COMPLETED on Shopee: never forwarded
+    # the same buyer on an order still to ship: the stars are flagged, never sent to the supplier
+    body = json.loads(published.read_text())
+    body["response"]["order_list"][0]["order_status"] = "READY_TO_SHIP"
+    path = tmp_path / "ready.json"
+    path.write_text(json.dumps(body))
+    done = orderhub("inspect", "shopee", str(path))
+    assert done.returncode == 0, done.stderr
+    (item,) = json.loads(done.stdout)["orders"]
+    assert "masked_data" in {i["code"] for i in item["issues"]}
+    assert item["status"] == "pending_review"
+
+
+def test_inspect_refuses_shopees_sample_as_published_in_one_line() -> None:
+    # Shopee's documentation prints this sample with a stray brace and a missing comma
+    done = orderhub("inspect", "shopee", str(PAYLOADS / "shopee" / "v2.order.get_order_detail.response_sample.published.txt"))
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+    assert "is not JSON" in done.stderr and "Traceback" not in done.stderr
