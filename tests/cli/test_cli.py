@@ -242,6 +242,7 @@ def test_inspect_reads_shopees_published_order_detail_and_flags_its_masked_buyer
 
 def test_inspect_refuses_shopees_sample_as_published_in_one_line() -> None:
     # Shopee's documentation prints this sample with a stray brace and a missing comma
-    done = orderhub("inspect", "shopee", str(PAYLOADS / "shopee" / "v2.order.get_order_detail.response_sample.published.txt"))
+    published = PAYLOADS / "shopee" / "v2.order.get_order_detail.response_sample.published.txt"
+    done = orderhub("inspect", "shopee", str(published))
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
     assert "is not JSON" in done.stderr and "Traceback" not in done.stderr

@@ -21,6 +21,8 @@ CREDENTIALS = {
     "woocommerce": {"consumer_key": "ck_conformance", "consumer_secret": "cs_conformance"},
     "amazon": {"refresh_token": "Atzr|conformance", "client_id": "amzn1.application-oa2-client.c",
                "client_secret": "conformance-secret"},
+    "shopee": {"partner_id": "1", "partner_key": "conformance-key", "shop_id": "600000",
+               "access_token": "conformance-access", "refresh_token": "conformance-refresh"},
 }
 
 

@@ -205,6 +205,7 @@ class Shopee(Profile):
     expiring_credentials = True
     masks_buyers = True
     second_parcel = False  # Shopee keeps one tracking number per package and refuses a second
+    payloads = ("shopee/v2.order.get_order_detail.200.example.json",)
 
     def sandbox(self, specs: list[seeding.OrderSpec]) -> server.App:
         return ShopeeSandbox(specs, masked_every=0)
@@ -242,6 +243,24 @@ class Shopee(Profile):
     def tracking_count(self, app: server.App, spec: seeding.OrderSpec, number: str) -> int:
         assert isinstance(app, ShopeeSandbox)
         return 1 if app.shipped.get(order_sn(spec)) == number else 0
+
+    def serve_payload(self, router: respx.MockRouter, url: str, bodies: list[Any]) -> None:
+        """``get_order_list`` names the orders updated inside the asked window (as Shopee does: its
+        windows are at most 15 days), ``get_order_detail`` answers with the published bodies."""
+
+        def order_list(request: httpx.Request) -> httpx.Response:
+            start, end = int(request.url.params["time_from"]), int(request.url.params["time_to"])
+            inside = [{"order_sn": b["order_sn"]} for b in bodies if start <= b["update_time"] <= end]
+            return httpx.Response(200, json={"error": "", "message": "", "response": {
+                "more": False, "next_cursor": "", "order_list": inside}})
+
+        def order_detail(request: httpx.Request) -> httpx.Response:
+            wanted = set(request.url.params["order_sn_list"].split(","))
+            return httpx.Response(200, json={"error": "", "message": "", "response": {
+                "order_list": [b for b in bodies if b["order_sn"] in wanted]}})
+
+        router.get(f"{url}/api/v2/order/get_order_list").mock(side_effect=order_list)
+        router.get(f"{url}/api/v2/order/get_order_detail").mock(side_effect=order_detail)
 
 
 PROFILES: list[Profile] = [ShopifyRest(), ShopifyGraphQL(), WooCommerce(), Amazon(), Shopee()]
