@@ -110,6 +110,11 @@ class ShopeeSandbox(App):
         with self.lock:
             wall = datetime.now(UTC).replace(microsecond=0)
             self._clock = max(wall, self._clock + timedelta(seconds=1))
+            # Shopee stamps a change with the time it happened, never a second still to come: a
+            # change stamped ahead of the clock would fall outside a list asked for up to now
+            ahead = (self._clock - datetime.now(UTC)).total_seconds()
+            if ahead > 0 and at is None:
+                time.sleep(ahead)
             return seeding.advance(list(self._specs.values()), step, at or self._clock)
 
     def expire_access_tokens(self) -> None:
