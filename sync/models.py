@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    func,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -121,13 +122,13 @@ class Customer(Base):
     note: Mapped[str] = mapped_column(Text, default="", server_default="")
     level_id: Mapped[int | None] = mapped_column(ForeignKey("customer_levels.id", ondelete="SET NULL"))
     #: up to 10 shipping addresses, oldest first
-    addresses: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    addresses: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list, server_default="[]")
     first_order_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_order_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     #: merged into another customer: hidden, and its channel's later orders go to that one
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
