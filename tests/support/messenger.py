@@ -24,7 +24,7 @@ def setup_store(db: Database, *, sku: str = "SKU-1", price: str = "9.50") -> Non
         m.add_store(s, "Chat shop")
         m.add_payment_method(s, "Bank transfer", "IBAN ES00 0000", needs_proof=True)
         m.add_payment_method(s, "Cash on delivery", "Pay the courier", needs_proof=False)
-        s.add(CatalogueItem(sku=sku, supplier_sku=f"S-{sku}", title="Lamp", cost=Decimal("4.00")))
+        s.merge(CatalogueItem(sku=sku, supplier_sku=f"S-{sku}", title="Lamp", cost=Decimal("4.00")))
         prices.set_wholesale(s, sku, 1, None, Decimal(price))
 
 
