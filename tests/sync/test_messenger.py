@@ -198,3 +198,4 @@ def test_progress_shows_tracking_once_shipped(db) -> None:
         m.approve(s, order_id, actor="user:seller")
         assert links.progress(s, order_id)["step"] == "approved"
         assert utcnow()  # the progress never depends on the clock
+
