@@ -80,3 +80,23 @@ def test_disapprove_needs_a_reason_and_the_pages_need_the_permission(app: FastAP
     assert done.status_code == 303
     assert "no stock" in seller.get("/messenger").text
     assert signed_in("clerk").get("/messenger").status_code == 403
+
+
+def test_a_messenger_store_is_a_channel_in_every_list(app: FastAPI, db, seeded: Seeded,
+                                                      signed_in) -> None:  # type: ignore[no-untyped-def]
+    from sync import messenger as m
+
+    setup_store(db)
+    with db.session() as s:
+        order_id = m.create(s, store="Chat shop", lines=[m.LineInput("SKU-1", 1)], actor="user:boss",
+                            can_edit_prices=False, buyer=BUYER, for_approval=True)
+        m.approve(s, order_id, actor="user:boss")
+        store_id = s.get(Order, order_id).channel_id
+    boss = signed_in("boss")
+    listed = boss.get("/orders", params={"status": "all"})
+    assert listed.status_code == 200 and f"/orders/{order_id}" in listed.text and "Chat shop" in listed.text
+    only = boss.get("/orders", params={"status": "all", "channel": str(store_id)})
+    assert f"/orders/{order_id}" in only.text and f"/orders/{seeded.orders['surname']}" not in only.text
+    for path in (f"/orders/{order_id}", "/channels", "/dashboard"):
+        answer = boss.get(path)
+        assert answer.status_code == 200 and "Chat shop" in answer.text, path
