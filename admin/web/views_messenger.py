@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from admin.web.auth import Operator, RowId, database, need
 from admin.web.pages import render
@@ -17,9 +17,10 @@ from sync import messenger as m
 from sync import messenger_links as links
 from sync import messenger_payment as payment
 from sync.accounts import Permission
+from sync.customer_list import list_customers
 from sync.fields import FieldError
 from sync.messenger_models import PaymentMethod
-from sync.models import Channel
+from sync.models import CatalogueItem, Channel
 
 router = APIRouter()
 Seller = Annotated[Operator, Depends(need(Permission.MESSENGER_ORDERS))]
@@ -27,7 +28,8 @@ MAX_LINES = 50
 
 
 def _page(request: Request, who: Operator, *, error: str | None = None, done: str | None = None,
-          link: str | None = None, values: dict[str, Any] | None = None, status_code: int = 200) -> Response:
+          link: str | None = None, values: dict[str, Any] | None = None, found: dict[str, Any] | None = None,
+          status_code: int = 200) -> Response:
     with database(request).session() as s:
         context = {
             "stores": list(s.scalars(select(Channel.name).where(Channel.kind == m.KIND).order_by(Channel.name))),
@@ -38,9 +40,9 @@ def _page(request: Request, who: Operator, *, error: str | None = None, done: st
             "to_confirm": [_row(o, mo) for o, mo in payment.awaiting_confirmation(s)],
             "voided": [_row(o, mo) for o, mo in m.pending(s, m.VOIDED, limit=50)],
         }
-    return render(request, "messenger.html", {**context, "error": error, "done": done, "link": link,
-                                              "values": values or {}, "may_price": who.can(Permission.EDIT_PRICES)},
-                  who=who, status_code=status_code)
+    context.update(error=error, done=done, link=link, values=values or {}, found=found or {},
+                   may_price=who.can(Permission.EDIT_PRICES))
+    return render(request, "messenger.html", context, who=who, status_code=status_code)
 
 
 def _row(order: Any, mo: Any) -> dict[str, Any]:
@@ -61,8 +63,19 @@ def _link_url(request: Request, token: str) -> str:
 
 
 @router.get("/messenger", response_class=HTMLResponse)
-def messenger_page(request: Request, who: Seller, done: str | None = None) -> Response:
-    return _page(request, who, done=done[:200] if done else None)
+def messenger_page(request: Request, who: Seller, done: str | None = None, buyer: str = "",
+                   product: str = "") -> Response:
+    """``buyer``: customers by name, phone, code, order, tracking or package number; ``product``:
+    catalogue entries by SKU or title, to fill the order form from."""
+    with database(request).session() as s:
+        buyers = [{"code": c.customer_code, "name": c.name, "phone": c.phone}
+                  for c in list_customers(s, buyer[:100], limit=20)] if buyer.strip() else []
+        products = [{"sku": i.sku, "title": i.title} for i in s.scalars(
+            select(CatalogueItem).where(or_(CatalogueItem.sku.startswith(product.strip()[:100], autoescape=True),
+                                            CatalogueItem.title.contains(product.strip()[:100], autoescape=True)))
+            .order_by(CatalogueItem.sku).limit(20))] if product.strip() else []
+    return _page(request, who, done=done[:200] if done else None,
+                 found={"buyer": buyer[:100], "buyers": buyers, "product": product[:100], "products": products})
 
 
 @router.post("/messenger/stores", response_class=HTMLResponse)

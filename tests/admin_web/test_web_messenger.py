@@ -100,3 +100,16 @@ def test_a_messenger_store_is_a_channel_in_every_list(app: FastAPI, db, seeded: 
     for path in (f"/orders/{order_id}", "/channels", "/dashboard"):
         answer = boss.get(path)
         assert answer.status_code == 200 and "Chat shop" in answer.text, path
+
+
+def test_the_order_form_finds_buyers_and_products(app: FastAPI, db, seeded: Seeded,
+                                                  signed_in) -> None:  # type: ignore[no-untyped-def]
+    from sync import customer_book
+
+    setup_store(db)
+    with db.session() as s:
+        code = customer_book.add(s, {"first_name": "Nuria", "phone": "+34611222333"}).customer_code
+    seller = _seller(db, signed_in, prices=False)
+    found = seller.get("/messenger", params={"buyer": "Nuria", "product": "Lamp"}).text
+    assert code in found and "<code>SKU-1</code>" in found
+    assert code not in seller.get("/messenger", params={"buyer": "Zzz"}).text
