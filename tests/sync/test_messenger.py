@@ -11,7 +11,7 @@ from sync import messenger_links as links
 from sync import messenger_payment as payment
 from sync.forward import claim
 from sync.messenger_models import MessengerLink, MessengerOrder, PaymentSlip
-from sync.models import Channel, Customer, Order, utcnow
+from sync.models import Channel, Customer, Order, OrderEvent, utcnow
 
 from support.messenger import BUYER, PNG, new_order, setup_store
 
@@ -199,3 +199,50 @@ def test_progress_shows_tracking_once_shipped(db) -> None:
         assert links.progress(s, order_id)["step"] == "approved"
         assert utcnow()  # the progress never depends on the clock
 
+
+
+def test_an_approval_that_loses_the_race_changes_nothing(db) -> None:
+    setup_store(db)
+    order_id = new_order(db, buyer=BUYER, for_approval=True)
+    with db.session() as late:
+        seen = m.messenger_order(late, order_id)  # seen waiting to approve
+        with db.session() as first:
+            m.approve(first, order_id, actor="user:first")
+        with pytest.raises(m.LostRace):
+            m.approve(late, order_id, actor="user:late")
+        assert seen.state == "waiting_to_approve"  # what the late session saw
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(OrderEvent).where(
+            OrderEvent.order_id == order_id, OrderEvent.to_status == "new")) == 1
+
+
+def test_a_confirmation_that_loses_the_race_changes_nothing_and_a_retry_is_a_no_op(db) -> None:
+    setup_store(db)
+    order_id = new_order(db, buyer=BUYER)
+    with db.session() as late:
+        seen = m.messenger_order(late, order_id)  # seen pending
+        with db.session() as first:
+            payment.confirm(first, order_id, actor="user:first", reference="TX-A")
+        with pytest.raises(m.LostRace):
+            payment.confirm(late, order_id, actor="user:late", reference="TX-B")
+        assert seen.payment_state == "pending"
+    with db.session() as s:
+        assert payment.confirm(s, order_id, actor="user:late").changed is False
+        assert s.get(MessengerOrder, order_id).transaction_reference == "TX-A"
+
+
+def test_a_buyer_submission_that_loses_the_race_changes_nothing(db) -> None:
+    setup_store(db)
+    order_id = new_order(db)
+    with db.session() as s:
+        token = links.new_link(s, order_id, actor="user:seller")
+        method = m.payment_method(s, "Cash on delivery").id
+    with db.session() as late:
+        link = links.resolve(late, token)
+        seen = m.messenger_order(late, order_id)  # seen not submitted
+        with db.session() as first:
+            assert links.submit(first, links.resolve(first, token), BUYER, method, None).accepted
+        assert links.submit(late, link, {**BUYER, "city": "Madrid"}, method, None) == links.Submitted({})
+        assert seen.submitted_at is None
+    with db.session() as s:
+        assert s.get(Order, order_id).shipping_address["city"] == "Valencia"
