@@ -45,15 +45,19 @@ def keep_slip(session: Session, order_id: int, data: bytes, content_type: str) -
     return slip
 
 
-def upload(session: Session, order_id: int, data: bytes, *, actor: str) -> PaymentSlip:
-    """Another slip after a rejection (or before a confirmation): payment is pending again."""
+def upload(session: Session, order_id: int, data: bytes, *, actor: str,
+           only_after_rejection: bool = False) -> PaymentSlip:
+    """Another slip after a rejection (or, for the seller, before a confirmation): payment is
+    pending again. The buyer may send one only after a rejection, and only once per rejection."""
     content_type = sniff(data)
-    current = m.messenger_order(session, order_id)
-    if current.payment_state not in ("pending", "rejected"):
-        raise m.MessengerError(f"order {order_id}: its payment is {current.payment_state}, no slip is needed")
-    session.execute(update(MessengerOrder).where(MessengerOrder.order_id == order_id,
-                                                 MessengerOrder.payment_state.in_(("pending", "rejected")))
-                    .values(payment_state="pending", payment_reason="").execution_options(synchronize_session=False))
+    allowed = ("rejected",) if only_after_rejection else ("pending", "rejected")
+    moved = session.execute(update(MessengerOrder).where(
+        MessengerOrder.order_id == order_id, MessengerOrder.payment_state.in_(allowed),
+        MessengerOrder.state.notin_((m.VOIDED, m.CANCELLED)))
+        .values(payment_state="pending", payment_reason="").execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+    if not moved:
+        current = m.messenger_order(session, order_id)
+        raise m.MessengerError(f"slip: the payment is {current.payment_state}; no new slip is needed", field="slip")
     note(session, order_id, "payment slip uploaded", actor=actor)
     return keep_slip(session, order_id, data, content_type)
 

@@ -93,7 +93,10 @@ def _view(request: Request, token: str, *, values: dict[str, str] | None = None,
         context: dict[str, Any] = {"order": m.summary(order), "errors": errors or {}}
         if current.submitted_at is not None or current.state not in m.PENDING_STATES:
             shown = links.progress(session, link.order_id)
-            context.update(progress=shown, step=STEPS.get(shown["step"], shown["step"]))
+            context.update(progress=shown, step=STEPS.get(shown["step"], shown["step"]), token=token,
+                           form_token=_signer(request).dumps(links.token_hash(token)[:32]),
+                           may_upload=current.payment_state == "rejected"
+                           and current.state in (*m.PENDING_STATES, m.APPROVED))
             return _page(request, "buyer_progress.html", context, status_code)
         methods = [{"id": p.id, "name": p.name, "instructions": p.instructions, "needs_proof": p.needs_proof}
                    for p in session.query(PaymentMethod).filter(PaymentMethod.enabled.is_(True))
@@ -119,12 +122,8 @@ async def buyer_submit(request: Request, token: str) -> Response:
         if links.resolve(session, token) is None:  # a token that opens nothing: neutral, form or not
             return gone(request)
     form = await request.form()
-    try:
-        signed = _signer(request).loads(str(form.get("form_token") or ""), max_age=FORM_MAX_AGE)
-    except BadSignature:
-        signed = None
-    if signed is None or signed != links.token_hash(token)[:32]:
-        return HTMLResponse("This form has expired. Reload the page and try again.", status_code=403)
+    if not _signed_for(request, form, token):
+        return EXPIRED_FORM()
     values = {k: str(form.get(k) or "")[:300] for k in m.BUYER_FIELDS}
     slip = await _read_slip(form.get("slip"))
     method_text = str(form.get("payment_method") or "")[:20]
@@ -137,6 +136,46 @@ async def buyer_submit(request: Request, token: str) -> Response:
         done = links.submit(session, link, values, method_id, slip)
     if done.errors:
         return _view(request, token, values=values, errors=done.errors, status_code=400)
+    return Response(status_code=303, headers={"Location": f"/m/{token}"})
+
+
+def _signed_for(request: Request, form: Any, token: str) -> bool:
+    try:
+        signed = _signer(request).loads(str(form.get("form_token") or ""), max_age=FORM_MAX_AGE)
+    except BadSignature:
+        return False
+    return bool(signed == links.token_hash(token)[:32])
+
+
+def EXPIRED_FORM() -> HTMLResponse:  # noqa: N802 - one fixed answer
+    return HTMLResponse("This form has expired. Reload the page and try again.", status_code=403)
+
+
+@router.post("/m/{token}/slip")
+async def buyer_new_slip(request: Request, token: str) -> Response:
+    """Another slip after the seller rejected the payment."""
+    refused = _limited(request)
+    if refused is not None:
+        return refused
+    with database(request).session() as session:
+        if links.resolve(session, token) is None:
+            return gone(request)
+    form = await request.form()
+    if not _signed_for(request, form, token):
+        return EXPIRED_FORM()
+    slip = await _read_slip(form.get("slip"))
+    with database(request).session() as session:
+        link = links.resolve(session, token)
+        if link is None:
+            return gone(request)
+        try:
+            payment.upload(session, link.order_id, slip or b"", actor="buyer", only_after_rejection=True)
+        except m.MessengerError as exc:
+            error = str(exc)
+        else:
+            error = ""
+    if error:
+        return _view(request, token, errors={"slip": error}, status_code=400)
     return Response(status_code=303, headers={"Location": f"/m/{token}"})
 
 

@@ -144,3 +144,28 @@ def test_the_slip_is_served_only_to_signed_in_sellers_as_an_attachment(app: Fast
     assert answer.headers["content-type"] == "image/png"
     assert answer.headers["content-disposition"].startswith("attachment")
     assert answer.headers["x-content-type-options"] == "nosniff"
+
+
+def test_after_a_rejection_the_buyer_sends_another_slip_once(app: FastAPI, db, seeded: Seeded) -> None:
+    order_id, token = _linked(db)
+    client = TestClient(app, follow_redirects=False)
+    data, _ = _form(client, token, db)
+    assert client.post(f"/m/{token}", data=data, files={"slip": ("a.png", PNG, "image/png")}).status_code == 303
+    assert 'action="/m/' + token + '/slip"' not in client.get(f"/m/{token}").text  # pending: nothing to send
+    with db.session() as s:
+        payment.reject(s, order_id, "the amount is cut off", actor="user:boss")
+    page = client.get(f"/m/{token}").text
+    assert "the amount is cut off" in page
+    form_token = FORM_TOKEN.search(page).group(1)
+    bad = client.post(f"/m/{token}/slip", data={"form_token": form_token},
+                      files={"slip": ("b.png", b"<svg/>", "image/png")})
+    assert bad.status_code == 400 and 'id="error-slip"' in bad.text
+    assert client.post(f"/m/{token}/slip", files={"slip": ("b.png", PNG, "image/png")}).status_code == 403
+    sent = client.post(f"/m/{token}/slip", data={"form_token": form_token}, files={"slip": ("b.png", PNG, "image/png")})
+    assert sent.status_code == 303
+    again = client.post(f"/m/{token}/slip", data={"form_token": form_token},
+                        files={"slip": ("c.png", PNG, "image/png")})
+    assert again.status_code == 400  # pending again: one new slip per rejection
+    with db.session() as s:
+        assert s.query(PaymentSlip).filter(PaymentSlip.order_id == order_id).count() == 2
+        assert s.get(MessengerOrder, order_id).payment_state == "pending"
