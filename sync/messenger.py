@@ -280,6 +280,9 @@ def approve(session: Session, order_id: int, *, actor: str) -> str:
     current = messenger_order(session, order_id)
     if current.state != TO_APPROVE:
         raise MessengerError(f"order {order_id} is {current.state}: only orders waiting to approve are approved")
+    if current.payment_method_id is None:  # unpaid and no way to pay: never to the supplier
+        raise MessengerError(f"order {order_id} has no payment method: the buyer chooses one through the link",
+                             field="payment_method")
     move(session, order_id, TO_APPROVE, APPROVED, "approved")
     order = session.get(Order, order_id)
     assert order is not None

@@ -3,6 +3,7 @@ and their links, approval, payment confirmation, and forwarding once the payment
 
 from __future__ import annotations
 
+import pytest
 from fastapi import FastAPI
 
 from sync import accounts
@@ -90,6 +91,9 @@ def test_a_messenger_store_is_a_channel_in_every_list(app: FastAPI, db, seeded: 
     with db.session() as s:
         order_id = m.create(s, store="Chat shop", lines=[m.LineInput("SKU-1", 1)], actor="user:boss",
                             can_edit_prices=False, buyer=BUYER, for_approval=True)
+        with pytest.raises(m.MessengerError, match="no payment method"):
+            m.approve(s, order_id, actor="user:boss")
+        s.get(MessengerOrder, order_id).payment_method_id = m.payment_method(s, "Cash on delivery").id
         m.approve(s, order_id, actor="user:boss")
         store_id = s.get(Order, order_id).channel_id
     boss = signed_in("boss")
