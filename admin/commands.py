@@ -19,6 +19,7 @@ def dispatch(args: argparse.Namespace) -> int:
         "demo": cmd_demo, "db": cmd_db, "worker": cmd_worker, "scheduler": cmd_scheduler, "serve": cmd_serve,
         "channels": cmd_channels, "orders": cmd_orders, "inspect": cmd_inspect, "sandbox": cmd_sandbox,
         "health": cmd_health, "catalogue": cmd_catalogue, "customers": cmd_customers, "prices": cmd_prices,
+        "messenger": cmd_messenger,
     }[args.command]
     return handler(args)
 
@@ -146,6 +147,12 @@ def cmd_catalogue(args: argparse.Namespace) -> int:
 
 def cmd_customers(args: argparse.Namespace) -> int:
     from admin.customer_commands import cmd_customers as run
+
+    return run(args, InputError)
+
+
+def cmd_messenger(args: argparse.Namespace) -> int:
+    from admin.messenger_commands import cmd_messenger as run
 
     return run(args, InputError)
 

@@ -23,11 +23,13 @@ from sync.settings import get_settings
 from workers import scheduler
 
 MAIN = "owner"
+DEMO_STORE = "Chat shop"
 SUB = "operator"
 #: everything an operator of the queue needs, and no amount
 SUB_ROLE = "operator without prices"
 SUB_PERMISSIONS = (Permission.REVIEW_ORDERS, Permission.EDIT_ORDERS, Permission.RESUBMIT,
-                   Permission.MARK_SENT_MANUALLY, Permission.CANCEL, Permission.MANAGE_CATALOGUE)
+                   Permission.MARK_SENT_MANUALLY, Permission.CANCEL, Permission.MANAGE_CATALOGUE,
+                   Permission.MESSENGER_ORDERS)
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,33 @@ def demo_accounts(db: Database) -> list[SignIn]:
     return made
 
 
+def messenger_demo(db: Database, base_url: str) -> str:
+    """A messenger store with two payment methods and one order waiting for its buyer: the link
+    printed opens the buyer's page (a new link on every start; earlier ones stop working)."""
+    from decimal import Decimal
+
+    from sync import messenger, messenger_links
+    from sync.messenger_models import MessengerOrder, PaymentMethod
+    from sync.models import CatalogueItem, Channel
+
+    with db.session() as session:
+        if session.scalar(select(Channel.id).where(Channel.name == DEMO_STORE)) is None:
+            messenger.add_store(session, DEMO_STORE)
+        if session.scalar(select(PaymentMethod.id).limit(1)) is None:
+            messenger.add_payment_method(session, "Bank transfer", "Pay to IBAN ES91 2100 0418 4502 0005 1332, "
+                                         "then upload the slip", needs_proof=True)
+            messenger.add_payment_method(session, "Cash on delivery", "Pay the courier", needs_proof=False)
+        waiting = session.scalar(select(MessengerOrder.order_id).where(
+            MessengerOrder.state == messenger.ADD_INFO, MessengerOrder.submitted_at.is_(None)).limit(1))
+        if waiting is None:
+            item = session.scalar(select(CatalogueItem).order_by(CatalogueItem.sku).limit(1))
+            sku, title = (item.sku, item.title) if item is not None else ("DEMO-1", "Demo product")
+            waiting = messenger.create(session, store=DEMO_STORE, actor=f"user:{MAIN}", can_edit_prices=True,
+                                       lines=[messenger.LineInput(sku, 2, unit_price=Decimal("12.50"), title=title)])
+        token = messenger_links.new_link(session, waiting, actor=f"user:{MAIN}")
+    return f"{base_url.rstrip('/')}/m/{token}"
+
+
 def hold(db: Database, *, host: str, port: int, supplier_url: str, say: Callable[[str], None]) -> None:
     """Serve the admin beside the running pipeline until SIGINT or SIGTERM."""
     admin = start_admin(db, host, port)
@@ -63,6 +92,7 @@ def hold(db: Database, *, host: str, port: int, supplier_url: str, say: Callable
         say(f"web admin on {admin.url}")
         for sign_in in sign_ins:
             say(f"  {sign_in.what}: {sign_in.username} / {sign_in.password}")
+        say(f"a messenger order waits for its buyer: {messenger_demo(db, admin.url)}")
         say("the sandbox supplier's wallet has run dry; top it up, then Wallet > resubmit them all:")
         say(f"  curl -X POST {supplier_url}/_sandbox/wallet -d '{{\"amount\": 1000}}'")
         say("the shops, the supplier and the workers stay up; Ctrl-C stops everything")

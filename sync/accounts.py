@@ -31,6 +31,7 @@ class Permission(StrEnum):
     MANAGE_CHANNELS = "manage_channels"
     MANAGE_CATALOGUE = "manage_catalogue"
     MANAGE_USERS = "manage_users"
+    MESSENGER_ORDERS = "messenger_orders"
 
 
 ALL_PERMISSIONS = frozenset(Permission)

@@ -39,7 +39,7 @@ ALLOWED: dict[Status, frozenset[Status]] = {
     S.SENT: frozenset({S.SHIPPED}),
     S.SHIPPED: frozenset(),
     S.CANCELLED: frozenset({S.NEW}),  # a channel may reopen an order it cancelled
-    S.IGNORED: frozenset({S.NEW}),
+    S.IGNORED: frozenset({S.NEW, S.CANCELLED}),  # a messenger order held before approval is voided
     S.FULFILLED_ON_CHANNEL: frozenset({S.NEW}),
 }
 #: the states an order ends a run in; anything else is work still to do

@@ -125,6 +125,10 @@ def reconcile_stuck() -> None:
                                   horizon=settings.stuck_after_seconds)
     except Exception:  # the next tick tries again; polling covers the channel meanwhile
         log.exception("reconciler.webhooks_failed")
+    try:
+        reconciler.expire_messenger_links(get_database())
+    except Exception:  # the next tick voids them
+        log.exception("reconciler.messenger_links_failed")
 
 
 def _forward_all(order_ids: list[int]) -> None:

@@ -88,7 +88,9 @@ def account(config: ConnectorConfig, role: str, *, timeout: float = DEFAULT_TIME
 def accounts(db: Database) -> list[tuple[str, str, ConnectorConfig]]:
     """(check name, role, config) of every enabled account."""
     with db.session() as session:
-        rows = session.scalars(select(Channel).where(Channel.enabled.is_(True)).order_by(Channel.id)).all()
+        # a messenger store has no platform to reach: its orders are taken by hand
+        rows = session.scalars(select(Channel).where(Channel.enabled.is_(True), Channel.kind != "messenger")
+                               .order_by(Channel.id)).all()
         return [(f"{row.role}:{row.name}", row.role, config_for(row)) for row in rows]
 
 

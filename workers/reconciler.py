@@ -109,6 +109,17 @@ def sweep_webhooks(db: Database, *, process: dramatiq.Actor[Any, Any], older_tha
     return sent
 
 
+def expire_messenger_links(db: Database) -> int:
+    """Void the messenger orders whose buyer's link ran out unused (the seller sees why)."""
+    from sync import messenger_links
+
+    with db.session() as session:
+        voided = messenger_links.expire(session)
+    if voided:
+        log.info("reconciler.messenger_links_expired", voided=len(voided))
+    return len(voided)
+
+
 def enqueue_stuck(db: Database, stuck: Stuck, *, forward: dramatiq.Actor[Any, Any],
                   push: dramatiq.Actor[Any, Any], horizon: float = 120.0) -> dict[str, int]:
     """Send again what no message stands for any more. Work still queued, delayed or held by a

@@ -36,7 +36,9 @@ def pull_jobs(db: Database) -> dict[str, tuple[int, int, str]]:
     """One pull job per enabled sales channel: job id -> (channel id, every seconds, name)."""
     with db.session() as session:
         channels = session.scalars(
-            select(Channel).where(Channel.enabled.is_(True), Channel.role == "channel").order_by(Channel.id)
+            # messenger stores take their orders by hand: nothing to pull
+            select(Channel).where(Channel.enabled.is_(True), Channel.role == "channel", Channel.kind != "messenger")
+            .order_by(Channel.id)
         ).all()
         wanted = {ch.id: (ch.name, dict(ch.settings or {})) for ch in channels}
     # a channel whose webhooks arrive is pulled less often: the pull is then only the safety net

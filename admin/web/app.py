@@ -10,17 +10,20 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from itsdangerous import URLSafeTimedSerializer
 
 from admin.web import (
     api,
     api_customers,
     views_alerts,
     views_auth,
+    views_buyer,
     views_catalogue,
     views_channel_form,
     views_channels,
     views_customers,
     views_dashboard,
+    views_messenger,
     views_order,
     views_orders,
     views_prices,
@@ -101,7 +104,10 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
     app.state.check_account = check_account or _default_check_account
     #: an edited or removed account's cached connector must not be used again
     app.state.forget_connectors = connect.forget
-    codec = SessionCodec(secret or signing_secret(app.state.db))
+    key = secret or signing_secret(app.state.db)
+    codec = SessionCodec(key)
+    app.state.buyer_form_signer = URLSafeTimedSerializer(key, salt="orderhub.buyer-form")
+    app.state.buyer_limiter = views_buyer.AddressLimiter()
 
     @app.middleware("http")
     async def sessions(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -146,6 +152,8 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for router in SIGNED:  # the platforms' deliveries: their signature is their only credential
         app.include_router(router, include_in_schema=False)
+    for router in LINKED:  # the buyers' pages: the link's token is their only credential
+        app.include_router(router, include_in_schema=False)
     app.include_router(views_auth.public, dependencies=[Depends(csrf_protect)], include_in_schema=False)
     signed_in = [Depends(operator), Depends(csrf_protect)]
     for router in PAGES:
@@ -158,11 +166,14 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
 
 #: no form or API call needs more: a larger body is refused before it is read
 MAX_BODY = 2_000_000
+#: a buyer's form carries a payment slip (sync.messenger_payment.MAX_SLIP_BYTES) and a few fields
+MAX_BUYER_BODY = 5_400_000
 
 
 def _too_large(request: Request) -> bool:
+    cap = MAX_BUYER_BODY if request.url.path.startswith("/m/") else MAX_BODY
     try:
-        return int(request.headers.get("content-length") or 0) > MAX_BODY
+        return int(request.headers.get("content-length") or 0) > cap
     except ValueError:
         return True
 
@@ -170,10 +181,12 @@ def _too_large(request: Request) -> bool:
 #: the signed-in routers: pages and fragments (HTML), then the JSON API
 PAGES = (views_auth.router, views_orders.router, views_order.router, views_wallet.router, views_dashboard.router,
          views_alerts.router, views_channels.router, views_channel_form.router, views_catalogue.router,
-         views_users.router, views_customers.router, views_prices.router)
+         views_users.router, views_customers.router, views_prices.router, views_messenger.router)
 ROUTERS = (*PAGES, api.router, api_customers.router)
 #: routers authenticated by a platform's signature over the body, not by a session
 SIGNED = (webhooks.router,)
+#: routers authenticated by a buyer's link token (sync.messenger_links), not by a session
+LINKED = (views_buyer.router,)
 
 
 def _schema_router(app: FastAPI) -> APIRouter:

@@ -25,7 +25,7 @@ PERMISSION_WORDS = {
     Permission.RESUBMIT: "Resubmit", Permission.MARK_SENT_MANUALLY: "Mark sent manually",
     Permission.CANCEL: "Cancel orders", Permission.VIEW_PRICES: "View prices", Permission.EDIT_PRICES: "Edit prices",
     Permission.MANAGE_CHANNELS: "Manage channels", Permission.MANAGE_CATALOGUE: "Manage catalogue",
-    Permission.MANAGE_USERS: "Manage users",
+    Permission.MANAGE_USERS: "Manage users", Permission.MESSENGER_ORDERS: "Messenger orders",
 }
 
 

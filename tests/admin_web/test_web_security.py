@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from admin.web import views_auth
-from admin.web.app import ROUTERS, SIGNED
+from admin.web.app import LINKED, ROUTERS, SIGNED
 
 from support.admin import PASSWORD, Seeded, csrf_of
 
@@ -25,9 +25,9 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 
 def routes(app: FastAPI) -> list[tuple[str, str]]:
     """Every (method, path) the app serves: its routers' route tables, and the API's schema."""
-    found = {(method, route.path) for router in (*ROUTERS, *SIGNED, views_auth.public) for route in router.routes
-             if isinstance(route, APIRoute) for method in route.methods}
-    known = [*ROUTERS, *SIGNED, views_auth.public]
+    found = {(method, route.path) for router in (*ROUTERS, *SIGNED, *LINKED, views_auth.public)
+             for route in router.routes if isinstance(route, APIRoute) for method in route.methods}
+    known = [*ROUTERS, *SIGNED, *LINKED, views_auth.public]
     included = [r.original_router for r in app.routes if hasattr(r, "original_router")]
     assert included, "the app's routers were not found"
     for router in included:  # a new router must be known here, or it escapes the walk
@@ -50,7 +50,10 @@ def test_every_route_without_a_session_redirects_to_sign_in_or_answers_401(app: 
         if (method, path) in PUBLIC:
             continue
         answer = client.request(method, _fill(path, seeded))
-        if answer.status_code == 303:
+        if (method, path) in link_authenticated():
+            # a buyer's link: a token that opens nothing gets the neutral page, whatever the order
+            assert answer.status_code == 404 and "not valid" in answer.text, (method, path)
+        elif answer.status_code == 303:
             assert answer.headers["location"].startswith("/signin?next="), (method, path)
         else:
             assert answer.status_code == 401, (method, path, answer.status_code)
@@ -66,7 +69,8 @@ def test_htmx_requests_without_a_session_get_401_and_a_redirect_header(app: Fast
 def test_every_state_changing_route_refuses_a_missing_or_wrong_csrf_token(app: FastAPI, seeded: Seeded,
                                                                           signed_in: Client) -> None:
     client = signed_in("boss")
-    unsafe = [(m, p) for m, p in routes(app) if m in UNSAFE and (m, p) not in signature_authenticated()]
+    unsafe = [(m, p) for m, p in routes(app)
+              if m in UNSAFE and (m, p) not in signature_authenticated() | link_authenticated()]
     assert len(unsafe) >= 10
     for method, path in unsafe:
         url = _fill(path, seeded)
@@ -75,6 +79,13 @@ def test_every_state_changing_route_refuses_a_missing_or_wrong_csrf_token(app: F
             assert answer.status_code == 403, (method, path, attempt, answer.status_code)
         assert client.request(method, url, headers={"X-CSRF-Token": "forged"}).status_code == 403
     assert client.get("/orders").status_code == 200  # still signed in: nothing above signed out
+
+
+def link_authenticated() -> set[tuple[str, str]]:
+    """The buyer's pages: the link's token is the credential, and their form has its own signed token
+    (tests/admin_web/test_web_buyer.py)."""
+    return {(method, route.path) for router in LINKED for route in router.routes if isinstance(route, APIRoute)
+            for method in route.methods}
 
 
 def signature_authenticated() -> set[tuple[str, str]]:

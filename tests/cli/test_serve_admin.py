@@ -74,6 +74,10 @@ def test_demo_serve_keeps_the_admin_up_with_two_accounts(tmp_path: Path) -> None
         url = demo.wait_for(r"web admin on (http://127\.0\.0\.1:\d+)").group(1)
         main_user, main_password = demo.wait_for(r"main account: (\S+) / (\S+)", timeout=30).groups()
         sub_user, sub_password = demo.wait_for(r"sub-account, no prices: (\S+) / (\S+)", timeout=30).groups()
+        link = demo.wait_for(r"a messenger order waits for its buyer: (http://\S+/m/\S+)", timeout=30).group(1)
+        with httpx.Client(timeout=30) as buyer:  # no session: the link alone opens the buyer's page
+            page = buyer.get(link)
+            assert page.status_code == 200 and 'name="form_token"' in page.text and "25.00" in page.text
         with httpx.Client(base_url=url, follow_redirects=True, timeout=30) as owner:
             sign_in(owner, main_user, main_password)
             review = owner.get("/orders", params={"status": "pending_review", "reason": "missing_surname"})

@@ -1,0 +1,216 @@
+"""Messenger orders for the seller (permission "messenger orders"; setting a price also needs
+"edit prices", checked by ``sync.messenger.create``): stores and payment methods, the order form,
+the two pending lists with their links, approval, and payment confirmation with the slip."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import or_, select
+
+from admin.web.auth import Operator, RowId, database, need
+from admin.web.pages import render
+from sync import messenger as m
+from sync import messenger_links as links
+from sync import messenger_payment as payment
+from sync.accounts import Permission
+from sync.customer_list import list_customers
+from sync.fields import FieldError
+from sync.messenger_models import PaymentMethod
+from sync.models import CatalogueItem, Channel
+
+router = APIRouter()
+Seller = Annotated[Operator, Depends(need(Permission.MESSENGER_ORDERS))]
+MAX_LINES = 50
+
+
+def _page(request: Request, who: Operator, *, error: str | None = None, done: str | None = None,
+          link: str | None = None, values: dict[str, Any] | None = None, found: dict[str, Any] | None = None,
+          status_code: int = 200) -> Response:
+    with database(request).session() as s:
+        context = {
+            "stores": list(s.scalars(select(Channel.name).where(Channel.kind == m.KIND).order_by(Channel.name))),
+            "methods": [{"name": p.name, "instructions": p.instructions, "needs_proof": p.needs_proof}
+                        for p in s.scalars(select(PaymentMethod).order_by(PaymentMethod.id))],
+            "add_info": [_row(o, mo) for o, mo in m.pending(s, m.ADD_INFO)],
+            "to_approve": [_row(o, mo) for o, mo in m.pending(s, m.TO_APPROVE)],
+            "to_confirm": [_row(o, mo) for o, mo in payment.awaiting_confirmation(s)],
+            "voided": [_row(o, mo) for o, mo in m.pending(s, m.VOIDED, limit=50)],
+        }
+    context.update(error=error, done=done, link=link, values=values or {}, found=found or {},
+                   may_price=who.can(Permission.EDIT_PRICES))
+    return render(request, "messenger.html", context, who=who, status_code=status_code)
+
+
+def _row(order: Any, mo: Any) -> dict[str, Any]:
+    address = order.shipping_address or {}
+    return {"id": order.id, "number": order.number, "status": order.status, "total": order.total,
+            "currency": order.currency, "buyer": " ".join(filter(None, (address.get("first_name"),
+                                                                        address.get("last_name")))),
+            "state": mo.state, "payment": mo.payment_state, "reason": mo.void_reason or mo.payment_reason,
+            "submitted": mo.submitted_at is not None}
+
+
+async def _form(request: Request) -> dict[str, str]:
+    return {k: str(v) for k, v in (await request.form()).items() if isinstance(v, str)}
+
+
+def _link_url(request: Request, token: str) -> str:
+    return str(request.base_url).rstrip("/") + f"/m/{token}"
+
+
+@router.get("/messenger", response_class=HTMLResponse)
+def messenger_page(request: Request, who: Seller, done: str | None = None, buyer: str = "",
+                   product: str = "") -> Response:
+    """``buyer``: customers by name, phone, code, order, tracking or package number; ``product``:
+    catalogue entries by SKU or title, to fill the order form from."""
+    with database(request).session() as s:
+        buyers = [{"code": c.customer_code, "name": c.name, "phone": c.phone}
+                  for c in list_customers(s, buyer[:100], limit=20)] if buyer.strip() else []
+        products = [{"sku": i.sku, "title": i.title} for i in s.scalars(
+            select(CatalogueItem).where(or_(CatalogueItem.sku.startswith(product.strip()[:100], autoescape=True),
+                                            CatalogueItem.title.contains(product.strip()[:100], autoescape=True)))
+            .order_by(CatalogueItem.sku).limit(20))] if product.strip() else []
+    return _page(request, who, done=done[:200] if done else None,
+                 found={"buyer": buyer[:100], "buyers": buyers, "product": product[:100], "products": products})
+
+
+@router.post("/messenger/stores", response_class=HTMLResponse)
+async def add_store(request: Request, who: Seller) -> Response:
+    data = await _form(request)
+    return _act(request, who, lambda s: m.add_store(s, data.get("name", "")), "store added")
+
+
+@router.post("/messenger/payment-methods", response_class=HTMLResponse)
+async def add_method(request: Request, who: Seller) -> Response:
+    data = await _form(request)
+    return _act(request, who, lambda s: m.add_payment_method(
+        s, data.get("name", ""), data.get("instructions", ""), needs_proof=data.get("needs_proof") == "on"),
+        "payment method added")
+
+
+def _lines(data: dict[str, str]) -> list[m.LineInput]:
+    found = []
+    for i in range(MAX_LINES):
+        sku = data.get(f"sku_{i}", "").strip()
+        if not sku:
+            continue
+        quantity = data.get(f"quantity_{i}", "1").strip()
+        if not quantity.isdigit() or len(quantity) > 6:
+            raise m.MessengerError(f"quantity of {sku[:40]}: a whole number from 1", field=f"quantity_{i}")
+        price = data.get(f"unit_price_{i}", "").strip()
+        found.append(m.LineInput(sku, int(quantity), unit_price=Decimal(price) if _amount(price) else None,
+                                 use_last_price=data.get("use_last_price") == "on"))
+    return found
+
+
+def _amount(text: str) -> bool:
+    if not text:
+        return False
+    try:
+        Decimal(text)
+    except ArithmeticError:
+        raise m.MessengerError(f"unit price: {text[:20]!r} is not an amount", field="unit_price") from None
+    return True
+
+
+@router.post("/messenger/orders", response_class=HTMLResponse)
+async def create_order(request: Request, who: Seller) -> Response:
+    data = await _form(request)
+    buyer = {k: data.get(k, "") for k in m.BUYER_FIELDS}
+    new_buyer = {"first_name": data["new_buyer"]} if data.get("new_buyer", "").strip() else None
+    try:
+        with database(request).session() as s:
+            order_id = m.create(
+                s, store=data.get("store", ""), lines=_lines(data), actor=who.actor,
+                can_edit_prices=who.can(Permission.EDIT_PRICES), customer=data.get("customer") or None,
+                new_buyer=new_buyer, buyer=buyer, payment_method_name=data.get("payment_method") or None,
+                currency=data.get("currency", "EUR"), for_approval=data.get("save_as") == m.TO_APPROVE)
+    except (FieldError, m.MessengerError) as exc:
+        return _page(request, who, error=str(exc), values=data, status_code=400)
+    return _page(request, who, done=f"order {order_id} saved")
+
+
+def _act(request: Request, who: Operator, action: Any, done: str, *, link: bool = False) -> Response:
+    try:
+        with database(request).session() as s:
+            result = action(s)
+    except (FieldError, m.MessengerError) as exc:
+        return _page(request, who, error=str(exc), status_code=409 if isinstance(exc, m.LostRace) else 400)
+    if link:
+        return _page(request, who, done=done, link=_link_url(request, result))
+    return RedirectResponse(f"/messenger?done={done.replace(' ', '+')}", status_code=303)
+
+
+@router.post("/messenger/orders/{order_id}/link", response_class=HTMLResponse)
+def make_link(request: Request, who: Seller, order_id: RowId) -> Response:
+    return _act(request, who, lambda s: links.new_link(s, order_id, actor=who.actor),
+                f"link made for order {order_id} (shown once)", link=True)
+
+
+@router.post("/messenger/orders/{order_id}/revoke", response_class=HTMLResponse)
+def revoke_link(request: Request, who: Seller, order_id: RowId) -> Response:
+    return _act(request, who, lambda s: links.revoke(s, order_id, actor=who.actor), "link revoked")
+
+
+@router.post("/messenger/orders/{order_id}/approve", response_class=HTMLResponse)
+def approve(request: Request, who: Seller, order_id: RowId) -> Response:
+    forward = request.app.state.forward
+    response = _act(request, who, lambda s: m.approve(s, order_id, actor=who.actor), "order approved")
+    _forward_if_ready(request, order_id, forward)
+    return response
+
+
+def _forward_if_ready(request: Request, order_id: int, forward: Any) -> None:
+    from sync.models import Order
+
+    with database(request).session() as s:
+        order = s.get(Order, order_id)
+        ready = order is not None and order.status == "ready"
+    if ready:
+        forward([order_id])
+
+
+@router.post("/messenger/orders/{order_id}/disapprove", response_class=HTMLResponse)
+async def disapprove(request: Request, who: Seller, order_id: RowId) -> Response:
+    reason = (await _form(request)).get("reason", "")
+    return _act(request, who, lambda s: m.disapprove(s, order_id, reason, actor=who.actor), "order voided")
+
+
+@router.post("/messenger/orders/{order_id}/cancel", response_class=HTMLResponse)
+def cancel(request: Request, who: Seller, order_id: RowId) -> Response:
+    return _act(request, who, lambda s: m.cancel(s, order_id, actor=who.actor), "order cancelled")
+
+
+@router.post("/messenger/orders/{order_id}/confirm-payment", response_class=HTMLResponse)
+async def confirm_payment(request: Request, who: Seller, order_id: RowId) -> Response:
+    reference = (await _form(request)).get("reference") or None
+    response = _act(request, who, lambda s: payment.confirm(s, order_id, actor=who.actor, reference=reference),
+                    "payment confirmed")
+    _forward_if_ready(request, order_id, request.app.state.forward)
+    return response
+
+
+@router.post("/messenger/orders/{order_id}/reject-payment", response_class=HTMLResponse)
+async def reject_payment(request: Request, who: Seller, order_id: RowId) -> Response:
+    reason = (await _form(request)).get("reason", "")
+    return _act(request, who, lambda s: payment.reject(s, order_id, reason, actor=who.actor), "payment rejected")
+
+
+@router.get("/messenger/orders/{order_id}/slip")
+def slip(request: Request, who: Seller, order_id: RowId) -> Response:
+    """The newest slip, as the type its bytes are, to be saved (never rendered in the admin's origin)."""
+    with database(request).session() as s:
+        found = payment.latest_slip(s, order_id)
+        if found is None:
+            return Response("no slip", status_code=404, media_type="text/plain")
+        data, content_type, name = found.data, found.content_type, found.name
+    if content_type not in payment.ALLOWED:
+        return Response("no slip", status_code=404, media_type="text/plain")
+    return Response(data, media_type=content_type, headers={
+        "Content-Disposition": f'attachment; filename="slip-{name}.{payment.ALLOWED[content_type]}"',
+        "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store",
+        "Content-Security-Policy": "default-src 'none'; sandbox"})

@@ -1,0 +1,341 @@
+"""Messenger orders: an order a seller takes in a chat, stored as an ordinary order of a
+"messenger" store (a channel of its own, so every list, filter and report sees it).
+
+Until the seller approves it the order is held out of the pipeline (status ``ignored``: no worker
+judges, forwards or re-reads it) and its messenger state says where it stands: waiting_to_add_info
+(buyer details may be missing), waiting_to_approve (details complete, checked by the same rules as
+channel orders), then approved (the order is judged like any channel order: ready, pending_review,
+or awaiting_payment until its payment is confirmed), voided (with a reason) or cancelled.
+Every change is conditional on the state the caller saw; a lost race changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select, text, update
+from sqlalchemy.orm import Session
+
+from connectors.records import Address, ChannelOrder
+from connectors.records import OrderLine as LineRecord
+from sync import customer_book, prices
+from sync.installation import reference_prefix
+from sync.messenger_models import MessengerLink, MessengerOrder, PaymentMethod
+from sync.models import Base, Channel, Order, OrderLine, utcnow
+from sync.records import address_dict, fingerprint, internal_reference
+from sync.review import LostRace, ReviewError, judge_stored
+from sync.states import Status, note, transition
+from sync.upsert import insert_for
+from validation import validate
+
+KIND = "messenger"
+ADD_INFO = "waiting_to_add_info"
+TO_APPROVE = "waiting_to_approve"
+APPROVED = "approved"
+VOIDED = "voided"
+CANCELLED = "cancelled"
+PENDING_STATES = (ADD_INFO, TO_APPROVE)
+#: the buyer details a link asks for, and nothing else
+BUYER_FIELDS = ("first_name", "last_name", "phone", "email", "address1", "address2", "city", "region",
+                "postcode", "country_code")
+_HELD = Status.IGNORED.value  # out of the pipeline until approved
+
+
+class MessengerError(ReviewError):
+    """A messenger action that cannot be done; ``field`` names the form field at fault."""
+
+
+@dataclass(frozen=True)
+class LineInput:
+    sku: str
+    quantity: int
+    #: a price the seller typed: refused without the "edit prices" permission
+    unit_price: Decimal | None = None
+    #: the customer's last unit price for this SKU (a returning buyer)
+    use_last_price: bool = False
+    title: str = ""
+
+
+# Stores and payment methods -------------------------------------------------------------------
+
+
+def add_store(session: Session, name: str) -> Channel:
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise MessengerError("store: a name of 1 to 100 characters", field="name")
+    if session.scalar(select(Channel.id).where(Channel.name == name)) is not None:
+        raise MessengerError(f"store: {name[:40]!r} exists already", field="name")
+    store = Channel(name=name, kind=KIND, role="channel", url="", credentials={}, settings={})
+    session.add(store)
+    session.flush()
+    return store
+
+
+def store_named(session: Session, name: str) -> Channel:
+    store = session.scalar(select(Channel).where(Channel.name == name.strip(), Channel.kind == KIND))
+    if store is None:
+        raise MessengerError(f"store: no messenger store {name[:40]!r}", field="store")
+    return store
+
+
+def add_payment_method(session: Session, name: str, instructions: str = "", *,
+                       needs_proof: bool = True) -> PaymentMethod:
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise MessengerError("payment method: a name of 1 to 100 characters", field="name")
+    if session.scalar(select(PaymentMethod.id).where(PaymentMethod.name == name)) is not None:
+        raise MessengerError(f"payment method: {name[:40]!r} exists already", field="name")
+    method = PaymentMethod(name=name, instructions=instructions.strip()[:5000], needs_proof=needs_proof)
+    session.add(method)
+    session.flush()
+    return method
+
+
+def payment_method(session: Session, ref: str | int) -> PaymentMethod:
+    stmt = select(PaymentMethod).where(PaymentMethod.enabled.is_(True))
+    stmt = stmt.where(PaymentMethod.id == ref) if isinstance(ref, int) else stmt.where(PaymentMethod.name == ref)
+    method = session.scalar(stmt)
+    if method is None:
+        raise MessengerError("payment method: choose one of the seller's payment methods", field="payment_method")
+    return method
+
+
+# Buyer details ---------------------------------------------------------------------------------
+
+
+def buyer_errors(details: dict[str, Any]) -> dict[str, str]:
+    """What is wrong with the buyer's details, by field: the channel orders' rules on the delivery
+    address (names, address, postcode, phone), with what the address model refuses outright."""
+    values = {k: (str(details.get(k) or "").strip() or None) for k in BUYER_FIELDS}
+    try:
+        address = Address(**values)
+    except ValidationError as exc:
+        return {str(e["loc"][0]): f"{e['loc'][0]}: {e['msg']}" for e in exc.errors() if e["loc"]}
+    probe = ChannelOrder(external_id="check", number="check", status="messenger", currency="EUR", total=Decimal(0),
+                         updated_at=utcnow(), shipping_address=address,
+                         lines=[LineRecord(sku="check", quantity=1, unit_price=Decimal(0))])
+    errors: dict[str, str] = {}
+    for issue in validate(probe):
+        if issue.field.startswith("shipping_address"):
+            name = issue.field.partition(".")[2] or "address1"
+            errors.setdefault(name, issue.message)
+    return errors
+
+
+def _address(details: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not details or not any(str(details.get(k) or "").strip() for k in BUYER_FIELDS):
+        return None
+    try:
+        return address_dict(Address(**{k: (str(details.get(k) or "").strip() or None) for k in BUYER_FIELDS}))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise MessengerError(f"{first['loc'][0] if first['loc'] else 'buyer'}: {first['msg']}",
+                             field=str(first["loc"][0]) if first["loc"] else None) from None
+
+
+# Creating --------------------------------------------------------------------------------------
+
+
+def _next_number(session: Session) -> int:
+    counters = Base.metadata.tables["counters"]
+    session.execute(insert_for(session, counters).on_conflict_do_nothing().values(name=KIND, value=0))
+    number = session.scalar(text("UPDATE counters SET value = value + 1 WHERE name = :n RETURNING value"), {"n": KIND})
+    assert number is not None
+    return int(number)
+
+
+def _priced(session: Session, line: LineInput, customer_id: int | None, can_edit_prices: bool) -> Decimal:
+    sku = line.sku.strip()
+    if not sku or len(sku) > 100:
+        raise MessengerError("sku: 1 to 100 characters", field="sku")
+    if line.quantity < 1 or line.quantity > 100000:
+        raise MessengerError(f"quantity of {sku}: a whole number from 1", field="quantity")
+    if line.unit_price is not None:
+        if not can_edit_prices:
+            raise MessengerError("unit price: changing a price needs the \"edit prices\" permission",
+                                 field="unit_price")
+        return prices.parse_price(str(line.unit_price), "unit_price")
+    if line.use_last_price and customer_id is not None:
+        last = prices.last_unit_price(session, sku, customer_id)
+        if last is not None:
+            return last
+    quote = prices.price_for(session, sku, customer_id, line.quantity)
+    if quote.price is None:
+        raise MessengerError(f"unit price of {sku}: no price is set for it; enter one", field="unit_price")
+    return quote.price
+
+
+def create(session: Session, *, store: str, lines: list[LineInput], actor: str, can_edit_prices: bool,
+           customer: str | int | None = None, new_buyer: dict[str, Any] | None = None,
+           buyer: dict[str, Any] | None = None, payment_method_name: str | None = None,
+           currency: str = "EUR", for_approval: bool = False) -> int:
+    """A messenger order, saved as waiting_to_add_info or (``for_approval``, the buyer's details
+    complete and valid) waiting_to_approve. Returns the order id."""
+    channel = store_named(session, store)
+    if not lines:
+        raise MessengerError("lines: an order needs at least one SKU", field="lines")
+    customer_id = _customer_id(session, customer, new_buyer)
+    priced = [(ln, _priced(session, ln, customer_id, can_edit_prices)) for ln in lines]
+    method = payment_method(session, payment_method_name) if payment_method_name else None
+    shipping = _address(buyer)
+    state = _saved_state(buyer, for_approval)
+    number = _next_number(session)
+    external_id = f"M{number:08d}"
+    total = sum((price * ln.quantity for ln, price in priced), Decimal(0))
+    now = utcnow()
+    order = Order(
+        channel_id=channel.id, external_id=external_id, number=external_id, status=_HELD, status_changed_at=now,
+        channel_status=KIND, payment_status="pending", currency=currency.strip().upper()[:3] or "EUR", total=total,
+        placed_at=now, channel_updated_at=now, shipping_address=shipping, customer_id=customer_id,
+        internal_reference=internal_reference(channel.id, external_id, reference_prefix(session)),
+        content_fingerprint=fingerprint(shipping, [(ln.sku.strip(), ln.quantity) for ln in lines]),
+        raw={"source": KIND, "store": channel.name},
+        lines=[OrderLine(position=i, sku=ln.sku.strip(), quantity=ln.quantity, unit_price=price,
+                         title=ln.title[:500]) for i, (ln, price) in enumerate(priced)],
+    )
+    session.add(order)
+    session.flush()
+    session.add(MessengerOrder(order_id=order.id, state=state, created_by=actor,
+                               payment_method_id=method.id if method else None,
+                               payment_state=_payment_state(method)))
+    note(session, order.id, f"messenger order created ({state})", actor=actor)
+    session.flush()
+    return order.id
+
+
+def _customer_id(session: Session, customer: str | int | None, new_buyer: dict[str, Any] | None) -> int | None:
+    if customer is not None and str(customer).strip():
+        try:
+            return customer_book.find(session, customer).id
+        except customer_book.CustomerNotFound as exc:
+            raise MessengerError(str(exc), field="customer") from None
+    if new_buyer:
+        return customer_book.add(session, new_buyer).id  # the next customer code
+    return None
+
+
+def _saved_state(buyer: dict[str, Any] | None, for_approval: bool) -> str:
+    if not for_approval:
+        return ADD_INFO
+    errors = buyer_errors(buyer or {})
+    if errors:
+        field, message = next(iter(errors.items()))
+        raise MessengerError(message, field=field)
+    return TO_APPROVE
+
+
+def _payment_state(method: PaymentMethod | None) -> str:
+    return "pending" if method is not None and method.needs_proof else "none"
+
+
+# Reading ---------------------------------------------------------------------------------------
+
+
+def messenger_order(session: Session, order_id: int) -> MessengerOrder:
+    found = session.get(MessengerOrder, order_id)
+    if found is None:
+        raise MessengerError(f"order {order_id} is not a messenger order", field="order")
+    return found
+
+
+def pending(session: Session, state: str, limit: int = 200) -> list[tuple[Order, MessengerOrder]]:
+    rows = session.execute(select(Order, MessengerOrder).join(MessengerOrder, MessengerOrder.order_id == Order.id)
+                           .where(MessengerOrder.state == state).order_by(Order.id).limit(limit))
+    return [(o, m) for o, m in rows]
+
+
+# Transitions -----------------------------------------------------------------------------------
+
+
+def move(session: Session, order_id: int, from_: tuple[str, ...] | str, to: str, action: str,
+         **values: Any) -> None:
+    """The messenger state, conditional on the one the caller saw."""
+    sources = (from_,) if isinstance(from_, str) else from_
+    moved = session.execute(
+        update(MessengerOrder).where(MessengerOrder.order_id == order_id, MessengerOrder.state.in_(sources))
+        .values(state=to, **values).execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+    if not moved:
+        raise LostRace(order_id, action)
+
+
+def save_buyer(session: Session, order_id: int, details: dict[str, Any], *, actor: str,
+               for_approval: bool) -> None:
+    """The seller edits the buyer's details of an order still waiting."""
+    current = messenger_order(session, order_id)
+    if current.state not in PENDING_STATES:
+        raise MessengerError(f"order {order_id} is {current.state}: its details can no longer be edited")
+    state = _saved_state(details, for_approval)
+    shipping = _address(details)
+    move(session, order_id, current.state, state, "edited")
+    session.get(Order, order_id).shipping_address = shipping  # type: ignore[union-attr]
+    note(session, order_id, f"buyer details saved ({state})", actor=actor)
+
+
+def approve(session: Session, order_id: int, *, actor: str) -> str:
+    """The order enters the pipeline: judged like a channel order (its payment counts as paid only
+    once confirmed, when its method needs a proof). Returns the order's new status."""
+    current = messenger_order(session, order_id)
+    if current.state != TO_APPROVE:
+        raise MessengerError(f"order {order_id} is {current.state}: only orders waiting to approve are approved")
+    if current.payment_method_id is None:  # unpaid and no way to pay: never to the supplier
+        raise MessengerError(f"order {order_id} has no payment method: the buyer chooses one through the link",
+                             field="payment_method")
+    move(session, order_id, TO_APPROVE, APPROVED, "approved")
+    order = session.get(Order, order_id)
+    assert order is not None
+    paid = current.payment_state in ("none", "confirmed")
+    session.execute(update(Order).where(Order.id == order_id)
+                    .values(payment_status="paid" if paid else "pending", channel_updated_at=utcnow())
+                    .execution_options(synchronize_session=False))
+    if not transition(session, order_id, _HELD, Status.NEW, actor=actor, reason="messenger order approved"):
+        raise LostRace(order_id, "approved")
+    session.expire(order)
+    judge_stored(session, order_id)
+    session.refresh(order)
+    return order.status
+
+
+def disapprove(session: Session, order_id: int, reason: str, *, actor: str) -> None:
+    reason = reason.strip()
+    if not reason:
+        raise MessengerError("reason: say why the order is voided", field="reason")
+    void(session, order_id, reason[:500], actor=actor, from_=PENDING_STATES)
+
+
+def void(session: Session, order_id: int, reason: str, *, actor: str, from_: tuple[str, ...]) -> None:
+    move(session, order_id, from_, VOIDED, "voided", void_reason=reason)
+    revoke_all(session, order_id)
+    if not transition(session, order_id, _HELD, Status.CANCELLED, actor=actor, reason=f"voided: {reason}"):
+        raise LostRace(order_id, "voided")
+
+
+def cancel(session: Session, order_id: int, *, actor: str, reason: str = "") -> None:
+    """Cancel a voided or waiting order (the order itself becomes cancelled)."""
+    current = messenger_order(session, order_id)
+    if current.state not in (*PENDING_STATES, VOIDED):
+        raise MessengerError(f"order {order_id} is {current.state}: only waiting or voided orders are cancelled here")
+    move(session, order_id, current.state, CANCELLED, "cancelled")
+    revoke_all(session, order_id)
+    order = session.get(Order, order_id)
+    assert order is not None
+    if order.status == _HELD and not transition(session, order_id, _HELD, Status.CANCELLED, actor=actor,
+                                                reason="cancelled" + (f": {reason}" if reason else "")):
+        raise LostRace(order_id, "cancelled")
+
+
+def summary(order: Order) -> dict[str, Any]:
+    """What the buyer's page shows of an order (never another order's data)."""
+    return {"number": order.number, "currency": order.currency, "total": str(order.total),
+            "lines": [{"sku": ln.sku, "title": ln.title, "quantity": ln.quantity, "unit_price": str(ln.unit_price),
+                       "amount": str(Decimal(ln.unit_price) * ln.quantity)} for ln in order.lines]}
+
+
+def revoke_all(session: Session, order_id: int) -> int:
+    """Every live link of the order stops working (a voided or cancelled order has no link)."""
+    done = session.execute(update(MessengerLink).where(MessengerLink.order_id == order_id,
+                                                       MessengerLink.revoked_at.is_(None))
+                           .values(revoked_at=utcnow()).execution_options(synchronize_session=False))
+    return int(done.rowcount)  # type: ignore[attr-defined]

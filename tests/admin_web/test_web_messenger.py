@@ -1,0 +1,119 @@
+"""The seller's messenger pages: the order form (prices checked on the server), the pending lists
+and their links, approval, payment confirmation, and forwarding once the payment is confirmed."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+
+from sync import accounts
+from sync import messenger_payment as payment
+from sync.messenger_models import MessengerOrder
+from sync.models import Order
+
+from support.admin import PASSWORD, Seeded, csrf_of
+from support.messenger import BUYER, PNG, setup_store
+
+
+def _seller(db, signed_in, *, prices: bool):  # type: ignore[no-untyped-def]
+    with db.session() as s:
+        permissions = ["messenger_orders", "review_orders"] + (["edit_prices", "view_prices"] if prices else [])
+        accounts.save_role(s, f"seller{int(prices)}", permissions)
+        accounts.create_account(s, f"seller{int(prices)}", PASSWORD, role=f"seller{int(prices)}")
+    return signed_in(f"seller{int(prices)}")
+
+
+def _create(client, **extra):  # type: ignore[no-untyped-def]
+    token = csrf_of(client.get("/messenger").text)
+    data = {"csrf_token": token, "store": "Chat shop", "sku_0": "SKU-1", "quantity_0": "2",
+            "payment_method": "Bank transfer", "save_as": "waiting_to_approve", **BUYER, **extra}
+    return client.post("/messenger/orders", data=data), token
+
+
+def test_a_sub_account_without_price_permission_cannot_set_a_price(app: FastAPI, db, seeded: Seeded,
+                                                                   signed_in) -> None:  # type: ignore[no-untyped-def]
+    setup_store(db)
+    clerk = _seller(db, signed_in, prices=False)
+    assert 'name="unit_price_0"' not in clerk.get("/messenger").text
+    refused, _ = _create(clerk, unit_price_0="1.00")
+    assert refused.status_code == 400 and "edit prices" in refused.text
+    owner = _seller(db, signed_in, prices=True)
+    made, _ = _create(owner, unit_price_0="1.00")
+    assert made.status_code == 200
+    with db.session() as s:
+        assert [str(o.total) for o in s.query(Order).join(MessengerOrder)] == ["2.00"]
+
+
+def test_link_approve_confirm_and_the_order_is_forwarded(app: FastAPI, db, seeded: Seeded,
+                                                         signed_in) -> None:  # type: ignore[no-untyped-def]
+    setup_store(db)
+    seller = _seller(db, signed_in, prices=False)
+    made, token = _create(seller)
+    assert made.status_code == 200
+    with db.session() as s:
+        order_id = s.query(MessengerOrder).one().order_id
+    linked = seller.post(f"/messenger/orders/{order_id}/link", data={"csrf_token": token})
+    assert "/m/" in linked.text
+    approved = seller.post(f"/messenger/orders/{order_id}/approve", data={"csrf_token": token})
+    assert approved.status_code == 303
+    with db.session() as s:
+        assert s.get(Order, order_id).status == "awaiting_payment"
+        payment.upload(s, order_id, PNG, actor="buyer")
+    page = seller.get("/messenger").text
+    assert 'title="Payment confirmation: pending">!' in page
+    confirmed = seller.post(f"/messenger/orders/{order_id}/confirm-payment",
+                            data={"csrf_token": token, "reference": "TX-77"})
+    assert confirmed.status_code == 303
+    with db.session() as s:
+        assert s.get(Order, order_id).status == "sent"
+    assert seeded.supplier.creates == 1  # the fake supplier received it once
+
+
+def test_disapprove_needs_a_reason_and_the_pages_need_the_permission(app: FastAPI, db, seeded: Seeded,
+                                                                     signed_in) -> None:  # type: ignore[no-untyped-def]
+    setup_store(db)
+    seller = _seller(db, signed_in, prices=False)
+    _, token = _create(seller)
+    with db.session() as s:
+        order_id = s.query(MessengerOrder).one().order_id
+    assert seller.post(f"/messenger/orders/{order_id}/disapprove", data={"csrf_token": token}).status_code == 400
+    done = seller.post(f"/messenger/orders/{order_id}/disapprove", data={"csrf_token": token, "reason": "no stock"})
+    assert done.status_code == 303
+    assert "no stock" in seller.get("/messenger").text
+    assert signed_in("clerk").get("/messenger").status_code == 403
+
+
+def test_a_messenger_store_is_a_channel_in_every_list(app: FastAPI, db, seeded: Seeded,
+                                                      signed_in) -> None:  # type: ignore[no-untyped-def]
+    from sync import messenger as m
+
+    setup_store(db)
+    with db.session() as s:
+        order_id = m.create(s, store="Chat shop", lines=[m.LineInput("SKU-1", 1)], actor="user:boss",
+                            can_edit_prices=False, buyer=BUYER, for_approval=True)
+        with pytest.raises(m.MessengerError, match="no payment method"):
+            m.approve(s, order_id, actor="user:boss")
+        s.get(MessengerOrder, order_id).payment_method_id = m.payment_method(s, "Cash on delivery").id
+        m.approve(s, order_id, actor="user:boss")
+        store_id = s.get(Order, order_id).channel_id
+    boss = signed_in("boss")
+    listed = boss.get("/orders", params={"status": "all"})
+    assert listed.status_code == 200 and f"/orders/{order_id}" in listed.text and "Chat shop" in listed.text
+    only = boss.get("/orders", params={"status": "all", "channel": str(store_id)})
+    assert f"/orders/{order_id}" in only.text and f"/orders/{seeded.orders['surname']}" not in only.text
+    for path in (f"/orders/{order_id}", "/channels", "/dashboard"):
+        answer = boss.get(path)
+        assert answer.status_code == 200 and "Chat shop" in answer.text, path
+
+
+def test_the_order_form_finds_buyers_and_products(app: FastAPI, db, seeded: Seeded,
+                                                  signed_in) -> None:  # type: ignore[no-untyped-def]
+    from sync import customer_book
+
+    setup_store(db)
+    with db.session() as s:
+        code = customer_book.add(s, {"first_name": "Nuria", "phone": "+34611222333"}).customer_code
+    seller = _seller(db, signed_in, prices=False)
+    found = seller.get("/messenger", params={"buyer": "Nuria", "product": "Lamp"}).text
+    assert code in found and "<code>SKU-1</code>" in found
+    assert code not in seller.get("/messenger", params={"buyer": "Zzz"}).text

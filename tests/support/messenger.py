@@ -1,0 +1,60 @@
+"""Builders for messenger order tests: a store, payment methods, a catalogue entry and prices."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+import uvicorn
+
+from sync import messenger as m
+from sync import prices
+from sync.db import Database
+from sync.models import CatalogueItem
+
+BUYER: dict[str, Any] = {"first_name": "Ana", "last_name": "Lopez", "phone": "+34600000001",
+                         "email": "ana@example.com", "address1": "Calle Mayor 1", "city": "Valencia",
+                         "postcode": "46005", "country_code": "ES"}
+#: the smallest PNG there is (1x1), as a phone would send a photo
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+
+def setup_store(db: Database, *, sku: str = "SKU-1", price: str = "9.50") -> None:
+    with db.session() as s:
+        m.add_store(s, "Chat shop")
+        m.add_payment_method(s, "Bank transfer", "IBAN ES00 0000", needs_proof=True)
+        m.add_payment_method(s, "Cash on delivery", "Pay the courier", needs_proof=False)
+        s.merge(CatalogueItem(sku=sku, supplier_sku=f"S-{sku}", title="Lamp", cost=Decimal("4.00")))
+        prices.set_wholesale(s, sku, 1, None, Decimal(price))
+
+
+def new_order(db: Database, *, buyer: dict[str, Any] | None = None, method: str | None = "Bank transfer",
+              for_approval: bool = False, quantity: int = 2, **kwargs: Any) -> int:
+    with db.session() as s:
+        return m.create(s, store="Chat shop", lines=[m.LineInput("SKU-1", quantity)], actor="user:seller",
+                        can_edit_prices=kwargs.pop("can_edit_prices", False), buyer=buyer,
+                        payment_method_name=method, for_approval=for_approval, **kwargs)
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """The app on a free local port, in a thread, for a browser: yields its base URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the admin did not start"
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
