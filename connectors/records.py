@@ -154,6 +154,10 @@ class OrderPage(Record):
     orders: list[ChannelOrder] = Field(default_factory=list)
     rejected: list[RejectedBody] = Field(default_factory=list)
     next_page: str | None = None  # opaque token to fetch the next page of the same query; None at the end
+    #: bodies left unparsed because the store holds them already as they are, and the newest
+    #: time among them (the cursor may move to it)
+    unchanged: int = 0
+    unchanged_until: datetime | None = None
 
 
 # Supplier side ------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from connectors.records import OrderPage
 from sync import metrics
 from sync.db import Database
 from sync.ingest import PageResult, store_page
+from sync.ingest_known import known_bodies
 from sync.models import Channel, Order, OrderIssue, QuarantinedBody, utcnow
 from sync.states import SETTLED
 
@@ -85,15 +86,20 @@ def pull_channel(
     start = _start(db, channel_id, connector_for)
     result = PullResult()
     token = start.token
-    for _ in range(max_pages):
-        page = _fetch(db, channel_id, start, token)
-        stored = _store(db, channel_id, start, page)
-        result.add(stored)
-        if after_commit:
-            after_commit(stored)
-        if not page.next_page:
-            break
-        token = page.next_page
+    # bodies stored already as they are (the overlap, a re-sync) are passed over unparsed
+    start.connector.known_bodies = known_bodies(db, channel_id, start.connector.id_field)
+    try:
+        for _ in range(max_pages):
+            page = _fetch(db, channel_id, start, token)
+            stored = _store(db, channel_id, start, page)
+            result.add(stored)
+            if after_commit:
+                after_commit(stored)
+            if not page.next_page:
+                break
+            token = page.next_page
+    finally:
+        start.connector.known_bodies = None
     log.info("pull.done", channel_id=channel_id, pages=result.pages, inserted=result.inserted,
              updated=result.updated, quarantined=result.quarantined)
     return result
