@@ -27,7 +27,7 @@ from sync.customers import Contribution, add_stats, creates_customers, order_con
 from sync.evaluate import catalogue_context, judge
 from sync.ingest_changes import store_changes
 from sync.ingest_customers import store_customers
-from sync.ingest_known import StoredVersion, body_digest, stored_versions
+from sync.ingest_known import StoredVersion, among, body_digest, stored_versions
 from sync.ingest_rows import ENCODE, PageResult, Prepared, count, fields, insert_lines
 from sync.installation import reference_prefix
 from sync.models import Channel, Order, OrderEvent, QuarantinedBody, SupplierOrderRow, utcnow
@@ -245,7 +245,7 @@ def _existing(session: Session, channel_id: int, prepared: list[Prepared], prefi
         Order.sent_fingerprint, Order.shipping_edited, Order.shipping_address, Order.content_fingerprint,
         Order.payment_status, Order.channel_status, Order.cancelled_on_channel, Order.is_test, Order.total,
         Order.customer_id, Order.currency, at_supplier.label("at_supplier"),
-    ).where(Order.internal_reference.in_(references))
+    ).where(among(session, Order.internal_reference, references))
     if _postgres(session):
         stmt = stmt.order_by(Order.id).with_for_update(of=Order)
     return {row.external_id: row for row in session.execute(stmt) if row.channel_id == channel_id}
