@@ -12,17 +12,24 @@ from typing import Any
 
 from pydantic import BaseModel
 
+_ENCODE = json.JSONEncoder(allow_nan=False).encode  # what json.dumps(allow_nan=False) makes, built once
+
+
+def storable_text(body: Any) -> str | None:
+    """The body as JSON text when it surely fits a JSON store (no NaN, no NUL), else None."""
+    try:
+        text = _ENCODE(body)
+    except (ValueError, TypeError, RecursionError):
+        return None
+    return None if "\\u0000" in text else text
+
 
 def surely_storable(body: Any) -> bool:
     """A quick yes for the common case, in C: the body serialises without NaN and shows no NUL.
 
     A no only means "look closer": a connector then walks the body to name the bad field.
     """
-    try:
-        text = json.dumps(body, allow_nan=False)
-    except (ValueError, TypeError, RecursionError):
-        return False
-    return "\\u0000" not in text
+    return storable_text(body) is not None
 
 
 def unstorable(body: Any) -> tuple[str, str] | None:

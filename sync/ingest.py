@@ -117,7 +117,7 @@ def _storable_only(session: Session, channel_id: int, prepared: list[Prepared], 
     if not strict:
         return prepared
     unfit = [RejectedBody(body=p.order.raw, error=f"order cannot be stored: {why}", external_id=p.order.external_id)
-             for p in prepared if (why := _unstorable(p.order))]
+             for p in prepared if not p.order.store_checked and (why := _unstorable(p.order))]
     if unfit:
         _quarantine(session, channel_id, unfit, result)
         prepared = [p for p in prepared if not _unstorable(p.order)]
@@ -173,10 +173,12 @@ def _body_text(body: Any, strict: bool) -> str:
 
 def _prepare(o: ChannelOrder, strict: bool) -> Prepared:
     digest = body_digest(o.raw)  # of the body as read, before anything is made storable
-    try:
-        raw: str | None = ENCODE(o.raw)
-    except (ValueError, TypeError):
-        raw = None
+    raw = o.raw_json  # the parser's own serialisation, when it made one
+    if raw is None:
+        try:
+            raw = ENCODE(o.raw)
+        except (ValueError, TypeError):
+            raw = None
     if strict and (raw is None or "\\u0000" in raw):
         o = ChannelOrder.model_validate(storable(o.model_dump()))
         raw = None
