@@ -57,7 +57,8 @@ def add_channel(db: Database) -> int:
         return row.id
 
 
-def run_ingest(db: Database, channel_id: int, bodies: list[dict[str, Any]]) -> dict[str, float]:
+def run_ingest(db: Database, channel_id: int, bodies: list[dict[str, Any]],
+               thread_profiler: cProfile.Profile | None = None) -> dict[str, float]:
     """What a pull does with each page (``pull_channel``): bodies stored already as they are are
     looked up and passed over, the rest parsed, then the page is stored in one transaction; the
     next page is parsed in a thread while this one is stored. ``parse_s``: the thread's time
@@ -68,7 +69,11 @@ def run_ingest(db: Database, channel_id: int, bodies: list[dict[str, Any]]) -> d
     def parse(chunk: list[dict[str, Any]]) -> Any:
         nonlocal parse_s
         t0 = time.perf_counter()
+        if thread_profiler:
+            thread_profiler.enable()
         page = parse_bodies(ShopifyConnector, chunk, known=known)
+        if thread_profiler:
+            thread_profiler.disable()
         parse_s += time.perf_counter() - t0
         return page
 
@@ -167,18 +172,21 @@ def main(argv: list[str] | None = None) -> int:
     try:
         channel_id = add_channel(db)
         log("ingesting")
-        profiler = cProfile.Profile() if args.profile else None
+        # one profiler per thread: the parsing thread's is added to the main one's
+        profiler, in_thread = (cProfile.Profile(), cProfile.Profile()) if args.profile else (None, None)
         server0, client0 = backend_cpu_s(db), time.process_time()
         t0 = time.perf_counter()
         if profiler:
             profiler.enable()
-        parts = run_ingest(db, channel_id, bodies)
+        parts = run_ingest(db, channel_id, bodies, in_thread)
         if profiler:
             profiler.disable()
         ingest_s = time.perf_counter() - t0
         client_cpu, server_cpu = time.process_time() - client0, backend_cpu_s(db) - server0
         if profiler:
-            profiler.dump_stats(args.profile)
+            stats = pstats.Stats(profiler)
+            stats.add(in_thread)
+            stats.dump_stats(args.profile)
             pstats.Stats(args.profile, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
         with db.session() as session:
             stored = session.scalar(select(func.count()).select_from(Order)) or 0
