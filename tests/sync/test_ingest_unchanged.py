@@ -17,6 +17,7 @@ from pydantic import SecretStr
 from sqlalchemy import event, func, select, update
 
 from connectors.base import ConnectorConfig
+from connectors.errors import AuthenticationFailed
 from connectors.records import OrderPage
 from connectors.shopify import ShopifyConnector, parse
 from sync.customer_models import CustomerStat
@@ -176,3 +177,21 @@ def test_records_stored_again_unchanged_write_nothing(db) -> None:
         result = store_page(s, channel_id, OrderPage(orders=[order("1"), order("2"), order("3", updated=2)]))
     assert (result.unchanged, result.updated) == (2, 1)
     assert status_of(db, "2") == Status.READY
+
+
+def test_a_credential_refused_on_the_page_read_ahead_stays_on_the_channel(db) -> None:
+    """The next page is fetched while one is stored: its refusal is recorded after that store
+    (which clears the channel's error), and the pull resumes at the refused page."""
+    channel_id, _ = add_accounts(db)
+    link = f'<{ORDERS}?limit=250&page_info=second>; rel="next"'
+    with respx.mock() as api:
+        api.get(ORDERS, params={"page_info": "second"}).mock(
+            return_value=httpx.Response(401, json={"errors": "[API] Invalid API key or access token"}))
+        api.get(ORDERS).mock(return_value=httpx.Response(200, json={"orders": [body(1)]}, headers={"link": link}))
+        with pytest.raises(AuthenticationFailed):
+            pull_channel(db, channel_id, shopify_for)
+    with db.session() as s:
+        channel = s.get_one(Channel, channel_id)
+        assert (channel.last_error or "").startswith("auth_broken")
+        assert (channel.cursor_state or {}).get("page") == "second"
+        assert s.scalar(select(func.count()).select_from(Order)) == 1
