@@ -27,9 +27,8 @@ from sync.customers import Contribution, add_stats, creates_customers, order_con
 from sync.evaluate import catalogue_context, judge
 from sync.ingest_changes import store_changes
 from sync.ingest_customers import store_customers
-from sync.ingest_known import StoredVersion, among, body_digest, stored_versions
+from sync.ingest_known import StoredVersion, among, body_digest, page_prefix, stored_versions
 from sync.ingest_rows import ENCODE, PageResult, Prepared, count, fields, insert_lines
-from sync.installation import reference_prefix
 from sync.models import Channel, Order, OrderEvent, QuarantinedBody, SupplierOrderRow, utcnow
 from sync.records import address_dict, customer_key, fingerprint, internal_reference, order_fingerprint
 from sync.rows import Dumped, bulk_insert, cut, fit, storable
@@ -208,7 +207,7 @@ def _store_orders(session: Session, channel: Channel, prepared: list[Prepared], 
         for p in prepared:
             p.customer_key = None
     customers = store_customers(session, channel.id, prepared, now)
-    prefix = reference_prefix(session)
+    prefix = page_prefix(session)
     existing = _existing(session, channel.id,
                          prepared if stored is None else [p for p in prepared if p.order.external_id in stored], prefix)
     fresh, changed = _sort_out(prepared, existing, result)

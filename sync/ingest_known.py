@@ -50,10 +50,18 @@ def body_digest(body: Any) -> str | None:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def page_prefix(session: Session) -> str:
+    """The installation's reference prefix, read once per transaction (a page asks for it twice)."""
+    prefix = session.info.get("reference_prefix")
+    if prefix is None:
+        prefix = session.info["reference_prefix"] = reference_prefix(session)
+    return str(prefix)
+
+
 def stored_versions(session: Session, channel_id: int, external_ids: Iterable[str]) -> dict[str, StoredVersion]:
     """The channel's time and body digest of each of these orders that is stored: one query, by the
     deterministic reference's single-column unique index."""
-    prefix = reference_prefix(session)
+    prefix = page_prefix(session)
     references = [internal_reference(channel_id, e, prefix) for e in set(external_ids)]
     if not references:
         return {}
