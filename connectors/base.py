@@ -7,7 +7,7 @@ A connector is a class with declarative attributes and a few small hooks; the or
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Protocol
@@ -47,6 +47,9 @@ class ConnectorConfig(BaseModel):
         if value is None:
             raise KeyError(f"credential {key!r} is not configured for {self.name}")
         return value.get_secret_value()
+
+
+KnownBodies = Callable[[list[Any]], dict[int, datetime]]
 
 
 class CredentialsKeeper(Protocol):
@@ -113,6 +116,13 @@ class ChannelConnector(Connector):
     #: the key of an order body that holds its id: a quarantined body keeps it, so an operator
     #: knows which order it was
     id_field: ClassVar[str] = "id"
+    #: set by the engine for a pull: given a page's bodies, the positions of those it stores
+    #: already exactly as they are -> the stored order's time
+    known_bodies: KnownBodies | None = None
+    #: True when an order is read from its body alone (no other call, nothing the connector adds
+    #: after ``parse_order``) and the paging does not depend on the parsed orders: then
+    #: ``parse_bodies`` leaves the bodies ``known_bodies`` names unparsed
+    orders_from_bodies_alone: ClassVar[bool] = False
 
     def share_pacing(self, storage_uri: str) -> None:
         """The engine's rate-limit storage (``memory://``, ``file://...``, ``redis://...``): a
@@ -190,9 +200,19 @@ class ChannelConnector(Connector):
 
 
 def parse_bodies(
-    connector: ChannelConnector | type[ChannelConnector], bodies: list[Any]
+    connector: ChannelConnector | type[ChannelConnector], bodies: list[Any], *, known: KnownBodies | None = None
 ) -> OrderPage:
+    """``known`` (by default the connector's ``known_bodies``): bodies stored already as they are
+    are counted in ``OrderPage.unchanged`` and not parsed, for a connector whose orders are read
+    from their bodies alone."""
     page = OrderPage()
+    known = known or connector.known_bodies
+    if known is not None and connector.orders_from_bodies_alone and bodies:
+        skipped = known(bodies)
+        if skipped:
+            page.unchanged = len(skipped)
+            page.unchanged_until = max(skipped.values())
+            bodies = [b for i, b in enumerate(bodies) if i not in skipped]
     for body in bodies:
         try:
             page.orders.append(connector.parse_order(body))

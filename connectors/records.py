@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from connectors.storable import Stored
 
@@ -130,6 +130,10 @@ class ChannelOrder(Record):
     #: what the connector derived rather than read, for the operator to see
     notes: list[OrderNote] = Field(default_factory=list)
     raw: dict[str, Any] = Field(default_factory=dict, repr=False)
+    #: set by a parser that held the order to the store's limits (``too_large``), with the raw
+    #: body's JSON text it made to check the body (``storable_text``): the store uses both as they are
+    _store_checked: bool = PrivateAttr(default=False)
+    _raw_json: str | None = PrivateAttr(default=None)
 
     @field_validator("placed_at", "updated_at")
     @classmethod
@@ -140,6 +144,21 @@ class ChannelOrder(Record):
     @classmethod
     def _currency_upper(cls, value: str) -> str:
         return value.upper()
+
+    def checked_for_store(self, raw_json: str | None) -> ChannelOrder:
+        """Marks the order as held to the store's limits by its parser; ``raw_json`` is ``raw``
+        serialised by ``storable_text`` (None when not at hand)."""
+        self._store_checked = True
+        self._raw_json = raw_json
+        return self
+
+    @property
+    def store_checked(self) -> bool:
+        return self._store_checked
+
+    @property
+    def raw_json(self) -> str | None:
+        return self._raw_json
 
 
 class RejectedBody(Record):
@@ -154,6 +173,10 @@ class OrderPage(Record):
     orders: list[ChannelOrder] = Field(default_factory=list)
     rejected: list[RejectedBody] = Field(default_factory=list)
     next_page: str | None = None  # opaque token to fetch the next page of the same query; None at the end
+    #: bodies left unparsed because the store holds them already as they are, and the newest
+    #: time among them (the cursor may move to it)
+    unchanged: int = 0
+    unchanged_until: datetime | None = None
 
 
 # Supplier side ------------------------------------------------------------------------------

@@ -8,9 +8,20 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
+
+_ENCODE = json.JSONEncoder(allow_nan=False).encode  # what json.dumps(allow_nan=False) makes, built once
+
+
+def storable_text(body: Any) -> str | None:
+    """The body as JSON text when it surely fits a JSON store (no NaN, no NUL), else None."""
+    try:
+        text = _ENCODE(body)
+    except (ValueError, TypeError, RecursionError):
+        return None
+    return None if "\\u0000" in text else text
 
 
 def surely_storable(body: Any) -> bool:
@@ -18,11 +29,7 @@ def surely_storable(body: Any) -> bool:
 
     A no only means "look closer": a connector then walks the body to name the bad field.
     """
-    try:
-        text = json.dumps(body, allow_nan=False)
-    except (ValueError, TypeError, RecursionError):
-        return False
-    return "\\u0000" not in text
+    return storable_text(body) is not None
 
 
 def unstorable(body: Any) -> tuple[str, str] | None:
@@ -107,9 +114,15 @@ def _plan(record: type[BaseModel]) -> tuple[list[tuple[str, Stored]], list[str]]
         limit = next((m for m in info.metadata if isinstance(m, Stored)), None)
         if limit is not None:
             declared.append((name, limit))
-        elif name != "raw":
+        elif name != "raw" and _may_hold_records(info.annotation):
             nested.append(name)
     return declared, nested
+
+
+def _may_hold_records(annotation: Any) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_may_hold_records(a) for a in get_args(annotation))
 
 
 def too_large(record: BaseModel, *, lengths: bool = True, path: str = "") -> tuple[str, str] | None:
@@ -119,34 +132,44 @@ def too_large(record: BaseModel, *, lengths: bool = True, path: str = "") -> tup
     """
     declared, nested = _plan(type(record))
     for name, limit in declared:
-        where = f"{path}.{name}" if path else name
-        problem = _past(limit, getattr(record, name), lengths)
-        if problem:
-            return where, problem
-    for name in nested:
         value = getattr(record, name)
-        items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
-        for index, item in items:
-            if isinstance(item, BaseModel):
-                where = f"{path}.{name}" if path else name
-                found = too_large(item, lengths=lengths, path=where if index is None else f"{where}[{index}]")
-                if found:
-                    return found
+        if value is not None and (problem := _past(limit, value, lengths)):
+            return (f"{path}.{name}" if path else name), problem
+    for name in nested:  # paths are only made for nested records (a few per order)
+        value = getattr(record, name)
+        where = f"{path}.{name}" if path else name
+        if isinstance(value, BaseModel):
+            found = too_large(value, lengths=lengths, path=where)
+            if found:
+                return found
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, BaseModel):
+                    found = too_large(item, lengths=lengths, path=f"{where}[{index}]")
+                    if found:
+                        return found
     return None
+
+
+@cache
+def _quantum(places: int) -> Decimal:
+    return Decimal(1).scaleb(-places)
 
 
 def _past(limit: Stored, value: Any, lengths: bool) -> str | None:
     if value is None:
         return None
     if isinstance(value, str):
-        text = limit.key_prefix + value.lower() if limit.key_prefix else value
-        return "is too long" if lengths and limit.length is not None and len(text) > limit.length else None
+        if not lengths or limit.length is None:
+            return None
+        size = len(limit.key_prefix + value.lower()) if limit.key_prefix else len(value)
+        return "is too long" if size > limit.length else None
     if isinstance(value, Decimal):
         top = limit.max_amount
         if top is None:
             return None
         # the column rounds to its places, so 999999999999.995 no longer fits in 12 digits
-        fits = abs(value) < top and abs(value.quantize(Decimal(1).scaleb(-limit.places))) < top
+        fits = abs(value) < top and abs(value.quantize(_quantum(limit.places))) < top
         return None if fits else "is too large"
     if isinstance(value, int) and limit.maximum is not None and value > limit.maximum:
         return "is too large"

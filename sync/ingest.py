@@ -27,10 +27,10 @@ from sync.customers import Contribution, add_stats, creates_customers, order_con
 from sync.evaluate import catalogue_context, judge
 from sync.ingest_changes import store_changes
 from sync.ingest_customers import store_customers
+from sync.ingest_known import StoredVersion, among, body_digest, page_prefix, stored_versions
 from sync.ingest_rows import ENCODE, PageResult, Prepared, count, fields, insert_lines
-from sync.installation import reference_prefix
 from sync.models import Channel, Order, OrderEvent, QuarantinedBody, SupplierOrderRow, utcnow
-from sync.records import address_dict, customer_key, fingerprint, internal_reference
+from sync.records import address_dict, customer_key, fingerprint, internal_reference, order_fingerprint
 from sync.rows import Dumped, bulk_insert, cut, fit, storable
 from validation import Context
 
@@ -54,17 +54,21 @@ def store_page(session: Session, channel_id: int, page: OrderPage, *,
     strict = _postgres(session)
     if strict:
         _fast_toast(session)
-    result = PageResult()
+    result = PageResult(unchanged=page.unchanged)
     now = utcnow()
     _quarantine(session, channel.id, page.rejected, result)
 
     orders = _newest(page.orders)
+    times = [o.updated_at for o in orders] + ([page.unchanged_until] if page.unchanged_until else [])
+    stored = stored_versions(session, channel.id, [o.external_id for o in orders]) if orders else {}
+    orders = _not_stored_already(orders, stored, result)
     if orders:
         prepared = _storable_only(session, channel.id, [_prepare(o, strict) for o in orders], strict, result)
-        _store_orders(session, channel, prepared, now, result)
-        top = max(o.updated_at for o in orders)
-        if pulled and (channel.cursor is None or top > channel.cursor):
-            channel.cursor = top
+        # PostgreSQL: under the channel's row lock no other page adds an order, so those not found
+        # stored need no second look; SQLite takes its lock at the first write, later
+        _store_orders(session, channel, prepared, set(stored) if strict else None, now, result)
+    if times and pulled and (channel.cursor is None or max(times) > channel.cursor):
+        channel.cursor = max(times)
     if not pulled:
         return result
     if cursor_state is not None:
@@ -83,6 +87,28 @@ def _newest(orders: list[ChannelOrder]) -> list[ChannelOrder]:
     return list(newest.values())
 
 
+def _not_stored_already(orders: list[ChannelOrder], stored: dict[str, StoredVersion],
+                        result: PageResult) -> list[ChannelOrder]:
+    """Orders the store holds in a newer version, or in this one with the same content, go no
+    further: no rows, no customer or statistics work, no checks."""
+    if not stored:
+        return orders
+    kept = []
+    for o in orders:
+        version = stored.get(o.external_id)
+        if version is not None and (o.updated_at < version.updated_at or (
+                o.updated_at == version.updated_at and not _differs(_content(o), version))):
+            result.unchanged += 1
+        else:
+            kept.append(o)
+    return kept
+
+
+def _content(o: ChannelOrder) -> Prepared:
+    """Enough of an order to compare it with the stored version of the same time."""
+    return Prepared(o, None, None, order_fingerprint(o), Dumped("", None))
+
+
 def _storable_only(session: Session, channel_id: int, prepared: list[Prepared], strict: bool,
                    result: PageResult) -> list[Prepared]:
     """What the columns cannot hold is kept for an operator like an unreadable body: the rest of the
@@ -90,7 +116,7 @@ def _storable_only(session: Session, channel_id: int, prepared: list[Prepared], 
     if not strict:
         return prepared
     unfit = [RejectedBody(body=p.order.raw, error=f"order cannot be stored: {why}", external_id=p.order.external_id)
-             for p in prepared if (why := _unstorable(p.order))]
+             for p in prepared if not p.order.store_checked and (why := _unstorable(p.order))]
     if unfit:
         _quarantine(session, channel_id, unfit, result)
         prepared = [p for p in prepared if not _unstorable(p.order)]
@@ -145,10 +171,13 @@ def _body_text(body: Any, strict: bool) -> str:
 
 
 def _prepare(o: ChannelOrder, strict: bool) -> Prepared:
-    try:
-        raw: str | None = ENCODE(o.raw)
-    except (ValueError, TypeError):
-        raw = None
+    digest = body_digest(o.raw)  # of the body as read, before anything is made storable
+    raw = o.raw_json  # the parser's own serialisation, when it made one
+    if raw is None:
+        try:
+            raw = ENCODE(o.raw)
+        except (ValueError, TypeError):
+            raw = None
     if strict and (raw is None or "\\u0000" in raw):
         o = ChannelOrder.model_validate(storable(o.model_dump()))
         raw = None
@@ -159,7 +188,7 @@ def _prepare(o: ChannelOrder, strict: bool) -> Prepared:
         key = cut("customers", "external_id", key)
     shipping = address_dict(o.shipping_address)
     return Prepared(o, key, shipping, fingerprint(shipping, [(ln.sku, ln.quantity) for ln in o.lines]),
-                     Dumped(raw, o.raw))
+                    Dumped(raw, o.raw), digest)
 
 
 def _unstorable(o: ChannelOrder) -> str | None:
@@ -171,14 +200,16 @@ def _unstorable(o: ChannelOrder) -> str | None:
 # Writing ------------------------------------------------------------------------------------
 
 
-def _store_orders(session: Session, channel: Channel, prepared: list[Prepared], now: datetime,
-                  result: PageResult) -> None:
+def _store_orders(session: Session, channel: Channel, prepared: list[Prepared], stored: set[str] | None,
+                  now: datetime, result: PageResult) -> None:
+    """``stored``: the page's orders known to be stored (None: any may be)."""
     if not creates_customers(channel.kind, channel.settings):
         for p in prepared:
             p.customer_key = None
     customers = store_customers(session, channel.id, prepared, now)
-    prefix = reference_prefix(session)
-    existing = _existing(session, channel.id, prepared, prefix)
+    prefix = page_prefix(session)
+    existing = _existing(session, channel.id,
+                         prepared if stored is None else [p for p in prepared if p.order.external_id in stored], prefix)
     fresh, changed = _sort_out(prepared, existing, result)
     if not fresh and not changed:
         return
@@ -206,6 +237,8 @@ def _existing(session: Session, channel_id: int, prepared: list[Prepared], prefi
     Found by the deterministic reference, whose single-column unique index PostgreSQL picks
     whatever its statistics say: on (channel_id, external_id), a table not analysed yet (a first
     big import) gets a plan that reads every order of the channel, for every page."""
+    if not prepared:
+        return {}
     references = [internal_reference(channel_id, p.order.external_id, prefix) for p in prepared]
     at_supplier = exists().where(SupplierOrderRow.order_id == Order.id)
     stmt = select(
@@ -213,7 +246,7 @@ def _existing(session: Session, channel_id: int, prepared: list[Prepared], prefi
         Order.sent_fingerprint, Order.shipping_edited, Order.shipping_address, Order.content_fingerprint,
         Order.payment_status, Order.channel_status, Order.cancelled_on_channel, Order.is_test, Order.total,
         Order.customer_id, Order.currency, at_supplier.label("at_supplier"),
-    ).where(Order.internal_reference.in_(references))
+    ).where(among(session, Order.internal_reference, references))
     if _postgres(session):
         stmt = stmt.order_by(Order.id).with_for_update(of=Order)
     return {row.external_id: row for row in session.execute(stmt) if row.channel_id == channel_id}

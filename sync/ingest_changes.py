@@ -66,7 +66,7 @@ def _with_operator_address(p: Prepared, edited: dict[str, Any] | None) -> Prepar
     o = p.order.model_copy(update={"shipping_address": Address.model_validate(edited)})
     shipping = address_dict(o.shipping_address)
     return Prepared(o, p.customer_key, shipping, fingerprint(shipping, [(ln.sku, ln.quantity) for ln in o.lines]),
-                    p.raw)
+                    p.raw, p.digest)
 
 
 def _rejudge(session: Session, rejudge: list[tuple[Prepared, Any]], context: Context, settings: dict[str, Any],

@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, select, text
+from sqlalchemy import bindparam, case, select
 from sqlalchemy.orm import Session
 
 from sync.customers import give_codes, widen_order_times, with_addresses
@@ -77,11 +77,14 @@ def _settle(session: Session, stored: list[Any], rows: dict[str, dict[str, Any]]
         after = with_addresses(known, seen[s.external_id])
         if after is not known:
             moved.append({"b_id": s.id, "b_addresses": after})
-    if moved and session.get_bind().dialect.name == "postgresql":  # one statement for the page
-        session.execute(text(
-            "UPDATE customers SET addresses = u.addresses FROM unnest(CAST(:ids AS bigint[]), "
-            "CAST(:addresses AS jsonb[])) AS u(id, addresses) WHERE customers.id = u.id"),
-            {"ids": [m["b_id"] for m in moved], "addresses": [json.dumps(m["b_addresses"]) for m in moved]})
+    bind = session.get_bind()
+    if moved and bind.dialect.name == "postgresql" and bind.dialect.driver == "psycopg":  # one statement
+        raw = session.connection().connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cur:  # arrays in binary: as text, every quote of the JSON is escaped
+            cur.execute("UPDATE customers SET addresses = u.addresses::jsonb FROM unnest(%(ids)b::bigint[], "
+                        "%(addresses)b::text[]) AS u(id, addresses) WHERE customers.id = u.id",
+                        {"ids": [m["b_id"] for m in moved], "addresses": [json.dumps(m["b_addresses"]) for m in moved]})
     elif moved:
         table = Customer.__table__
         session.connection().execute(
@@ -122,8 +125,8 @@ SELECT %(channel)s, u.external_id, u.first_name, u.last_name, u.email, u.phone, 
        CASE WHEN NOT EXISTS (SELECT 1 FROM customers k WHERE k.channel_id = %(channel)s
                              AND k.external_id = u.external_id)
             THEN 'CN' || lpad(nextval('customer_code_seq')::text, 8, '0') END
-FROM unnest(%(a0)s::text[], %(a1)s::text[], %(a2)s::text[], %(a3)s::text[], %(a4)s::text[], %(a5)s::text[],
-            %(a6)s::timestamptz[], %(a7)s::timestamptz[])
+FROM unnest(%(a0)b::text[], %(a1)b::text[], %(a2)b::text[], %(a3)b::text[], %(a4)b::text[], %(a5)b::text[],
+            %(a6)b::timestamptz[], %(a7)b::timestamptz[])
      AS u(external_id, first_name, last_name, email, phone, addresses, first_at, last_at)
 ON CONFLICT (channel_id, external_id) DO UPDATE SET first_name = EXCLUDED.first_name,
     last_name = EXCLUDED.last_name, email = EXCLUDED.email, phone = EXCLUDED.phone, updated_at = EXCLUDED.updated_at,
@@ -161,6 +164,7 @@ def _upsert_pg(session: Session, channel_id: int, rows: list[dict[str, Any]], no
     from psycopg.rows import namedtuple_row
 
     with raw.cursor(row_factory=namedtuple_row) as cur:
+        # the arrays go in binary (``%b``): as text, every quote of the addresses' JSON is escaped
         cur.execute(_UPSERT_PG, {"channel": channel_id, "now": now, **{f"a{i}": a for i, a in enumerate(arrays)}})
         written = list(cur.fetchall())
         if len(written) < len(rows):  # a customer whose details and order times are unchanged is not rewritten

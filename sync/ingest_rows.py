@@ -47,6 +47,7 @@ class Prepared:
     shipping: dict[str, Any] | None
     fingerprint: str
     raw: Dumped
+    digest: str | None = None  # of the channel's body (``sync.ingest_known``)
 
 
 def fields(p: Prepared, customers: dict[str, int], now: datetime) -> dict[str, Any]:
@@ -67,6 +68,7 @@ def fields(p: Prepared, customers: dict[str, int], now: datetime) -> dict[str, A
         "billing_address": shipping if billing == p.shipping else billing,  # usually one text for both
         "customer_id": customers.get(p.customer_key) if p.customer_key else None,
         "content_fingerprint": p.fingerprint,
+        "body_digest": p.digest,
         "raw": p.raw,
         "updated_at": now,
         **search_columns(p.shipping),

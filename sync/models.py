@@ -186,6 +186,9 @@ class Order(Base):
     #: real change on the channel from a re-read
     sent_fingerprint: Mapped[str | None] = mapped_column(String(64))
     content_fingerprint: Mapped[str] = mapped_column(String(64))
+    #: digest of the channel's body as last stored (``sync.ingest_known``): a re-read of the same
+    #: body is passed over before it is parsed
+    body_digest: Mapped[str | None] = mapped_column(String(32))
     raw: Mapped[dict[str, Any]] = mapped_column(Json)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)

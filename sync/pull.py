@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +20,7 @@ from connectors.records import OrderPage
 from sync import metrics
 from sync.db import Database
 from sync.ingest import PageResult, store_page
+from sync.ingest_known import known_bodies
 from sync.models import Channel, Order, OrderIssue, QuarantinedBody, utcnow
 from sync.states import SETTLED
 
@@ -84,16 +86,26 @@ def pull_channel(
     """``after_commit`` receives each stored page, to enqueue its ready orders once they are visible."""
     start = _start(db, channel_id, connector_for)
     result = PullResult()
-    token = start.token
-    for _ in range(max_pages):
-        page = _fetch(db, channel_id, start, token)
-        stored = _store(db, channel_id, start, page)
-        result.add(stored)
-        if after_commit:
-            after_commit(stored)
-        if not page.next_page:
-            break
-        token = page.next_page
+    # bodies stored already as they are (the overlap, a re-sync) are passed over unparsed
+    start.connector.known_bodies = known_bodies(db, channel_id, start.connector.id_field)
+    # the next page is fetched and parsed while this one is stored: the client's work and the
+    # database's overlap (on two cores, or while the driver waits for the server)
+    ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"pull-{channel_id}")
+    try:
+        following = ahead.submit(start.connector.fetch_orders, start.since, start.token)
+        for n in range(max_pages):
+            page = _fetched(db, channel_id, start, following)
+            if page.next_page and n + 1 < max_pages:
+                following = ahead.submit(start.connector.fetch_orders, start.since, page.next_page)
+            stored = _store(db, channel_id, start, page)
+            result.add(stored)
+            if after_commit:
+                after_commit(stored)
+            if not page.next_page:
+                break
+    finally:
+        ahead.shutdown(wait=True, cancel_futures=True)
+        start.connector.known_bodies = None
     log.info("pull.done", channel_id=channel_id, pages=result.pages, inserted=result.inserted,
              updated=result.updated, quarantined=result.quarantined)
     return result
@@ -118,9 +130,11 @@ def _start(db: Database, channel_id: int, connector_for: Callable[[Channel], Cha
         return _Start(connector, channel.name, channel.cursor - overlap, None)
 
 
-def _fetch(db: Database, channel_id: int, start: _Start, token: str | None) -> OrderPage:
+def _fetched(db: Database, channel_id: int, start: _Start, following: Future[OrderPage]) -> OrderPage:
+    """The page the thread fetched; what went wrong is recorded here, after the page before it is
+    stored (which clears the channel's error), so the error stays on the channel."""
     try:
-        return start.connector.fetch_orders(start.since, token)
+        return following.result()
     except ParseError as exc:
         # the whole body was unreadable: keep the error for an operator and stop this pull
         with db.session() as session:

@@ -53,6 +53,8 @@ class ShopifyConnector(ChannelConnector):
     webhook_topics: ClassVar[tuple[str, ...]] = webhooks.TOPICS
     settings_model: ClassVar[type[BaseModel] | None] = ShopifySettings
     page_size: ClassVar[int] = 250  # Shopify's maximum ``limit``
+    #: a REST order is its body; pages follow the ``Link`` header
+    orders_from_bodies_alone: ClassVar[bool] = True
     default_api_version: ClassVar[str] = "2024-10"
     read_attempts: ClassVar[int] = 4
     write_attempts: ClassVar[int] = 3

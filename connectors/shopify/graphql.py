@@ -44,6 +44,8 @@ _ORDER_GID = re.compile(r"gid://shopify/Order/([0-9]{1,20})")
 
 class ShopifyGraphQLConnector(ShopifyConnector):
     page_size: ClassVar[int] = 100
+    #: a long order's further lines are read before it is parsed
+    orders_from_bodies_alone: ClassVar[bool] = False
 
     def __init__(
         self,

@@ -21,7 +21,7 @@ from connectors.records import (
 from connectors.shopify.errors import ShopifyParseError
 from connectors.shopify.fields import flag, ident, moment, money, text
 from connectors.shopify.lines import read_lines
-from connectors.storable import too_large, unstorable
+from connectors.storable import storable_text, too_large, unstorable
 
 PAYMENT_STATUS: dict[str, PaymentStatus] = {
     "pending": "pending",
@@ -79,7 +79,9 @@ def describe(exc: ValidationError) -> str:
 
 
 def _order(body: dict[str, Any]) -> ChannelOrder:
-    storable_json(body)
+    raw_json = storable_text(body)
+    if raw_json is None:
+        storable_json(body)
     external_id = ident(_required(body, "id", "id"), "id")
     name = (text(body.get("name"), "name") or "").strip()
     number = name or ident(_required(body, "order_number", "name"), "order_number")
@@ -117,7 +119,7 @@ def _order(body: dict[str, Any]) -> ChannelOrder:
         raw=body,
     )
     fits_store(order)
-    return order
+    return order.checked_for_store(raw_json)
 
 
 def with_phone(shipping: Address | None, order_phone: str | None) -> Address | None:

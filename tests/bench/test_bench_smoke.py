@@ -60,6 +60,9 @@ def test_ingest_prints_throughput_against_copy(tmp_path: Path) -> None:
     assert f["lines"] >= 600 and f["customers"] >= 1
     assert f["orders_per_s"] > 0 and f["copy_orders_per_s"] > 0
     assert f["ratio"] == pytest.approx(f["orders_per_s"] / f["copy_orders_per_s"], rel=0.01)
+    # the re-sync of the same orders passes every one over and rewrites nothing
+    has(f, "resync_seconds", "resync_share")
+    assert f["resync_unchanged"] == 600 and f["resync_rewrote"] is False
 
 
 def test_forward_prints_calls_per_order_rate_used_and_latency(tmp_path: Path) -> None:

@@ -1,0 +1,29 @@
+"""ingest: the digest of each order's body as last stored, so that a re-read of the same body is
+passed over before it is parsed
+
+Revision ID: 0009_body_digest
+Revises: 0008_admin_indexes
+Create Date: 2026-11-29 20:00:00
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = '0009_body_digest'
+down_revision: str | None = '0008_admin_indexes'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # orders stored before have none: their next read is parsed and compared as before
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('body_digest', sa.String(length=32), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('orders', schema=None) as batch_op:
+        batch_op.drop_column('body_digest')
