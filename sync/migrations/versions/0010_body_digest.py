@@ -1,8 +1,8 @@
 """ingest: the digest of each order's body as last stored, so that a re-read of the same body is
 passed over before it is parsed
 
-Revision ID: 0009_body_digest
-Revises: 0008_admin_indexes
+Revision ID: 0010_body_digest
+Revises: 0009_messenger
 Create Date: 2026-11-29 20:00:00
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0009_body_digest'
-down_revision: str | None = '0008_admin_indexes'
+revision: str = '0010_body_digest'
+down_revision: str | None = '0009_messenger'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
