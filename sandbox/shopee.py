@@ -110,6 +110,11 @@ class ShopeeSandbox(App):
         with self.lock:
             wall = datetime.now(UTC).replace(microsecond=0)
             self._clock = max(wall, self._clock + timedelta(seconds=1))
+            ahead = (self._clock - datetime.now(UTC)).total_seconds()
+            if at is None and 0 < ahead <= 1:
+                # a change one second after the last one must not be dated after Shopee's own now:
+                # a pull reading up to now would not list it, nor the next one
+                time.sleep(ahead)
             return seeding.advance(list(self._specs.values()), step, at or self._clock)
 
     def expire_access_tokens(self) -> None:
