@@ -82,7 +82,7 @@ def orders_csv(request: Request, who: Reviewer, status: FilterQuery = None, chan
             page = listing.list_orders(session, f, prices=who.sees_prices)
             for r in page.rows:
                 cells = [r.id, r.channel, r.number, r.buyer, r.status, r.since.isoformat(),
-                         "; ".join(code for code, _ in r.reasons)]
+                         "; ".join(code for code, _ in r.reason_codes)]
                 writer.writerow(cells + ([r.total, r.currency] if who.sees_prices else []))
             if page.next_after is None:
                 break
