@@ -187,7 +187,7 @@ def test_resubmit_everything_held_for_the_wallet_after_a_top_up(page: Page, site
     shoot(page, "wallet")
     page.get_by_role("button", name=re.compile("Resubmit all 1")).click()
     expect(page.locator("h1")).to_have_text("Resubmitted: 1 of 1")
-    page.get_by_role("link", name=f"Order {site.seeded.orders['surname']}").click()
+    page.get_by_role("link", name="Order #101").click()  # by its number in the shop
     expect(page.locator("#order-status")).to_have_text("Sent")
 
 
@@ -255,6 +255,20 @@ def test_keys_move_through_the_queue_and_r_resubmits_the_current_order(page: Pag
     page.keyboard.press("r")
     expect(page.locator("h1")).to_have_text("Resubmitted: 0 of 1")
     expect(page.locator("ul.outcomes")).to_contain_text("still pending review: Missing surname")
+
+
+def test_r_resubmits_only_the_current_order_even_with_every_matching_order_ticked(
+        monkeypatch: pytest.MonkeyPatch, page: Page, site: Site) -> None:
+    from admin.web import listing
+
+    monkeypatch.setattr(listing, "PAGE_SIZE", 2)
+    sign_in(page, site)
+    page.get_by_label(re.compile("Every order matching this filter")).check()
+    page.evaluate("document.activeElement.blur()")  # keys act on the list, not in a field
+    page.keyboard.press("j")
+    expect(page.locator("tr.cursor a.number")).to_have_text("#101")
+    page.keyboard.press("r")
+    expect(page.locator("h1")).to_have_text("Resubmitted: 0 of 1")
 
 
 def test_add_a_channel_with_a_bad_value_then_correct_it(page: Page, site: Site) -> None:
