@@ -331,11 +331,20 @@ def test_no_page_scrolls_sideways_at_phone_width(page: Page, site: Site) -> None
     page.set_viewport_size(SIZES["phone"])
     paths = ["/orders", "/orders?status=all", f"/orders/{site.seeded.orders['postcode']}",
              f"/orders/{site.seeded.orders['sent']}", "/wallet", "/dashboard", "/channels", "/channels/new?kind=shopee",
-             f"/channels/{site.seeded.channel_id}/edit", "/catalogue", "/users", "/account"]
+             f"/channels/{site.seeded.channel_id}/edit", "/catalogue", "/users", "/account", "/alerts",
+             "/customers", "/prices"]
     for path in paths:
         page.goto(site.url + path)
         wide, inner = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
         assert wide <= inner, (path, wide, inner)
+    # a customer's figures each say what they are, as the table's headings do on a wide screen
+    page.goto(site.url + "/customers")
+    label = page.evaluate("getComputedStyle(document.querySelector('#customers tbody td[data-label=\"First order\"]'),"
+                          " '::before').content")
+    assert label == '"First order: "', label
+    page.locator("#customers tbody a").first.click()
+    wide, inner = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+    assert wide <= inner, ("a customer", wide, inner)
     expect(page.locator("nav.top a", has_text="Catalogue")).to_be_visible()
     expect(page.locator("nav.top button", has_text="Sign out")).to_be_visible()
 
