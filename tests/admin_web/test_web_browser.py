@@ -337,6 +337,16 @@ def test_no_page_scrolls_sideways_at_phone_width(page: Page, site: Site) -> None
         page.goto(site.url + path)
         wide, inner = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
         assert wide <= inner, (path, wide, inner)
+    # an alert's text is read without scrolling its table sideways
+    from sync.alert_models import Alert
+    from sync.models import utcnow
+
+    with site.db.session() as s:
+        s.add(Alert(key="review_overdue", kind="review_overdue", active=True, raised_at=utcnow(),
+                    summary="3 orders wait in pending review for more than 240 minutes (#101, #102, #103)"))
+    page.goto(site.url + "/alerts")
+    right = page.evaluate("document.querySelector('table.alerts td[data-label=What]').getBoundingClientRect().right")
+    assert right <= page.evaluate("window.innerWidth"), right
     # a customer's figures each say what they are, as the table's headings do on a wide screen
     page.goto(site.url + "/customers")
     label = page.evaluate("getComputedStyle(document.querySelector('#customers tbody td[data-label=\"First order\"]'),"
