@@ -99,6 +99,10 @@ def test_inspect_prints_the_state_each_order_would_enter(tmp_path: Path) -> None
     (["orders", "resubmit"], "ID... or --issue"),
     (["orders", "mark-sent", "1"], "--reference"),
     (["frobnicate"], "invalid choice"),
+    # a command left out is named by the commands to choose from, not by argparse's internal name
+    (["channels"], "orderhub channels: a command is needed, one of: list, add, sync"),
+    (["channels", "webhooks"], "a command is needed, one of: register, list"),
+    (["customers"], "a command is needed, one of: list, show"),
 ])
 def test_misuse_exits_2_with_one_clear_line(args: list[str], needle: str, tmp_path: Path) -> None:
     done = orderhub(*args, env={"ORDERHUB_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"})
