@@ -112,6 +112,15 @@ def test_misuse_exits_2_with_one_clear_line(args: list[str], needle: str, tmp_pa
     assert "Traceback" not in done.stderr
 
 
+def test_a_body_that_holds_no_orders_is_refused_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "address.json"
+    path.write_text('{"payload": {"AmazonOrderId": "902-1845936-5435065"}}')
+    done = orderhub("inspect", "amazon", str(path))
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"orderhub: {path} does not hold amazon orders: body is neither " \
+        '{"order": {...}}, {"orders": [...]} nor a v0 order bundle'
+
+
 def test_unreadable_json_exits_2(tmp_path: Path) -> None:
     path = tmp_path / "broken.json"
     path.write_text('{"orders": [')
