@@ -27,7 +27,16 @@ class UsageError(Exception):
 
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message}")
+        raise UsageError(f"{self.prog}: {self._in_words(message)}")
+
+    def _in_words(self, message: str) -> str:
+        """argparse names a missing command by its internal name (``channels_command``): name the
+        commands to choose from instead."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction) and action.choices and \
+                    message == f"the following arguments are required: {action.dest}":
+                return f"a command is needed, one of: {', '.join(action.choices)}"
+        return message
 
 
 def build_parser() -> Parser:

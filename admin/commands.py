@@ -46,7 +46,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     try:
         bodies = cls.order_bodies(body)
     except ParseError as exc:
-        raise InputError(f"{path} is not a {args.channel} orders body: {exc}") from None
+        raise InputError(f"{path} does not hold {args.channel} orders: {exc}") from None
     out: list[dict[str, Any]] = []
     rejected: list[dict[str, Any]] = []
     for index, item in enumerate(bodies):

@@ -89,7 +89,7 @@ def cmd_customers(args: argparse.Namespace, input_error: type[Exception]) -> int
             else:
                 print(f"{book.delete(s, args.customer)} deleted (orders kept)")
     except (FieldError, book.CustomerNotFound, book.LostRace) as exc:
-        raise input_error(str(exc).strip("'\"")) from None
+        raise input_error(str(exc)) from None
     return 0
 
 
@@ -143,5 +143,5 @@ def cmd_prices(args: argparse.Namespace, input_error: type[Exception]) -> int:
                 print(f"{args.sku} x{args.quantity}: {quote.price if quote.price is not None else '-'} "
                       f"({quote.source}); last unit price {last if last is not None else '-'}")
     except (FieldError, book.CustomerNotFound) as exc:
-        raise input_error(str(exc).strip("'\"")) from None
+        raise input_error(str(exc)) from None
     return 0

@@ -127,6 +127,9 @@ def summarise(db: Database, stack: sandbox_stack.SandboxStack) -> dict[str, Any]
             .group_by(Channel.kind, OrderIssue.code)
         ).all():
             by_channel.setdefault(str(kind), {})[str(code)] = int(n)
+        ingested_by_channel = {str(kind): int(n) for kind, n in session.execute(
+            select(Channel.kind, func.count()).join(Order, Order.channel_id == Channel.id).group_by(Channel.kind)
+        ).all()}
         changed = session.scalar(select(func.count(func.distinct(OrderIssue.order_id))).where(
             OrderIssue.code == "changed_after_forwarding", OrderIssue.closed_at.is_(None))) or 0
         not_pushed = session.scalar(select(func.count(func.distinct(OrderIssue.order_id))).where(
@@ -140,6 +143,7 @@ def summarise(db: Database, stack: sandbox_stack.SandboxStack) -> dict[str, Any]
     return {
         "orders_on_channels": stack.orders_on_channels(),
         "ingested": ingested,
+        "ingested_by_channel": dict(sorted(ingested_by_channel.items())),
         "forwarded": forwarded,
         "pending_review": dict(sorted(pending.items())),
         "pending_review_orders": by_status.get("pending_review", 0),

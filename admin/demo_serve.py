@@ -20,7 +20,7 @@ from sync.account_models import Account
 from sync.accounts import Permission
 from sync.db import Database
 from sync.settings import get_settings
-from workers import scheduler
+from workers import actors, scheduler
 
 MAIN = "owner"
 DEMO_STORE = "Chat shop"
@@ -87,6 +87,9 @@ def messenger_demo(db: Database, base_url: str) -> str:
 def hold(db: Database, *, host: str, port: int, supplier_url: str, say: Callable[[str], None]) -> None:
     """Serve the admin beside the running pipeline until SIGINT or SIGTERM."""
     admin = start_admin(db, host, port)
+    # the story checks orders against a catalogue loaded directly: the supplier's own lists are read
+    # now, so the Catalogue page shows its products and stock from the start
+    actors.sync_catalogue.send()
     try:
         sign_ins = demo_accounts(db)
         say(f"web admin on {admin.url}")

@@ -54,6 +54,10 @@ class DemoView:
             self._label = None
 
 
+#: the demo's shops and supplier as their sellers know them
+PLATFORMS = {"shopify": "Shopify", "woocommerce": "WooCommerce", "amazon": "Amazon", "shopee": "Shopee"}
+
+
 def summary_table(summary: dict[str, Any]) -> Table:
     table = Table(title="OrderHub demo", show_header=False, title_justify="left")
     table.add_column("what")
@@ -61,7 +65,8 @@ def summary_table(summary: dict[str, Any]) -> Table:
     rows = [
         ("orders on the shops", summary["orders_on_channels"]),
         ("ingested", summary["ingested"]),
-        ("forwarded to the supplier", summary["forwarded"]),
+        *((f"  from {PLATFORMS.get(kind, kind)}", n) for kind, n in summary.get("ingested_by_channel", {}).items()),
+        ("forwarded to the supplier (BigBuy)", summary["forwarded"]),
         ("supplier orders (one per warehouse)", summary["supplier_orders"]),
         ("sent twice", summary["duplicates_at_supplier"]),
         ("tracking pushed to the shops", summary["tracking_pushed"]),

@@ -37,7 +37,8 @@ def _rows(session: Any, stmt: Any) -> list[dict[str, Any]]:
     if ids:
         for oid, code in session.execute(select(OrderIssue.order_id, OrderIssue.code).where(
                 OrderIssue.order_id.in_(ids), OrderIssue.closed_at.is_(None)).order_by(OrderIssue.id)):
-            codes[oid].append(code)
+            if code not in codes[oid]:  # one issue per field can share a code: each reason once
+                codes[oid].append(code)
     return [{"id": r.id, "channel": r.name, "external_id": r.external_id, "number": r.number,
              "status": r.status, "total": str(r.total), "currency": r.currency,
              "since": r.status_changed_at.isoformat(), "issues": codes[r.id]} for r in rows]

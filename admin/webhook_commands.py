@@ -78,8 +78,10 @@ def list_subscriptions(args: argparse.Namespace) -> int:
         raise InputError(f"{args.name}: the platform refused: {exc.__class__.__name__}: {exc}") from None
     if args.json:
         emit([asdict(s) for s in found])
-    else:
+    elif found:
         _print(found)
+    else:
+        print(f"{args.name}: no webhook subscriptions (orderhub channels webhooks register {args.name})")
     return 0
 
 

@@ -110,10 +110,10 @@ class ShopeeSandbox(App):
         with self.lock:
             wall = datetime.now(UTC).replace(microsecond=0)
             self._clock = max(wall, self._clock + timedelta(seconds=1))
-            # Shopee stamps a change with the time it happened, never a second still to come: a
-            # change stamped ahead of the clock would fall outside a list asked for up to now
             ahead = (self._clock - datetime.now(UTC)).total_seconds()
-            if ahead > 0 and at is None:
+            if at is None and 0 < ahead <= 1:
+                # a change one second after the last one must not be dated after Shopee's own now:
+                # a pull reading up to now would not list it, nor the next one
                 time.sleep(ahead)
             return seeding.advance(list(self._specs.values()), step, at or self._clock)
 

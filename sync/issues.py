@@ -81,10 +81,11 @@ def close_open(session: Session, order_id: int, *, sources: Iterable[str] | None
 
 
 def open_codes(session: Session, order_id: int) -> list[str]:
-    return list(session.scalars(
+    """Each open reason once, oldest first (a masked buyer has one issue per hidden field)."""
+    return list(dict.fromkeys(session.scalars(
         select(OrderIssue.code).where(OrderIssue.order_id == order_id, OrderIssue.closed_at.is_(None))
         .order_by(OrderIssue.id)
-    ))
+    )))
 
 
 def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:

@@ -5,7 +5,7 @@ there first (the services' transitions are conditional)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
 
@@ -16,7 +16,7 @@ from admin.web import words
 from sync import review
 from sync.carrier import SupplierFor, choose_carrier
 from sync.db import Database
-from sync.models import CatalogueItem
+from sync.models import CatalogueItem, Order
 from sync.review import ReviewError
 from sync.states import IllegalTransition, Status
 
@@ -35,6 +35,18 @@ class Outcome:
     order_id: int
     ok: bool
     message: str
+    #: the shop's order number, what the operator knows the order by
+    number: str | None = None
+
+
+def _numbered(db: Database, outcomes: list[Outcome]) -> list[Outcome]:
+    ids = [o.order_id for o in outcomes]
+    numbers: dict[int, str] = {}
+    with db.session() as session:
+        for i in range(0, len(ids), 500):
+            numbers.update((int(k), str(v)) for k, v in session.execute(
+                select(Order.id, Order.number).where(Order.id.in_(ids[i : i + 500]))))
+    return [replace(o, number=numbers.get(o.order_id)) for o in outcomes]
 
 
 def _run(db: Database, call: Callable[[Any], Any]) -> Any:
@@ -92,7 +104,7 @@ def resubmit(db: Database, order_ids: Iterable[int], actor: str, forward: Forwar
             outcomes[order_id] = Outcome(order_id, False, "still pending review: " + reasons)
     if ready:
         forward(ready)
-    return list(outcomes.values())
+    return _numbered(db, list(outcomes.values()))
 
 
 def map_sku(db: Database, sku: str, supplier_sku: str) -> None:
@@ -136,4 +148,4 @@ def cancel_many(db: Database, order_ids: Iterable[int], actor: str) -> list[Outc
             out.append(Outcome(order_id, True, "cancelled"))
         except ActionFailed as exc:
             out.append(Outcome(order_id, False, str(exc)))
-    return out
+    return _numbered(db, out)

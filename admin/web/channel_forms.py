@@ -41,6 +41,11 @@ def credential_keys(kind: str) -> tuple[str, ...]:
     return tuple(connector_class(kind).credential_keys or ())
 
 
+def optional_credential_keys(kind: str) -> tuple[str, ...]:
+    """Credentials the kind takes but can work without (a webhook's signing secret)."""
+    return tuple(connector_class(kind).optional_credential_keys or ())
+
+
 def setting_fields(kind: str) -> list[SettingField]:
     cls = connector_class(kind)
     common: type[BaseModel] = fields.ChannelSettings if cls.role == "channel" else fields.SupplierSettings
@@ -94,7 +99,7 @@ class Submitted:
 
 def read(kind: str, form: dict[str, str]) -> Submitted:
     values = {k: v for k, v in form.items() if k != "csrf_token" and not k.startswith("credentials.")}
-    credentials = {key: form[f"credentials.{key}"] for key in credential_keys(kind)
+    credentials = {key: form[f"credentials.{key}"] for key in (*credential_keys(kind), *optional_credential_keys(kind))
                    if form.get(f"credentials.{key}", "").strip()}
     settings: dict[str, Any] = {}
     blank: list[str] = []

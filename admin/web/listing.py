@@ -49,6 +49,15 @@ class Row:
     currency: str | None
     reasons: list[tuple[str, str]] = field(default_factory=list)
 
+    @property
+    def reason_codes(self) -> list[tuple[str, str]]:
+        """One entry per reason, its messages together: an order whose buyer the channel masked
+        has one issue per hidden field, and is still one reason to the operator."""
+        grouped: dict[str, list[str]] = {}
+        for code, message in self.reasons:
+            grouped.setdefault(code, []).append(message)
+        return [(code, "\n".join(messages)) for code, messages in grouped.items()]
+
 
 @dataclass
 class Page:

@@ -23,9 +23,11 @@ KindQuery = Annotated[str, Query(max_length=50)]
 
 def _form(request: Request, who: Operator, kind: str, *, account: dict[str, Any] | None = None,
           values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
-          status_code: int = 200) -> Response:
+          typed: tuple[str, ...] = (), status_code: int = 200) -> Response:
     context = {"kind": kind, "kinds": channel_forms.kinds(), "account": account,
                "credential_keys": channel_forms.credential_keys(kind) if kind else (),
+               "optional_keys": channel_forms.optional_credential_keys(kind) if kind else (),
+               "typed": typed,
                "setting_fields": channel_forms.setting_fields(kind) if kind else [],
                "values": values or {}, "errors": errors or {},
                "error": "Not saved: correct the marked fields." if errors else None}
@@ -57,7 +59,11 @@ async def add(request: Request, who: Manager) -> Response:
             return RedirectResponse("/channels?done=added", status_code=303)
         except channel_accounts.AccountRefused as exc:
             errors = exc.errors
-    return _form(request, who, kind, values=submitted.values, errors=_by_input(errors), status_code=400)
+    # every required credential left blank is marked, in the form's words rather than the command line's
+    errors.update({f"credentials.{key}": "required" for key in channel_forms.credential_keys(kind)
+                   if key not in submitted.credentials})
+    return _form(request, who, kind, values=submitted.values, errors=_by_input(errors),
+                 typed=tuple(submitted.credentials), status_code=400)
 
 
 def _account(row: Channel) -> dict[str, Any]:
@@ -100,7 +106,7 @@ async def edit(request: Request, channel_id: RowId, who: Manager) -> Response:
                 errors = exc.errors  # checked before anything was changed: nothing to undo
     if errors:
         return _form(request, who, kind, account=account, values=submitted.values, errors=_by_input(errors),
-                     status_code=400)
+                     typed=tuple(submitted.credentials), status_code=400)
     request.app.state.forget_connectors()
     return RedirectResponse("/channels?done=saved", status_code=303)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -82,7 +83,7 @@ def orders_csv(request: Request, who: Reviewer, status: FilterQuery = None, chan
             page = listing.list_orders(session, f, prices=who.sees_prices)
             for r in page.rows:
                 cells = [r.id, r.channel, r.number, r.buyer, r.status, r.since.isoformat(),
-                         "; ".join(code for code, _ in r.reasons)]
+                         "; ".join(code for code, _ in r.reason_codes)]
                 writer.writerow(cells + ([r.total, r.currency] if who.sees_prices else []))
             if page.next_after is None:
                 break
@@ -117,5 +118,5 @@ async def bulk(request: Request, who: Reviewer) -> Response:
     else:
         outcomes = await run_in_threadpool(actions.cancel_many, db, ids, who.actor)
     if not who.sees_prices:
-        outcomes = [actions.Outcome(o.order_id, o.ok, hide_amounts(o.message)) for o in outcomes]
+        outcomes = [replace(o, message=hide_amounts(o.message)) for o in outcomes]
     return render(request, "bulk_done.html", {"action": action, "outcomes": outcomes}, who=who)

@@ -5,6 +5,7 @@ them (``sync.wallet_auto``)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Annotated
 
@@ -53,7 +54,7 @@ async def resubmit_held(request: Request,
         ids = listing.matching_ids(session, HELD)
     outcomes = await run_in_threadpool(actions.resubmit, db, ids, who.actor, request.app.state.forward)
     if not who.sees_prices:
-        outcomes = [actions.Outcome(o.order_id, o.ok, hide_amounts(o.message)) for o in outcomes]
+        outcomes = [replace(o, message=hide_amounts(o.message)) for o in outcomes]
     return render(request, "bulk_done.html", {"action": "resubmit", "outcomes": outcomes}, who=who)
 
 

@@ -187,7 +187,7 @@ def test_resubmit_everything_held_for_the_wallet_after_a_top_up(page: Page, site
     shoot(page, "wallet")
     page.get_by_role("button", name=re.compile("Resubmit all 1")).click()
     expect(page.locator("h1")).to_have_text("Resubmitted: 1 of 1")
-    page.get_by_role("link", name=f"Order {site.seeded.orders['surname']}").click()
+    page.get_by_role("link", name="Order #101").click()  # by its number in the shop
     expect(page.locator("#order-status")).to_have_text("Sent")
 
 
@@ -257,6 +257,20 @@ def test_keys_move_through_the_queue_and_r_resubmits_the_current_order(page: Pag
     expect(page.locator("ul.outcomes")).to_contain_text("still pending review: Missing surname")
 
 
+def test_r_resubmits_only_the_current_order_even_with_every_matching_order_ticked(
+        monkeypatch: pytest.MonkeyPatch, page: Page, site: Site) -> None:
+    from admin.web import listing
+
+    monkeypatch.setattr(listing, "PAGE_SIZE", 2)
+    sign_in(page, site)
+    page.get_by_label(re.compile("Every order matching this filter")).check()
+    page.evaluate("document.activeElement.blur()")  # keys act on the list, not in a field
+    page.keyboard.press("j")
+    expect(page.locator("tr.cursor a.number")).to_have_text("#101")
+    page.keyboard.press("r")
+    expect(page.locator("h1")).to_have_text("Resubmitted: 0 of 1")
+
+
 def test_add_a_channel_with_a_bad_value_then_correct_it(page: Page, site: Site) -> None:
     sign_in(page, site)
     page.get_by_role("link", name="Channels").click()
@@ -317,11 +331,30 @@ def test_no_page_scrolls_sideways_at_phone_width(page: Page, site: Site) -> None
     page.set_viewport_size(SIZES["phone"])
     paths = ["/orders", "/orders?status=all", f"/orders/{site.seeded.orders['postcode']}",
              f"/orders/{site.seeded.orders['sent']}", "/wallet", "/dashboard", "/channels", "/channels/new?kind=shopee",
-             f"/channels/{site.seeded.channel_id}/edit", "/catalogue", "/users", "/account"]
+             f"/channels/{site.seeded.channel_id}/edit", "/catalogue", "/users", "/account", "/alerts",
+             "/customers", "/prices"]
     for path in paths:
         page.goto(site.url + path)
         wide, inner = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
         assert wide <= inner, (path, wide, inner)
+    # an alert's text is read without scrolling its table sideways
+    from sync.alert_models import Alert
+    from sync.models import utcnow
+
+    with site.db.session() as s:
+        s.add(Alert(key="review_overdue", kind="review_overdue", active=True, raised_at=utcnow(),
+                    summary="3 orders wait in pending review for more than 240 minutes (#101, #102, #103)"))
+    page.goto(site.url + "/alerts")
+    right = page.evaluate("document.querySelector('table.alerts td[data-label=What]').getBoundingClientRect().right")
+    assert right <= page.evaluate("window.innerWidth"), right
+    # a customer's figures each say what they are, as the table's headings do on a wide screen
+    page.goto(site.url + "/customers")
+    label = page.evaluate("getComputedStyle(document.querySelector('#customers tbody td[data-label=\"First order\"]'),"
+                          " '::before').content")
+    assert label == '"First order: "', label
+    page.locator("#customers tbody a").first.click()
+    wide, inner = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+    assert wide <= inner, ("a customer", wide, inner)
     expect(page.locator("nav.top a", has_text="Catalogue")).to_be_visible()
     expect(page.locator("nav.top button", has_text="Sign out")).to_be_visible()
 

@@ -58,6 +58,8 @@ def test_a_bad_form_marks_each_field_keeps_what_was_typed_but_no_secret_then_add
     assert 'value="ftp://second.example"' in page and 'value="5"' in page and 'value="second shop"' in page
     assert '<option value="graphql" selected' in page
     assert "shpat_first_secret" not in page
+    # the secret typed is not sent back, and the form says so rather than losing it silently
+    assert page.count("not saved: type it again") == 1
     assert "http(s) URL" in page and "greater than or equal to 10" in page
     assert _row(db, "second shop") is None
     answer = client.post("/channels/new", data={**SHOP, "csrf_token": token})
@@ -74,9 +76,16 @@ def test_a_bad_form_marks_each_field_keeps_what_was_typed_but_no_secret_then_add
 def test_a_missing_credential_and_an_unknown_kind_are_refused(db: Database, signed_in: Client) -> None:
     client = signed_in("boss")
     token = csrf_of(client.get("/channels/new").text)
-    missing = client.post("/channels/new", data={**SHOP, "csrf_token": token, "credentials.access_token": ""})
-    assert missing.status_code == 400 and "needs --credential access_token" in missing.text
-    assert 'aria-describedby="err-credentials-access_token"' in missing.text
+    missing = client.post("/channels/new", data={**SHOP, "csrf_token": token, "credentials.access_token": "",
+                                                  "settings.pull_every_seconds": "5"})
+    # the blank credential and the bad setting are marked together, in the form's words
+    assert missing.status_code == 400 and "--credential" not in missing.text
+    assert '<small class="err" id="err-credentials-access_token">required</small>' in missing.text
+    assert 'aria-describedby="err-settings-pull_every_seconds"' in missing.text
+    shopee = client.post("/channels/new", data={"csrf_token": token, "kind": "shopee", "name": "sp",
+                                                 "url": "https://partner.shopeemobile.com",
+                                                 "credentials.partner_id": "1"})
+    assert shopee.text.count(">required</small>") == 4
     unknown = client.post("/channels/new", data={**SHOP, "csrf_token": token, "kind": "ebay"})
     assert unknown.status_code == 400 and "choose the kind of account" in unknown.text
     assert _row(db, "second shop") is None
@@ -104,6 +113,13 @@ def test_editing_shows_credentials_as_set_keeps_them_when_blank_and_replaces_the
     assert replaced.status_code == 303
     row = _row(db, "shop")
     assert row is not None and row.credentials == {"access_token": "new"} and row.settings == {}
+    # the webhook's signing secret, which Shopify's deliveries need, is set from the form too
+    assert "webhook_secret (optional) — not set" in client.get(url).text
+    assert client.post(url, data={**base, "url": "https://shop.example",
+                                  "credentials.webhook_secret": "whsec"}).status_code == 303
+    row = _row(db, "shop")
+    assert row is not None and row.credentials == {"access_token": "new", "webhook_secret": "whsec"}
+    assert "webhook_secret (optional) — set" in client.get(url).text
 
 
 def test_remove_only_an_account_that_holds_nothing(db: Database, seeded: Seeded, signed_in: Client) -> None:

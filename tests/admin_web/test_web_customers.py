@@ -111,6 +111,16 @@ def test_levels_and_prices_pages_with_a_csv_import(signed_in: Client) -> None:
     assert "1 wholesale price saved" in done.text
     bad = _post(boss, "/prices/tiered", {"sku": "SKU-1", "level": "Wholesale", "price": "abc"}, "/prices")
     assert bad.status_code == 422 and "not an amount" in bad.text  # type: ignore[attr-defined]
+    assert 'value="abc"' in bad.text and 'value="SKU-1"' in bad.text  # type: ignore[attr-defined]
+    # one wholesale price typed into its form: refused in the form's words, what was typed kept
+    refused = _post(boss, "/prices/wholesale", {"sku": "SKU-2", "min_quantity": "5", "max_quantity": "",
+                                                "price": "abc"}, "/prices")
+    assert refused.status_code == 422  # type: ignore[attr-defined]
+    assert "not an amount" in refused.text and "line 2" not in refused.text  # type: ignore[attr-defined]
+    assert 'value="SKU-2"' in refused.text and 'value="5"' in refused.text  # type: ignore[attr-defined]
+    saved = _post(boss, "/prices/wholesale", {"sku": "SKU-2", "min_quantity": "5", "max_quantity": "",
+                                              "price": "12.50"}, "/prices")
+    assert "1 wholesale price saved" in saved.text  # type: ignore[attr-defined]
     assert _post(boss, "/prices/tiered", {"sku": "SKU-1", "level": "Wholesale", "price": "31.00"},
                  "/prices").status_code == 303  # type: ignore[attr-defined]
     page = boss.get("/prices").text

@@ -189,3 +189,22 @@ def test_a_buyer_name_is_shown_as_text_never_as_markup(db: Database, seeded: See
     for path in ("/orders", f"/orders/{seeded.orders['surname']}"):
         html = client.get(path).text
         assert evil not in html and "&lt;script&gt;" in html, path
+
+
+def test_a_reason_an_order_has_for_many_fields_is_shown_once(db: Database, seeded: Seeded,
+                                                            signed_in: Client) -> None:
+    # a masked buyer: one issue per hidden field, one reason to the operator, each field in its title
+    surname = seeded.orders["surname"]
+    with db.session() as s:
+        for field_name in ("First name", "City", "Phone"):
+            s.add(OrderIssue(order_id=surname, code="masked_data", source="validation",
+                             message=f"{field_name} was hidden by the channel; enter the real value before sending."))
+    client = signed_in("boss")
+    html = client.get("/orders?reason=masked_data").text
+    assert _numbers(html) == ["#101"]
+    badges = re.findall(r'<span class="reason" title="([^"]*)">Hidden data</span>', html)
+    assert len(badges) == 1
+    assert all(name in badges[0] for name in ("First name", "City", "Phone"))
+    assert html.count(">Missing surname</span>") == 1
+    row = next(line for line in client.get("/orders.csv").text.splitlines() if ",#101," in line)
+    assert row.count("masked_data") == 1 and "missing_surname" in row

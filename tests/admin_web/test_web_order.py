@@ -118,6 +118,9 @@ def test_bulk_resubmit_and_cancel_report_each_order(db: Database, seeded: Seeded
     token = csrf_of(client.get("/orders").text)
     answer = client.post("/orders/bulk", data={"csrf_token": token, "action": "resubmit", "ids": ids})
     assert answer.status_code == 200 and "Resubmitted: 1 of 2" in answer.text
+    # each order by its number in the shop, as the operator knows it
+    assert f'href="/orders/{seeded.orders["surname"]}">Order #101</a>' in answer.text
+    assert f'href="/orders/{seeded.orders["postcode"]}">Order #102</a>' in answer.text
     assert _status(db, seeded.orders["surname"]) == "sent"
     answer = client.post("/orders/bulk", data={"csrf_token": token, "action": "cancel",
                                                "ids": [str(seeded.orders["postcode"]), str(seeded.orders["sent"])]})

@@ -35,6 +35,7 @@ def test_resubmit_everything_held_for_the_wallet_after_a_top_up(db: Database, se
     client = signed_in("clerk")
     answer = client.post("/wallet/resubmit-held", data={"csrf_token": csrf_of(client.get("/wallet").text)})
     assert answer.status_code == 200 and "Resubmitted: 1 of 1" in answer.text
+    assert ">Order #101</a>: checked again" in answer.text
     with db.session() as s:
         o = s.get(Order, seeded.orders["surname"])
         assert o is not None and o.status == "sent"

@@ -99,6 +99,10 @@ def test_inspect_prints_the_state_each_order_would_enter(tmp_path: Path) -> None
     (["orders", "resubmit"], "ID... or --issue"),
     (["orders", "mark-sent", "1"], "--reference"),
     (["frobnicate"], "invalid choice"),
+    # a command left out is named by the commands to choose from, not by argparse's internal name
+    (["channels"], "orderhub channels: a command is needed, one of: list, add, sync"),
+    (["channels", "webhooks"], "a command is needed, one of: register, list"),
+    (["customers"], "a command is needed, one of: list, show"),
 ])
 def test_misuse_exits_2_with_one_clear_line(args: list[str], needle: str, tmp_path: Path) -> None:
     done = orderhub(*args, env={"ORDERHUB_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"})
@@ -106,6 +110,15 @@ def test_misuse_exits_2_with_one_clear_line(args: list[str], needle: str, tmp_pa
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0], done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_body_that_holds_no_orders_is_refused_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "address.json"
+    path.write_text('{"payload": {"AmazonOrderId": "902-1845936-5435065"}}')
+    done = orderhub("inspect", "amazon", str(path))
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"orderhub: {path} does not hold amazon orders: body is neither " \
+        '{"order": {...}}, {"orders": [...]} nor a v0 order bundle'
 
 
 def test_unreadable_json_exits_2(tmp_path: Path) -> None:

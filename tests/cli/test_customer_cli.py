@@ -47,7 +47,7 @@ def test_customers_from_the_command_line(db: Database, tmp_path: Path, capsys: p
 
 
 @pytest.mark.parametrize("argv, words", [
-    (["customers", "show", "CN99999999"], "no customer"),
+    (["customers", "show", "CN99999999"], "no customer 'CN99999999'\n"),  # quoted whole
     (["customers", "edit", "CN00000001", "--set", "email=not-mail"], "e-mail"),
     (["customers", "edit", "CN00000001"], "nothing to change"),
     (["customers", "merge", "CN00000001", "CN00000001"], "itself"),

@@ -44,7 +44,10 @@ def test_the_demo_shows_steps_and_a_table_and_cleans_up(monkeypatch: pytest.Monk
     assert "HTTP Request" not in err and "Traceback" not in err and "failed_for_good" not in err
     rows = {line.strip("│ ").rsplit("│", 1)[0].strip(): line.rsplit("│", 2)[-2].strip()
             for line in out.splitlines() if line.count("│") == 3}
-    assert rows["forwarded to the supplier"] == str(FIGURES["forwarded"])
+    assert rows["forwarded to the supplier (BigBuy)"] == str(FIGURES["forwarded"])
+    # every shop is named with what came from it
+    assert {name: rows[f"from {name}"] for name in ("Shopify", "WooCommerce", "Amazon", "Shopee")} == {
+        "Shopify": "30", "WooCommerce": "30", "Amazon": "30", "Shopee": "30"}
     assert rows["held for masked_data"] == "6" and rows["held for missing_surname"] == "7"
     assert len(made) == 1 and not made[0].exists()
 
@@ -60,6 +63,7 @@ def test_demo_json_tells_the_same_story_on_every_shop_and_keeps_a_workdir_given(
     assert summary["forwarded"] == expected["forwarded"]
     assert summary["pending_review"]["insufficient_wallet"] == expected["insufficient_wallet"]
     assert summary["forwarded"] + summary["pending_review_orders"] + summary["cancelled"] == summary["ingested"]
+    assert summary["ingested_by_channel"] == {"amazon": 30, "shopee": 30, "shopify": 30, "woocommerce": 30}
     by_channel = summary["pending_review_by_channel"]
     assert set(by_channel) == {"shopify", "woocommerce", "amazon", "shopee"}
     # Amazon's one-word recipient name is held for its surname; Shopee's masked buyers are never sent

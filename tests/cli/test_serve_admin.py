@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -86,6 +87,12 @@ def test_demo_serve_keeps_the_admin_up_with_two_accounts(tmp_path: Path) -> None
             order_page = owner.get(f"/orders/{held[0]}").text
             amounts = set(AMOUNT.findall(order_page))
             assert amounts  # the main account sees the order's amounts
+            for _ in range(120):  # the supplier's catalogue is read when the admin comes up
+                if "<td><code>S0001000</code>" in owner.get("/catalogue", params={"q": "S0001000"}).text:
+                    break
+                time.sleep(0.5)
+            else:
+                raise AssertionError("the catalogue page never showed the supplier's products")
         with httpx.Client(base_url=url, follow_redirects=True, timeout=30) as operator:
             sign_in(operator, sub_user, sub_password)
             for path in (f"/orders/{held[0]}", "/orders?status=pending_review", "/wallet"):

@@ -176,6 +176,8 @@ def test_woocommerce_registers_with_a_secret_of_ours_and_is_pinged(db: Database,
         assert _cli(capsys, "channels", "add", "woo", "--kind", "woocommerce", "--url", running.url,
                     "--credential", f"consumer_key={woo.consumer_key}",
                     "--credential", f"consumer_secret={woo.consumer_secret}")[0] == 0
+        assert _cli(capsys, "channels", "webhooks", "list", "woo")[:2] == (
+            0, "woo: no webhook subscriptions (orderhub channels webhooks register woo)\n")
         code, out, err = _cli(capsys, "channels", "webhooks", "register", "woo", "--url", url)
         assert code == 0, err
         assert {h.topic for h in woo.hooks.outbox.hooks.values()} == {"order.created", "order.updated",
@@ -202,7 +204,7 @@ def test_woocommerce_registers_with_a_secret_of_ours_and_is_pinged(db: Database,
     (["channels", "webhooks", "register", "shop", "--url", "http://a.example"], "webhook_secret"),
     (["channels", "webhooks", "register", "market", "--url", "http://a.example"], "take no webhooks"),
     (["channels", "webhooks", "list", "market"], "take no webhooks"),
-    (["channels", "webhooks"], "webhooks_command"),
+    (["channels", "webhooks"], "a command is needed, one of: register, list"),
 ])
 def test_misuse_exits_2_with_one_line(db: Database, capsys: pytest.CaptureFixture[str], monkeypatch: Any,
                                       argv: list[str], says: str) -> None:

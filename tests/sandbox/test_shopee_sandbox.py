@@ -73,6 +73,24 @@ def test_a_pull_reads_every_seeded_order_across_windows_and_pages(running: serve
     assert sorted(o.external_id for o in result.orders) == sorted(order_sn(s) for s in sandbox._specs.values())
 
 
+def test_a_change_made_right_after_another_is_listed_by_the_next_pull(running: server.Running,
+                                                                     sandbox: ShopeeSandbox) -> None:
+    # two steps of changes within one second: the second is still dated no later than Shopee's now,
+    # so a pull that reads up to now lists it
+    with connect(running) as connector:
+        assert isinstance(connector, ShopeeConnector)
+        sandbox.advance(1)
+        edited = [s for s in sandbox.advance(2) if any(c.kind == "edit_address" for c in s.changes)]
+        assert edited
+        orders = {o.external_id: o for o in pull_all(connector, datetime.now(UTC) - timedelta(minutes=5)).orders}
+    for spec in edited:
+        order = orders[order_sn(spec)]
+        assert order.updated_at == spec.updated_at
+        if not sandbox.masked(spec):
+            assert order.shipping_address is not None
+            assert "changed by the buyer" in (order.shipping_address.address1 or "")
+
+
 def test_masked_buyers_arrive_flagged_masked_data(running: server.Running, sandbox: ShopeeSandbox) -> None:
     with connect(running) as connector:
         assert isinstance(connector, ShopeeConnector)

@@ -98,3 +98,10 @@ def test_a_change_after_forwarding_is_closed_only_by_an_operator(db) -> None:
         assert open_codes(s, oid) == []
         with pytest.raises(ReviewError):
             acknowledge(s, oid, "changed_after_forwarding", actor="user:ana")
+
+
+def test_a_reason_held_for_several_fields_is_told_once(db) -> None:
+    oid = _flagged(db, last_name="****", address2="****")
+    with db.session() as s:
+        assert open_codes(s, oid) == ["masked_data"]
+        assert resubmit(s, oid, actor="user:ana").issues == ["masked_data"]

@@ -16,6 +16,8 @@
     var box = row.querySelector("input[name=ids]"); var button = document.querySelector("#bulk button[value=resubmit]");
     if (!box || !button) return;
     rows().forEach(function (r) { var b = r.querySelector("input[name=ids]"); if (b) b.checked = false; });
+    // "every order matching this filter" ticked earlier would widen r to all of them
+    document.querySelectorAll("#bulk input[name=scope]").forEach(function (b) { b.checked = false; });
     box.checked = true; button.click();
   }
   document.addEventListener("change", function (ev) {
