@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -76,3 +77,30 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
 def body_digest(body: bytes) -> str:
     """A stand-in delivery id for a platform that sent none: the same body dedupes as one."""
     return "sha256:" + hashlib.sha256(body).hexdigest()
+
+
+def delivery_id(headers: Mapping[str, str], name: str, body: bytes) -> str:
+    """The platform's id for a delivery (the same on its retries), or the body's digest without one."""
+    return ((header(headers, name) or "").strip() or body_digest(body))[:200]
+
+
+def order_delivery(delivery: str, topic: str, body: bytes) -> Delivery:
+    """An order topic's delivery: the order named by the body's ``id`` (every order body carries
+    it, a deleted order's too), or nothing to do when there is none."""
+    order_id = _order_id(body)
+    if order_id is None:
+        return Delivery(delivery, topic, "ignore")
+    return Delivery(delivery, topic, "order", order_id)
+
+
+def _order_id(body: bytes) -> str | None:
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    value = data.get("id") if isinstance(data, dict) else None
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return str(value)
+    if isinstance(value, str) and value.isdigit() and len(value) <= 20:
+        return value
+    return None

@@ -5,12 +5,19 @@ be answered 200 and means nothing else."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from typing import Any
 
-from connectors.webhooks import BadSignature, Delivery, Subscription, body_digest, header, signature_matches
+from connectors.webhooks import (
+    BadSignature,
+    Delivery,
+    Subscription,
+    delivery_id,
+    header,
+    order_delivery,
+    signature_matches,
+)
 from connectors.woocommerce.errors import WooParseError
 
 #: what ``channels webhooks register`` subscribes a WooCommerce channel to
@@ -34,27 +41,11 @@ def read(headers: Mapping[str, str], body: bytes, secret: str | None) -> Deliver
         event = (header(headers, "X-WC-Webhook-Event") or "").strip()
         topic = f"{resource}.{event}" if resource and event else ""
     topic = topic[:100]
-    delivery_id = ((header(headers, DELIVERY_ID) or "").strip() or body_digest(body))[:200]
+    delivery = delivery_id(headers, DELIVERY_ID, body)
     if topic not in ORDER_TOPICS:
-        return Delivery(delivery_id, topic, "ignore")
-    order_id = _order_id(body)
-    if order_id is None:
-        return Delivery(delivery_id, topic, "ignore")
-    return Delivery(delivery_id, topic, "order", order_id)
+        return Delivery(delivery, topic, "ignore")
+    return order_delivery(delivery, topic, body)
 
-
-def _order_id(body: bytes) -> str | None:
-    """Every order body carries ``id`` (``order.deleted`` carries nothing else)."""
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    value = data.get("id") if isinstance(data, dict) else None
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
-        return str(value)
-    if isinstance(value, str) and value.isdigit() and len(value) <= 20:
-        return value
-    return None
 
 
 def subscriptions(body: Any) -> list[Subscription]:

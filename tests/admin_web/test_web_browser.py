@@ -3,17 +3,12 @@ day, and screenshots of each main page at laptop and phone widths into tests/art
 
 from __future__ import annotations
 
-import os
 import re
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from admin.web.app import create_app
 from sync.db import Database
@@ -21,26 +16,19 @@ from sync.models import Order
 
 from support import REPO
 from support.admin import PASSWORD, Seeded, hold_for_wallet, seed
+from support.browser import launched, needs_browser, serving
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "tests" / "artifacts"
 SIZES = {"desktop": {"width": 1366, "height": 860}, "phone": {"width": 390, "height": 844}}
 AMOUNT = re.compile(r"39[.,]90|31[.,]50")
 
-#: .ci/run sets this: there a missing browser is a failure, not a skip
-REQUIRED = os.environ.get("ORDERHUB_TEST_BROWSER") == "required"
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED,
-                                reason="no /usr/bin/chromium (apt-get install chromium)")
+pytestmark = needs_browser
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-background-networking", "--disable-component-update",
-            "--disable-dev-shm-usage"])
-        yield launched
-        launched.close()
+    with launched() as b:
+        yield b
 
 
 @dataclass
@@ -59,17 +47,8 @@ def site(sqlite_db: Database) -> Iterator[Site]:
     app = create_app(sqlite_db, forward=seeded.forwarder(sqlite_db),
                      supplier_for=lambda _row: seeded.supplier, secret="browser-test-secret",
                      sync_catalogue=lambda: seeded.catalogue_syncs.append(None), check_account=seeded.check_account)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the admin did not start"
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield Site(f"http://127.0.0.1:{port}", sqlite_db, seeded)
-    server.should_exit = True
-    thread.join(10)
+    with serving(app) as url:
+        yield Site(url, sqlite_db, seeded)
     accounts.set_hash_cost()
 
 

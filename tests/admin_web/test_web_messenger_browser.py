@@ -4,14 +4,13 @@ the payment, and the order reaches the supplier."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from admin.web.app import create_app
 from sync import accounts
@@ -21,23 +20,16 @@ from sync.messenger_models import MessengerOrder
 from sync.models import Order
 
 from support.admin import PASSWORD, Seeded, seed
-from support.messenger import PNG, new_order, serving, setup_store
+from support.browser import PHONE, launched, needs_browser, serving
+from support.messenger import PNG, new_order, setup_store
 
-CHROMIUM = Path("/usr/bin/chromium")
-PHONE = {"width": 390, "height": 844}
-REQUIRED = os.environ.get("ORDERHUB_TEST_BROWSER") == "required"
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED,
-                                reason="no /usr/bin/chromium (apt-get install chromium)")
+pytestmark = needs_browser
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        launched = pw.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-background-networking", "--disable-component-update",
-            "--disable-dev-shm-usage"])
-        yield launched
-        launched.close()
+    with launched() as b:
+        yield b
 
 
 @dataclass

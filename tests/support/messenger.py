@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
-
-import uvicorn
 
 from sync import messenger as m
 from sync import prices
@@ -41,20 +35,3 @@ def new_order(db: Database, *, buyer: dict[str, Any] | None = None, method: str 
                         can_edit_prices=kwargs.pop("can_edit_prices", False), buyer=buyer,
                         payment_method_name=method, for_approval=for_approval, **kwargs)
 
-
-@contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """The app on a free local port, in a thread, for a browser: yields its base URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "the admin did not start"
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)

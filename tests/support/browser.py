@@ -1,0 +1,54 @@
+"""What the browser tests share: Debian's Chromium driven by Playwright, and the admin served on a
+free local port in a thread for it to visit."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+PHONE = {"width": 390, "height": 844}
+#: .ci/run sets this: there a missing browser is a failure, not a skip
+REQUIRED = os.environ.get("ORDERHUB_TEST_BROWSER") == "required"
+needs_browser = pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED,
+                                   reason="no /usr/bin/chromium (apt-get install chromium)")
+
+
+@contextmanager
+def launched() -> Iterator[Browser]:
+    """Playwright cannot download browsers here: it drives the system's Chromium."""
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-background-networking", "--disable-component-update",
+            "--disable-dev-shm-usage"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """The app on a free local port, in a thread, for a browser: yields its base URL."""
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "the admin did not start"
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
