@@ -6,11 +6,13 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser
 
 from admin.web.app import create_app
 from sync.db import Database
 
 from support.admin import PASSWORD, Seeded, csrf_of, seed
+from support.browser import launched
 
 
 @pytest.fixture
@@ -45,3 +47,10 @@ def cheap_hashes() -> Iterator[None]:
     accounts.set_hash_cost(1, 8, 1)
     yield
     accounts.set_hash_cost()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One Chromium per test module (the browser tests'; the others never ask for it)."""
+    with launched() as b:
+        yield b

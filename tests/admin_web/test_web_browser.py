@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -15,27 +14,14 @@ from sync.db import Database
 from sync.models import Order
 
 from support import REPO
-from support.admin import PASSWORD, Seeded, hold_for_wallet, seed
-from support.browser import launched, needs_browser, serving
+from support.admin import PASSWORD, hold_for_wallet, seed
+from support.browser import Site, needs_browser, serving
 
 ARTIFACTS = REPO / "tests" / "artifacts"
 SIZES = {"desktop": {"width": 1366, "height": 860}, "phone": {"width": 390, "height": 844}}
 AMOUNT = re.compile(r"39[.,]90|31[.,]50")
 
 pytestmark = needs_browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launched() as b:
-        yield b
-
-
-@dataclass
-class Site:
-    url: str
-    db: Database
-    seeded: Seeded
 
 
 @pytest.fixture

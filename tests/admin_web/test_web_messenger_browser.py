@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,24 +18,11 @@ from sync.db import Database
 from sync.messenger_models import MessengerOrder
 from sync.models import Order
 
-from support.admin import PASSWORD, Seeded, seed
-from support.browser import PHONE, launched, needs_browser, serving
+from support.admin import PASSWORD, seed
+from support.browser import PHONE, Site, needs_browser, serving
 from support.messenger import PNG, new_order, setup_store
 
 pytestmark = needs_browser
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with launched() as b:
-        yield b
-
-
-@dataclass
-class Site:
-    url: str
-    db: Database
-    seeded: Seeded
 
 
 @pytest.fixture

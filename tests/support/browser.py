@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +16,25 @@ import pytest
 import uvicorn
 from playwright.sync_api import Browser, sync_playwright
 
+from sync.db import Database
+
+from support.admin import Seeded
+
 CHROMIUM = Path("/usr/bin/chromium")
 PHONE = {"width": 390, "height": 844}
 #: .ci/run sets this: there a missing browser is a failure, not a skip
 REQUIRED = os.environ.get("ORDERHUB_TEST_BROWSER") == "required"
 needs_browser = pytest.mark.skipif(not CHROMIUM.exists() and not REQUIRED,
                                    reason="no /usr/bin/chromium (apt-get install chromium)")
+
+
+@dataclass
+class Site:
+    """The admin a browser test visits: its address, its database and what was seeded in it."""
+
+    url: str
+    db: Database
+    seeded: Seeded
 
 
 @contextmanager
