@@ -35,9 +35,9 @@ def _page(request: Request, who: Operator, *, error: str | None = None, done: st
         stores = list(s.scalars(select(Channel).where(Channel.kind == m.KIND).order_by(Channel.name)))
         context = {
             "stores": [c.name for c in stores],
-            "store_rows": [{"id": c.id, "name": c.name, "link_hours": (c.settings or {}).get("link_hours")}
+            "store_rows": [{"id": c.id, "name": c.name, "link_hours": _hours_text((c.settings or {}).get("link_hours"))}
                            for c in stores],
-            "default_link_hours": request.app.state.settings.messenger_link_hours,
+            "default_link_hours": _hours_text(request.app.state.settings.messenger_link_hours),
             "methods": [{"name": p.name, "instructions": p.instructions, "needs_proof": p.needs_proof}
                         for p in s.scalars(select(PaymentMethod).order_by(PaymentMethod.id))],
             "add_info": [_row(o, mo) for o, mo in m.pending(s, m.ADD_INFO)],
@@ -50,6 +50,10 @@ def _page(request: Request, who: Operator, *, error: str | None = None, done: st
                    values=values or {}, found=found or {},
                    may_price=who.can(Permission.EDIT_PRICES))
     return render(request, "messenger.html", context, who=who, status_code=status_code)
+
+
+def _hours_text(hours: float | None) -> str:
+    return "" if hours is None else f"{hours:g}"
 
 
 def _row(order: Any, mo: Any) -> dict[str, Any]:
