@@ -158,3 +158,38 @@ def test_store_link_hours_out_of_bounds_are_refused_and_kept_as_typed(
     with db.session() as s:
         assert s.query(Channel).filter(Channel.name == "Chat shop").one().settings == {}
         assert s.query(Channel).filter(Channel.name == "New shop").count() == 0
+
+
+def test_the_api_makes_a_link_with_the_store_lifetime_or_the_hours_given(app: FastAPI, db,
+                                                                        seeded: Seeded) -> None:
+    from datetime import timedelta
+
+    from fastapi.testclient import TestClient
+
+    from sync import messenger as m
+    from sync import messenger_links as links
+    from sync.account_models import Account
+
+    from support.messenger import new_order
+
+    setup_store(db)
+    order_id = new_order(db)
+    with db.session() as s:
+        m.edit_store(s, "Chat shop", {"link_hours": 10})
+        boss = s.query(Account).filter_by(username="boss").one()
+        headers = {"Authorization": f"Bearer {accounts.create_token(s, boss.id, 'links')}"}
+    client = TestClient(app, follow_redirects=False)
+
+    def lifetime(answer) -> timedelta:  # type: ignore[no-untyped-def]
+        assert answer.status_code == 200, answer.text
+        with db.session() as s:
+            link = links.resolve(s, answer.json()["url"].rsplit("/m/", 1)[1])
+            assert answer.json()["expires_at"].startswith(f"{link.expires_at:%Y-%m-%dT%H:%M}")
+            return link.expires_at - link.created_at
+
+    assert lifetime(client.post(f"/api/messenger/orders/{order_id}/link", headers=headers)) == timedelta(hours=10)
+    assert lifetime(client.post(f"/api/messenger/orders/{order_id}/link?hours=3", headers=headers)) \
+        == timedelta(hours=3)
+    refused = client.post(f"/api/messenger/orders/{order_id}/link?hours=0.5", headers=headers)
+    assert refused.status_code == 422 and refused.json()["field"] == "link_hours"
+    assert client.post("/api/messenger/orders/999/link", headers=headers).status_code == 409
