@@ -418,3 +418,4 @@ from sync import account_models as _account_models  # noqa: E402,F401
 from sync import alert_models as _alert_models  # noqa: E402,F401
 from sync import customer_models as _customer_models  # noqa: E402,F401
 from sync import messenger_models as _messenger_models  # noqa: E402,F401
+from sync import stock_models as _stock_models  # noqa: E402,F401
