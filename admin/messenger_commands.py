@@ -118,6 +118,7 @@ def cmd_messenger(args: argparse.Namespace, input_error: type[Exception]) -> int
     from sync import messenger_payment as payment
     from sync.db import get_database
     from sync.fields import FieldError
+    from sync.review import ReviewError
 
     command = args.messenger_command
     try:
@@ -158,7 +159,7 @@ def cmd_messenger(args: argparse.Namespace, input_error: type[Exception]) -> int
                 print(f"order {args.id}: payment rejected")
             else:
                 _more(s, args, input_error)
-    except (FieldError, m.MessengerError) as exc:
+    except (FieldError, ReviewError) as exc:
         raise input_error(str(exc)) from None
     return 0
 
@@ -186,7 +187,7 @@ def _more(s: Any, args: argparse.Namespace, input_error: type[Exception]) -> Non
         order = s.get(Order, args.id)
         weight = lines_.total_weight(order.lines)
         shown = {"id": args.id, "number": order.number, "state": mo.state, "status": order.status,
-                 "logistics": mo.logistics, "warehouse": mo.warehouse, "currency": order.currency,
+                 "logistics": mo.logistics, "warehouse": delivery.warehouse_name(s, mo), "currency": order.currency,
                  "total": str(order.total), "weight_kg": str(weight) if weight is not None else None,
                  "revision": mo.revision,
                  "lines": [{"sku": ln.sku, "quantity": ln.quantity, "unit_price": str(ln.unit_price),
@@ -194,8 +195,8 @@ def _more(s: Any, args: argparse.Namespace, input_error: type[Exception]) -> Non
         if args.json:
             emit(shown)
             return
-        print(f"order {order.number} ({args.id}): {mo.state}, {order.status}; {mo.logistics} from {mo.warehouse}; "
-              f"{order.total} {order.currency}; revision {mo.revision}")
+        print(f"order {order.number} ({args.id}): {mo.state}, {order.status}; {mo.logistics} from "
+              f"{shown['warehouse']}; {order.total} {order.currency}; revision {mo.revision}")
         for ln in shown["lines"]:
             print(f"  {ln['sku']} x{ln['quantity']} at {ln['unit_price']}"
                   + (f", {ln['weight_kg']} kg" if ln["weight_kg"] else ""))

@@ -219,7 +219,7 @@ def create(session: Session, *, store: str, lines: list[LineInput], actor: str, 
     session.flush()
     session.add(MessengerOrder(order_id=order.id, state=state, created_by=actor,
                                payment_method_id=method.id if method else None,
-                               payment_state=_payment_state(method), logistics=how, warehouse=source))
+                               payment_state=_payment_state(method), logistics=how, warehouse_id=source))
     note(session, order.id, f"messenger order created ({state}, {how.replace('_', ' ')})", actor=actor)
     session.flush()
     return order.id

@@ -36,14 +36,14 @@ class Product:
 
 
 def search_products(session: Session, term: str, limit: int = 20) -> list[Product]:
-    """Catalogue entries whose SKU starts with ``term``, whose title contains it, or whose
+    """Catalogue entries whose SKU starts with ``term``, whose title contains it (any case), or whose
     product's GTIN is it (EAN-13, UPC-A, EAN-8 or GTIN-14, however many leading zeros)."""
     term = term.strip()[:100]
     if not term:
         return []
     code = as_gtin(term)
     matches = [CatalogueItem.sku.startswith(term, autoescape=True),
-               CatalogueItem.title.contains(term, autoescape=True)]
+               CatalogueItem.title.icontains(term, autoescape=True)]
     if code is not None:
         matches.append(CatalogueItem.supplier_sku.in_(select(SupplierProduct.sku).where(SupplierProduct.gtin == code)))
     gtins = select(SupplierProduct.gtin).where(SupplierProduct.sku == CatalogueItem.supplier_sku,
@@ -67,20 +67,22 @@ def read_bulk(session: Session, text: str) -> Bulk:
     rows = [r.strip() for r in text.replace("\r", "\n").split("\n") if r.strip()]
     if len(rows) > MAX_BULK_LINES:
         raise fields.MessengerError(f"bulk: at most {MAX_BULK_LINES} lines at once", field="bulk")
-    wanted: list[tuple[str, int, str]] = []
-    for row in rows:
+    wanted: list[tuple[str, int, int, str]] = []
+    refused: list[tuple[int, str]] = []
+    for index, row in enumerate(rows):
         parts = [p for p in _SEPARATOR.split(row) if p]
         quantity = parts[1] if len(parts) > 1 else "1"
         if len(parts) > 2 or not quantity.isdigit() or not 1 <= int(quantity) <= 100000 or len(parts[0]) > 100:
-            found.refused.append(f"{row[:120]} (not SKU,quantity)")
+            refused.append((index, f"{row[:120]} (not SKU,quantity)"))
             continue
-        wanted.append((parts[0], int(quantity), row))
+        wanted.append((parts[0], int(quantity), index, row))
     known = set(session.scalars(select(CatalogueItem.sku).where(CatalogueItem.sku.in_({w[0] for w in wanted}))))
-    for sku, quantity, row in wanted:
+    for sku, quantity, index, row in wanted:
         if sku in known:
             found.lines.append((sku, quantity))
         else:
-            found.refused.append(f"{row[:120]} (unknown SKU)")
+            refused.append((index, f"{row[:120]} (unknown SKU)"))
+    found.refused = [said for _, said in sorted(refused)]
     return found
 
 

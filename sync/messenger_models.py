@@ -47,8 +47,8 @@ class MessengerOrder(Base):
     #: supplier (forwarded after approval and payment, tracking synced back) or self_delivery
     #: (never sent to the supplier: the seller ships it and types carrier and tracking)
     logistics: Mapped[str] = mapped_column(String(20), default="supplier", server_default="supplier")
-    #: where the units leave from: "supplier" (the supplier's), or one of our warehouses
-    warehouse: Mapped[str] = mapped_column(String(100), default="supplier", server_default="supplier")
+    #: the warehouse of ours a self-delivered order leaves from (None: the supplier's)
+    warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouses.id"))
     #: bumped by every edit of the lines: an editor who saw an older one lost the race
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 

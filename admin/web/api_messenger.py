@@ -20,6 +20,7 @@ from sync import messenger_fields as fields
 from sync import messenger_lines as lines_
 from sync.accounts import Permission
 from sync.fields import FieldError
+from sync.review import ReviewError
 
 router = APIRouter(prefix="/api", tags=["messenger"])
 Seller = Annotated[Operator, Depends(need(Permission.MESSENGER_ORDERS))]
@@ -58,7 +59,7 @@ async def ship(request: Request, order_id: RowId, body: Shipped, who: Seller) ->
     """A self-delivered order, approved and paid, is shipped: the buyer's page shows the tracking."""
     try:
         await run_in_threadpool(_ship, request, order_id, body, who.actor)
-    except (FieldError, m.MessengerError) as exc:
+    except (FieldError, ReviewError) as exc:
         return _problem(exc)
     return Result(order_id=order_id, ok=True, message=f"shipped with {body.carrier.strip()}, "
                                                       f"tracking {body.tracking.strip()}")
@@ -86,6 +87,6 @@ async def edit_lines(request: Request, order_id: RowId, body: Lines, who: Seller
     """The lines of an order waiting to add info or to approve, all at once."""
     try:
         revision = await run_in_threadpool(_edit, request, order_id, body, who)
-    except (FieldError, m.MessengerError) as exc:
+    except (FieldError, ReviewError) as exc:
         return _problem(exc)
     return Result(order_id=order_id, ok=True, message=f"lines saved (revision {revision})")

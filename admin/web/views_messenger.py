@@ -24,6 +24,7 @@ from sync.customer_list import list_customers
 from sync.fields import FieldError
 from sync.messenger_models import PaymentMethod
 from sync.models import Channel
+from sync.review import ReviewError
 
 router = APIRouter()
 Seller = Annotated[Operator, Depends(need(Permission.MESSENGER_ORDERS))]
@@ -43,6 +44,7 @@ def _page(request: Request, who: Operator, *, error: str | None = None, done: st
             "to_confirm": [_row(o, mo) for o, mo in payment.awaiting_confirmation(s)],
             "voided": [_row(o, mo) for o, mo in m.pending(s, m.VOIDED, limit=50)],
             "to_ship": [_row(o, mo) for o, mo in delivery.to_ship(s)],
+            "warehouses": delivery.our_warehouses(s),
         }
     context.update(error=error, done=done, link=link, values=values or {}, found=found or {},
                    may_price=who.can(Permission.EDIT_PRICES))
@@ -172,7 +174,7 @@ async def create_order(request: Request, who: Seller) -> Response:
                 new_buyer=new_buyer, buyer=buyer, payment_method_name=data.get("payment_method") or None,
                 currency=data.get("currency") or None, for_approval=data.get("save_as") == m.TO_APPROVE,
                 logistics=data.get("logistics") or m.SUPPLIER, warehouse=data.get("warehouse") or None)
-    except (FieldError, m.MessengerError) as exc:
+    except (FieldError, ReviewError) as exc:
         return _page(request, who, error=str(exc), values=data, status_code=400)
     return _page(request, who, done=f"order {order_id} saved")
 
@@ -181,7 +183,7 @@ def _act(request: Request, who: Operator, action: Any, done: str, *, link: bool 
     try:
         with database(request).session() as s:
             result = action(s)
-    except (FieldError, m.MessengerError) as exc:
+    except (FieldError, ReviewError) as exc:
         return _page(request, who, error=str(exc), status_code=409 if isinstance(exc, m.LostRace) else 400)
     if link:
         return _page(request, who, done=done, link=_link_url(request, result))

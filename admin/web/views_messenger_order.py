@@ -20,6 +20,7 @@ from sync import messenger_lines as lines_
 from sync.accounts import Permission
 from sync.fields import FieldError
 from sync.models import Order, Shipment
+from sync.review import ReviewError
 
 router = APIRouter()
 Seller = Annotated[Operator, Depends(need(Permission.MESSENGER_ORDERS))]
@@ -39,7 +40,8 @@ def _view(request: Request, who: Operator, order_id: int, *, error: str | None =
         lines = [{"sku": ln.sku, "title": ln.title, "quantity": ln.quantity, "unit_price": ln.unit_price,
                   "weight": ln.weight} for ln in order.lines]
         context = {
-            "o": order, "mo": mo, "lines": lines, "weight": lines_.total_weight(order.lines),
+            "o": order, "mo": mo, "lines": lines, "warehouse": delivery.warehouse_name(s, mo),
+            "weight": lines_.total_weight(order.lines),
             "editable": mo.state in m.PENDING_STATES, "shippable": order.status == "awaiting_shipment",
             "shipments": [{"carrier": sh.carrier, "tracking": sh.tracking_number} for sh in s.scalars(
                 select(Shipment).where(Shipment.order_id == order_id).order_by(Shipment.id))],
@@ -71,7 +73,7 @@ async def edit_lines(request: Request, who: Seller, order_id: RowId) -> Response
         with database(request).session() as s:
             lines_.edit_lines(s, order_id, form_lines(kept), seen_revision=int(seen), actor=who.actor,
                               can_edit_prices=who.can(Permission.EDIT_PRICES))
-    except (FieldError, m.MessengerError) as exc:
+    except (FieldError, ReviewError) as exc:
         return _refused(request, who, order_id, exc, data)
     return RedirectResponse(f"/messenger/orders/{order_id}?done=lines+saved", status_code=303)
 
@@ -89,6 +91,6 @@ async def ship(request: Request, who: Seller, order_id: RowId) -> Response:
         with database(request).session() as s:
             delivery.ship(s, order_id, carrier=data.get("carrier", ""), tracking=data.get("tracking", ""),
                           actor=who.actor)
-    except (FieldError, m.MessengerError) as exc:
+    except (FieldError, ReviewError) as exc:
         return _refused(request, who, order_id, exc, data)
     return RedirectResponse(f"/messenger/orders/{order_id}?done=shipped", status_code=303)
