@@ -152,6 +152,19 @@ def _next_number(session: Session) -> int:
     return int(number)
 
 
+def one_per_sku(lines: list[LineInput]) -> list[LineInput]:
+    """The same SKU typed twice (a line, a ticked product, a pasted list) is one line: the
+    quantities add up; the first price and weight given stand."""
+    merged: dict[str, LineInput] = {}
+    for ln in lines:
+        sku = ln.sku.strip()
+        was = merged.get(sku)
+        merged[sku] = ln if was is None else LineInput(
+            was.sku, was.quantity + ln.quantity, was.unit_price if was.unit_price is not None else ln.unit_price,
+            was.use_last_price, was.title, was.weight if was.weight is not None else ln.weight)
+    return list(merged.values())
+
+
 def store_currency(store: Channel) -> str:
     return str((store.settings or {}).get("currency") or DEFAULT_CURRENCY)
 
@@ -190,6 +203,7 @@ def create(session: Session, *, store: str, lines: list[LineInput], actor: str, 
     ``logistics``: supplier (forwarded once approved and paid) or self_delivery (shipped by the
     seller from ``warehouse``); ``currency``: an ISO 4217 code, the store's when not given."""
     channel = store_named(session, store)
+    lines = one_per_sku(lines)
     if not lines:
         raise MessengerError("lines: an order needs at least one SKU", field="lines")
     how = fields.logistics(logistics)

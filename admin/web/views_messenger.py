@@ -143,12 +143,7 @@ def _all_lines(request: Request, data: dict[str, str]) -> list[m.LineInput]:
             raise m.MessengerError("bulk: not added, fix or remove them: " + "; ".join(bulk.refused[:20]),
                                    field="bulk")
         found += [m.LineInput(sku, quantity, use_last_price=last) for sku, quantity in bulk.lines]
-    merged: dict[str, m.LineInput] = {}
-    for ln in found:  # one line per SKU: the same SKU twice adds up
-        was = merged.get(ln.sku.strip())
-        merged[ln.sku.strip()] = ln if was is None else m.LineInput(
-            was.sku, was.quantity + ln.quantity, was.unit_price, was.use_last_price, was.title, was.weight)
-    return list(merged.values())
+    return found  # the same SKU twice is one line (sync.messenger.one_per_sku)
 
 
 def _amount(text: str) -> bool:
