@@ -170,8 +170,17 @@ async def create_order(request: Request, who: Seller) -> Response:
                 currency=data.get("currency") or None, for_approval=data.get("save_as") == m.TO_APPROVE,
                 logistics=data.get("logistics") or m.SUPPLIER, warehouse=data.get("warehouse") or None)
     except (FieldError, ReviewError) as exc:
-        return _page(request, who, error=str(exc), values=data, status_code=400)
+        return _page(request, who, error=str(exc), values=data, found=_picked(request, data), status_code=400)
     return _page(request, who, done=f"order {order_id} saved")
+
+
+def _picked(request: Request, data: dict[str, str]) -> dict[str, Any]:
+    """The products ticked in the search, shown again (still ticked) beside a refused form."""
+    skus = [k[len("pick_"):] for k, v in data.items() if k.startswith("pick_") and not k.startswith("pick_qty_")
+            and v == "on"][:MAX_LINES]
+    with database(request).session() as s:
+        found = [p for sku in skus for p in lines_.search_products(s, sku) if p.sku == sku]
+    return {"product": "", "products": found}
 
 
 def _act(request: Request, who: Operator, action: Any, done: str, *, link: bool = False) -> Response:
