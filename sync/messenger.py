@@ -6,6 +6,8 @@ judges, forwards or re-reads it) and its messenger state says where it stands: w
 (buyer details may be missing), waiting_to_approve (details complete, checked by the same rules as
 channel orders), then approved (the order is judged like any channel order: ready, pending_review,
 or awaiting_payment until its payment is confirmed), voided (with a reason) or cancelled.
+A self-delivered order is never judged for the supplier nor sent to it: approved and paid, it waits
+in awaiting_shipment for the seller to ship it (``sync.messenger_delivery``).
 Every change is conditional on the state the caller saw; a lost race changes nothing.
 """
 
