@@ -113,7 +113,7 @@ def store_products(session: Session, supplier_id: int, products: Iterable[Produc
     now = utcnow()
     rows = {p.sku: {"supplier_id": supplier_id, "sku": p.sku, "product_id": p.product_id,
                     "variation_id": p.variation_id, "active": p.active, "stock": p.stock, "cost": p.cost,
-                    "seen_at": now, "stock_at": now} for p in products}
+                    "gtin": getattr(p, "gtin", None), "seen_at": now, "stock_at": now} for p in products}
     table = SupplierProduct.__table__
     values = list(rows.values())
     for i in range(0, len(values), _CHUNK):
@@ -121,7 +121,7 @@ def store_products(session: Session, supplier_id: int, products: Iterable[Produc
         session.execute(stmt.on_conflict_do_update(
             index_elements=["supplier_id", "sku"],
             set_={c: getattr(stmt.excluded, c) for c in
-                  ("product_id", "variation_id", "active", "stock", "cost", "seen_at", "stock_at")},
+                  ("product_id", "variation_id", "active", "stock", "cost", "gtin", "seen_at", "stock_at")},
         ), values[i : i + _CHUNK])
     # what the lists no longer show is no longer sold
     session.execute(update(SupplierProduct)

@@ -78,6 +78,8 @@ class MessengerStoreSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     #: how long its buyers' links work (ORDERHUB_MESSENGER_LINK_HOURS when unset)
     link_hours: float | None = Field(None, ge=LINK_HOURS_MIN, le=LINK_HOURS_MAX, allow_inf_nan=False)
+    #: its orders' currency unless an order says otherwise (ISO 4217, checked where it is set)
+    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
 
 
 def check_link_hours(hours: float) -> float:

@@ -42,6 +42,7 @@ from connectors.records import SupplierOrderRequest, SupplierRefusal, SupplierSu
 from sync import issues as issue_store
 from sync import wallet
 from sync.db import Database
+from sync.messenger_models import self_delivered
 from sync.models import Channel, Order, OrderEvent, SupplierOrderRow, SupplierRequest, utcnow
 from sync.records import order_fingerprint, to_channel_order
 from sync.request import build_request, remaining_lines, submission_reference
@@ -81,7 +82,8 @@ def claim(session: Session, order_id: int, *, stale_after: timedelta) -> Claim |
         return None
     taken = session.execute(
         update(Order)
-        .where(Order.id == order_id, Order.status == row.status, Order.forward_attempts == row.forward_attempts)
+        .where(Order.id == order_id, Order.status == row.status, Order.forward_attempts == row.forward_attempts,
+               Order.id.not_in(self_delivered()))  # the seller ships these: never to the supplier
         .values(status=Status.FORWARDING.value, status_changed_at=now, outcome_unknown=True,
                 forward_attempts=row.forward_attempts + 1)
         .execution_options(synchronize_session=False)

@@ -6,6 +6,8 @@ judges, forwards or re-reads it) and its messenger state says where it stands: w
 (buyer details may be missing), waiting_to_approve (details complete, checked by the same rules as
 channel orders), then approved (the order is judged like any channel order: ready, pending_review,
 or awaiting_payment until its payment is confirmed), voided (with a reason) or cancelled.
+A self-delivered order is never judged for the supplier nor sent to it: approved and paid, it waits
+in awaiting_shipment for the seller to ship it (``sync.messenger_delivery``).
 Every change is conditional on the state the caller saw; a lost race changes nothing.
 """
 
@@ -22,12 +24,15 @@ from sqlalchemy.orm import Session
 from connectors.records import Address, ChannelOrder
 from connectors.records import OrderLine as LineRecord
 from sync import customer_book, prices
+from sync import messenger_delivery as delivery
+from sync import messenger_fields as fields
 from sync.fields import check_settings
 from sync.installation import reference_prefix
+from sync.messenger_fields import SELF_DELIVERY, SUPPLIER, MessengerError
 from sync.messenger_models import MessengerLink, MessengerOrder, PaymentMethod
 from sync.models import Base, Channel, Order, OrderLine, utcnow
 from sync.records import address_dict, fingerprint, internal_reference
-from sync.review import LostRace, ReviewError, judge_stored
+from sync.review import LostRace, judge_stored
 from sync.states import Status, note, transition
 from sync.upsert import insert_for
 from validation import validate
@@ -43,10 +48,8 @@ PENDING_STATES = (ADD_INFO, TO_APPROVE)
 BUYER_FIELDS = ("first_name", "last_name", "phone", "email", "address1", "address2", "city", "region",
                 "postcode", "country_code")
 _HELD = Status.IGNORED.value  # out of the pipeline until approved
-
-
-class MessengerError(ReviewError):
-    """A messenger action that cannot be done; ``field`` names the form field at fault."""
+DEFAULT_CURRENCY = "EUR"
+__all__ = ["SELF_DELIVERY", "SUPPLIER", "LostRace", "MessengerError"]
 
 
 @dataclass(frozen=True)
@@ -58,17 +61,22 @@ class LineInput:
     #: the customer's last unit price for this SKU (a returning buyer)
     use_last_price: bool = False
     title: str = ""
+    #: kilograms per unit (optional)
+    weight: Decimal | None = None
 
 
 # Stores and payment methods -------------------------------------------------------------------
 
 
-def add_store(session: Session, name: str, settings: dict[str, Any] | None = None) -> Channel:
-    """``settings``: the store's own (``sync.fields.MessengerStoreSettings``), checked."""
+def add_store(session: Session, name: str, settings: dict[str, Any] | None = None,
+              currency: str = DEFAULT_CURRENCY) -> Channel:
+    """``settings``: the store's own (``sync.fields.MessengerStoreSettings``), checked; ``currency`` is
+    its orders' currency unless an order says otherwise."""
     name = name.strip()
     if not name or len(name) > 100:
         raise MessengerError("store: a name of 1 to 100 characters", field="name")
-    checked = check_settings(KIND, "channel", settings or {})
+    code = fields.currency(currency, DEFAULT_CURRENCY)
+    checked = check_settings(KIND, "channel", {**(settings or {}), "currency": code})
     if session.scalar(select(Channel.id).where(Channel.name == name)) is not None:
         raise MessengerError(f"store: {name[:40]!r} exists already", field="name")
     store = Channel(name=name, kind=KIND, role="channel", url="", credentials={}, settings=checked)
@@ -159,12 +167,31 @@ def _next_number(session: Session) -> int:
     return int(number)
 
 
-def _priced(session: Session, line: LineInput, customer_id: int | None, can_edit_prices: bool) -> Decimal:
+def one_per_sku(lines: list[LineInput]) -> list[LineInput]:
+    """The same SKU typed twice (a line, a ticked product, a pasted list) is one line: the
+    quantities add up; the first price and weight given stand."""
+    merged: dict[str, LineInput] = {}
+    for ln in lines:
+        sku = ln.sku.strip()
+        was = merged.get(sku)
+        merged[sku] = ln if was is None else LineInput(
+            was.sku, was.quantity + ln.quantity, was.unit_price if was.unit_price is not None else ln.unit_price,
+            was.use_last_price, was.title, was.weight if was.weight is not None else ln.weight)
+    return list(merged.values())
+
+
+def store_currency(store: Channel) -> str:
+    return str((store.settings or {}).get("currency") or DEFAULT_CURRENCY)
+
+
+def priced(session: Session, line: LineInput, customer_id: int | None, can_edit_prices: bool) -> Decimal:
+    """The line's unit price (checked: SKU, quantity, weight, who may type a price)."""
     sku = line.sku.strip()
     if not sku or len(sku) > 100:
         raise MessengerError("sku: 1 to 100 characters", field="sku")
     if line.quantity < 1 or line.quantity > 100000:
         raise MessengerError(f"quantity of {sku}: a whole number from 1", field="quantity")
+    fields.weight(line.weight, sku)
     if line.unit_price is not None:
         if not can_edit_prices:
             raise MessengerError("unit price: changing a price needs the \"edit prices\" permission",
@@ -183,37 +210,46 @@ def _priced(session: Session, line: LineInput, customer_id: int | None, can_edit
 def create(session: Session, *, store: str, lines: list[LineInput], actor: str, can_edit_prices: bool,
            customer: str | int | None = None, new_buyer: dict[str, Any] | None = None,
            buyer: dict[str, Any] | None = None, payment_method_name: str | None = None,
-           currency: str = "EUR", for_approval: bool = False) -> int:
+           currency: str | None = None, for_approval: bool = False, logistics: str = SUPPLIER,
+           warehouse: str | None = None) -> int:
     """A messenger order, saved as waiting_to_add_info or (``for_approval``, the buyer's details
-    complete and valid) waiting_to_approve. Returns the order id."""
+    complete and valid) waiting_to_approve. Returns the order id.
+
+    ``logistics``: supplier (forwarded once approved and paid) or self_delivery (shipped by the
+    seller from ``warehouse``); ``currency``: an ISO 4217 code, the store's when not given."""
     channel = store_named(session, store)
+    lines = one_per_sku(lines)
     if not lines:
         raise MessengerError("lines: an order needs at least one SKU", field="lines")
+    how = fields.logistics(logistics)
+    code = fields.currency(currency, store_currency(channel))
+    source = delivery.warehouse_for(session, how, warehouse)
     customer_id = _customer_id(session, customer, new_buyer)
-    priced = [(ln, _priced(session, ln, customer_id, can_edit_prices)) for ln in lines]
+    priced_lines = [(ln, priced(session, ln, customer_id, can_edit_prices)) for ln in lines]
     method = payment_method(session, payment_method_name) if payment_method_name else None
     shipping = _address(buyer)
     state = _saved_state(buyer, for_approval)
     number = _next_number(session)
     external_id = f"M{number:08d}"
-    total = sum((price * ln.quantity for ln, price in priced), Decimal(0))
+    total = sum((price * ln.quantity for ln, price in priced_lines), Decimal(0))
     now = utcnow()
     order = Order(
         channel_id=channel.id, external_id=external_id, number=external_id, status=_HELD, status_changed_at=now,
-        channel_status=KIND, payment_status="pending", currency=currency.strip().upper()[:3] or "EUR", total=total,
+        channel_status=KIND, payment_status="pending", currency=code, total=total,
         placed_at=now, channel_updated_at=now, shipping_address=shipping, customer_id=customer_id,
         internal_reference=internal_reference(channel.id, external_id, reference_prefix(session)),
         content_fingerprint=fingerprint(shipping, [(ln.sku.strip(), ln.quantity) for ln in lines]),
         raw={"source": KIND, "store": channel.name},
         lines=[OrderLine(position=i, sku=ln.sku.strip(), quantity=ln.quantity, unit_price=price,
-                         title=ln.title[:500]) for i, (ln, price) in enumerate(priced)],
+                         title=ln.title[:500], weight=fields.weight(ln.weight))
+               for i, (ln, price) in enumerate(priced_lines)],
     )
     session.add(order)
     session.flush()
     session.add(MessengerOrder(order_id=order.id, state=state, created_by=actor,
                                payment_method_id=method.id if method else None,
-                               payment_state=_payment_state(method)))
-    note(session, order.id, f"messenger order created ({state})", actor=actor)
+                               payment_state=_payment_state(method), logistics=how, warehouse_id=source))
+    note(session, order.id, f"messenger order created ({state}, {how.replace('_', ' ')})", actor=actor)
     session.flush()
     return order.id
 
@@ -305,7 +341,10 @@ def approve(session: Session, order_id: int, *, actor: str) -> str:
     if not transition(session, order_id, _HELD, Status.NEW, actor=actor, reason="messenger order approved"):
         raise LostRace(order_id, "approved")
     session.expire(order)
-    judge_stored(session, order_id)
+    if current.logistics == SELF_DELIVERY:  # never judged for the supplier: the seller ships it
+        delivery.enter(session, order_id, Status.NEW, paid=paid, actor=actor, reason="messenger order approved")
+    else:
+        judge_stored(session, order_id)
     session.refresh(order)
     return order.status
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, Select, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sync.models import Base, Id, UtcDateTime, utcnow
@@ -44,6 +44,13 @@ class MessengerOrder(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_by: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    #: supplier (forwarded after approval and payment, tracking synced back) or self_delivery
+    #: (never sent to the supplier: the seller ships it and types carrier and tracking)
+    logistics: Mapped[str] = mapped_column(String(20), default="supplier", server_default="supplier")
+    #: the warehouse of ours a self-delivered order leaves from (None: the supplier's)
+    warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouses.id"))
+    #: bumped by every edit of the lines: an editor who saw an older one lost the race
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class MessengerLink(Base):
@@ -76,3 +83,12 @@ class PaymentSlip(Base):
     #: the bytes of a slip kept before the stores existed (newer slips: None)
     data: Mapped[bytes | None] = mapped_column(LargeBinary)
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+SELF_DELIVERY = "self_delivery"
+
+
+def self_delivered() -> Select[int]:
+    """The ids of self-delivered orders: the forward path and resubmission refuse them whatever
+    state they are in, so no mistake elsewhere can send one to the supplier."""
+    return select(MessengerOrder.order_id).where(MessengerOrder.logistics == SELF_DELIVERY)

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from sync import blobs
 from sync import messenger as m
-from sync.messenger_models import MessengerOrder, PaymentSlip
+from sync import messenger_delivery as delivery
+from sync.messenger_models import SELF_DELIVERY, MessengerOrder, PaymentSlip
 from sync.models import Order, utcnow
 from sync.review import judge_stored
 from sync.settings import Settings
@@ -115,7 +116,9 @@ def confirm(session: Session, order_id: int, *, actor: str, reference: str | Non
     session.execute(update(Order).where(Order.id == order_id).values(payment_status="paid")
                     .execution_options(synchronize_session=False))
     note(session, order_id, "payment confirmed" + (f" (reference {reference})" if reference else ""), actor=actor)
-    if order.status == Status.AWAITING_PAYMENT.value and transition(
+    if order.status == Status.AWAITING_PAYMENT.value and current.logistics == SELF_DELIVERY:
+        delivery.enter(session, order_id, Status.AWAITING_PAYMENT, paid=True, actor=actor, reason="payment confirmed")
+    elif order.status == Status.AWAITING_PAYMENT.value and transition(
             session, order_id, Status.AWAITING_PAYMENT, Status.NEW, actor=actor, reason="payment confirmed"):
         session.expire(order)  # the updates above went around the identity map
         judge_stored(session, order_id)

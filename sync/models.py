@@ -223,6 +223,8 @@ class OrderLine(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     unit_price: Mapped[Decimal] = mapped_column(Money)
     title: Mapped[str] = mapped_column(String(500), default="")
+    #: kilograms per unit, when the seller gave it (messenger orders)
+    weight: Mapped[Decimal | None] = mapped_column(Numeric(12, 3))
 
     order: Mapped[Order] = relationship(back_populates="lines")
 
@@ -318,13 +320,15 @@ class Installation(Base):
 
 
 class Shipment(Base):
-    """A tracking number for a supplier order; pushed to the channel once."""
+    """A tracking number for a supplier order; pushed to the channel once. A self-delivered
+    messenger order's shipment has no supplier order (the seller typed the tracking) and nothing
+    to push to."""
 
     __tablename__ = "shipments"
     __table_args__ = (UniqueConstraint("supplier_order_row_id", "tracking_number"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    supplier_order_row_id: Mapped[int] = mapped_column(ForeignKey("supplier_orders.id", ondelete="CASCADE"))
+    supplier_order_row_id: Mapped[int | None] = mapped_column(ForeignKey("supplier_orders.id", ondelete="CASCADE"))
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
     tracking_number: Mapped[str] = mapped_column(String(100), index=True)  # searched by operators
     carrier: Mapped[str | None] = mapped_column(String(100))
@@ -382,6 +386,8 @@ class SupplierProduct(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     stock: Mapped[int] = mapped_column(Integer, default=0)
     cost: Mapped[Decimal | None] = mapped_column(Money)
+    #: the product's GTIN (BigBuy's ``ean13``; UPC-A and EAN-8 too) as 14 digits, zero-padded
+    gtin: Mapped[str | None] = mapped_column(String(14), index=True)
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     stock_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
@@ -413,3 +419,4 @@ from sync import alert_models as _alert_models  # noqa: E402,F401
 from sync import blob_models as _blob_models  # noqa: E402,F401
 from sync import customer_models as _customer_models  # noqa: E402,F401
 from sync import messenger_models as _messenger_models  # noqa: E402,F401
+from sync import stock_models as _stock_models  # noqa: E402,F401

@@ -18,6 +18,7 @@ from connectors.records import Address
 from sync import issues as issue_store
 from sync import wallet
 from sync.evaluate import catalogue_context, judge
+from sync.messenger_models import MessengerOrder, self_delivered
 from sync.models import Order, OrderIssue, SupplierOrderRow, utcnow
 from sync.records import order_fingerprint, to_channel_order
 from sync.search_keys import search_columns
@@ -44,7 +45,7 @@ class LostRace(ReviewError):
 #: where an operator may change what will be sent: nothing is in flight
 EDITABLE_STATES = (Status.PENDING_REVIEW, Status.AWAITING_PAYMENT)
 #: what an operator may cancel: nothing of it is at the supplier
-CANCELLABLE = (Status.NEW, Status.AWAITING_PAYMENT, Status.READY, Status.PENDING_REVIEW)
+CANCELLABLE = (Status.NEW, Status.AWAITING_PAYMENT, Status.READY, Status.PENDING_REVIEW, Status.AWAITING_SHIPMENT)
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,9 @@ def resubmit(session: Session, order_id: int, *, actor: str) -> Resubmitted:
     if order.status != Status.PENDING_REVIEW:
         raise ReviewError(
             f"order {order_id} is {order.status}, not pending_review: only flagged orders are resubmitted")
+    if session.scalar(self_delivered().where(MessengerOrder.order_id == order_id)) is not None:
+        raise ReviewError(f"order {order_id} is self-delivered: it is shipped by the seller, never sent to "
+                          "the supplier")
     if order.sent_fingerprint is not None and "changed_after_forwarding" in issue_store.open_codes(session, order_id):
         raise ReviewError(f"order {order_id} was changed after it was sent: resubmitting would send it twice")
     if "insufficient_wallet" in issue_store.open_codes(session, order_id):

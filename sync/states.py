@@ -23,14 +23,17 @@ class Status(StrEnum):
     CANCELLED = "cancelled"
     IGNORED = "ignored"  # test orders: never forwarded
     FULFILLED_ON_CHANNEL = "fulfilled_on_channel"  # bought or shipped elsewhere: never forwarded
+    #: a self-delivered messenger order, approved (and paid where needed): the seller ships it by
+    #: hand and enters the tracking; never forwarded
+    AWAITING_SHIPMENT = "awaiting_shipment"
 
 
 S = Status
 ALLOWED: dict[Status, frozenset[Status]] = {
     S.NEW: frozenset({S.READY, S.PENDING_REVIEW, S.AWAITING_PAYMENT, S.CANCELLED, S.IGNORED,
-                      S.FULFILLED_ON_CHANNEL}),
+                      S.FULFILLED_ON_CHANNEL, S.AWAITING_SHIPMENT}),
     S.AWAITING_PAYMENT: frozenset({S.NEW, S.READY, S.PENDING_REVIEW, S.CANCELLED, S.IGNORED,
-                                   S.FULFILLED_ON_CHANNEL}),
+                                   S.FULFILLED_ON_CHANNEL, S.AWAITING_SHIPMENT}),
     S.READY: frozenset({S.FORWARDING, S.PENDING_REVIEW, S.AWAITING_PAYMENT, S.CANCELLED, S.NEW, S.IGNORED,
                         S.FULFILLED_ON_CHANNEL}),
     S.FORWARDING: frozenset({S.SENT, S.PENDING_REVIEW, S.READY}),
@@ -41,10 +44,12 @@ ALLOWED: dict[Status, frozenset[Status]] = {
     S.CANCELLED: frozenset({S.NEW}),  # a channel may reopen an order it cancelled
     S.IGNORED: frozenset({S.NEW, S.CANCELLED}),  # a messenger order held before approval is voided
     S.FULFILLED_ON_CHANNEL: frozenset({S.NEW}),
+    # shipped by the seller with a tracking number typed by hand, or cancelled; never to the supplier
+    S.AWAITING_SHIPMENT: frozenset({S.SHIPPED, S.CANCELLED}),
 }
 #: the states an order ends a run in; anything else is work still to do
 SETTLED = frozenset({S.SENT, S.SHIPPED, S.PENDING_REVIEW, S.CANCELLED, S.IGNORED, S.AWAITING_PAYMENT,
-                     S.FULFILLED_ON_CHANNEL})
+                     S.FULFILLED_ON_CHANNEL, S.AWAITING_SHIPMENT})
 #: already at the supplier: never forwarded again automatically
 AT_SUPPLIER = frozenset({S.FORWARDING, S.SENT, S.SHIPPED})
 

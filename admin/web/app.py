@@ -15,6 +15,7 @@ from itsdangerous import URLSafeTimedSerializer
 from admin.web import (
     api,
     api_customers,
+    api_messenger,
     views_alerts,
     views_auth,
     views_buyer,
@@ -24,6 +25,7 @@ from admin.web import (
     views_customers,
     views_dashboard,
     views_messenger,
+    views_messenger_order,
     views_order,
     views_orders,
     views_prices,
@@ -165,6 +167,7 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
         app.include_router(router, dependencies=signed_in, include_in_schema=False)
     app.include_router(api.router, dependencies=signed_in)
     app.include_router(api_customers.router, dependencies=signed_in)
+    app.include_router(api_messenger.router, dependencies=signed_in)
     app.include_router(_schema_router(app), dependencies=signed_in, include_in_schema=False)
     return app
 
@@ -186,8 +189,9 @@ def _too_large(request: Request) -> bool:
 #: the signed-in routers: pages and fragments (HTML), then the JSON API
 PAGES = (views_auth.router, views_orders.router, views_order.router, views_wallet.router, views_dashboard.router,
          views_alerts.router, views_channels.router, views_channel_form.router, views_catalogue.router,
-         views_users.router, views_customers.router, views_prices.router, views_messenger.router)
-ROUTERS = (*PAGES, api.router, api_customers.router)
+         views_users.router, views_customers.router, views_prices.router, views_messenger.router,
+         views_messenger_order.router)
+ROUTERS = (*PAGES, api.router, api_customers.router, api_messenger.router)
 #: routers authenticated by a platform's signature over the body, not by a session
 SIGNED = (webhooks.router,)
 #: routers authenticated by a buyer's link token (sync.messenger_links), not by a session

@@ -9,19 +9,23 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from admin.web.auth import Operator, RowId, database, need
 from admin.web.pages import render
 from sync import blobs
 from sync import messenger as m
+from sync import messenger_delivery as delivery
+from sync import messenger_fields as fields
+from sync import messenger_lines as lines_
 from sync import messenger_links as links
 from sync import messenger_payment as payment
 from sync.accounts import Permission
 from sync.customer_list import list_customers
 from sync.fields import FieldError, check_link_hours
 from sync.messenger_models import PaymentMethod
-from sync.models import CatalogueItem, Channel
+from sync.models import Channel
+from sync.review import ReviewError
 
 router = APIRouter()
 Seller = Annotated[Operator, Depends(need(Permission.MESSENGER_ORDERS))]
@@ -35,7 +39,8 @@ def _page(request: Request, who: Operator, *, error: str | None = None, done: st
         stores = list(s.scalars(select(Channel).where(Channel.kind == m.KIND).order_by(Channel.name)))
         context = {
             "stores": [c.name for c in stores],
-            "store_rows": [{"id": c.id, "name": c.name, "link_hours": _hours_text((c.settings or {}).get("link_hours"))}
+            "store_rows": [{"id": c.id, "name": c.name, "link_hours": _hours_text((c.settings or {}).get("link_hours")),
+                            "currency": (c.settings or {}).get("currency") or m.DEFAULT_CURRENCY}
                            for c in stores],
             "default_link_hours": _hours_text(request.app.state.settings.messenger_link_hours),
             "methods": [{"name": p.name, "instructions": p.instructions, "needs_proof": p.needs_proof}
@@ -44,6 +49,8 @@ def _page(request: Request, who: Operator, *, error: str | None = None, done: st
             "to_approve": [_row(o, mo) for o, mo in m.pending(s, m.TO_APPROVE)],
             "to_confirm": [_row(o, mo) for o, mo in payment.awaiting_confirmation(s)],
             "voided": [_row(o, mo) for o, mo in m.pending(s, m.VOIDED, limit=50)],
+            "to_ship": [_row(o, mo) for o, mo in delivery.to_ship(s)],
+            "warehouses": delivery.our_warehouses(s),
         }
     context.update(error=error, done=done, link=_link_url(request, link.token) if link else None,
                    link_expires=f"{link.expires_at:%Y-%m-%d %H:%M} UTC" if link else None,
@@ -62,7 +69,7 @@ def _row(order: Any, mo: Any) -> dict[str, Any]:
             "currency": order.currency, "buyer": " ".join(filter(None, (address.get("first_name"),
                                                                         address.get("last_name")))),
             "state": mo.state, "payment": mo.payment_state, "reason": mo.void_reason or mo.payment_reason,
-            "submitted": mo.submitted_at is not None}
+            "submitted": mo.submitted_at is not None, "self_delivery": mo.logistics == m.SELF_DELIVERY}
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -77,14 +84,11 @@ def _link_url(request: Request, token: str) -> str:
 def messenger_page(request: Request, who: Seller, done: str | None = None, buyer: str = "",
                    product: str = "") -> Response:
     """``buyer``: customers by name, phone, code, order, tracking or package number; ``product``:
-    catalogue entries by SKU or title, to fill the order form from."""
+    catalogue entries by SKU, GTIN or title, to fill the order form from."""
     with database(request).session() as s:
         buyers = [{"code": c.customer_code, "name": c.name, "phone": c.phone}
                   for c in list_customers(s, buyer[:100], limit=20)] if buyer.strip() else []
-        products = [{"sku": i.sku, "title": i.title} for i in s.scalars(
-            select(CatalogueItem).where(or_(CatalogueItem.sku.startswith(product.strip()[:100], autoescape=True),
-                                            CatalogueItem.title.contains(product.strip()[:100], autoescape=True)))
-            .order_by(CatalogueItem.sku).limit(20))] if product.strip() else []
+        products = lines_.search_products(s, product)
     return _page(request, who, done=done[:200] if done else None,
                  found={"buyer": buyer[:100], "buyers": buyers, "product": product[:100], "products": products})
 
@@ -100,12 +104,21 @@ def _link_hours(data: dict[str, str]) -> dict[str, Any]:
         raise FieldError(f"link hours: {text[:20]!r} is not a number of hours", field="link_hours") from None
 
 
+@router.get("/messenger/products", response_class=HTMLResponse)
+def find_products(request: Request, who: Seller, product: str = "") -> Response:
+    """The product search's results alone (htmx), each to tick into the order form."""
+    with database(request).session() as s:
+        products = lines_.search_products(s, product)
+    return render(request, "_messenger_products.html", {"found": {"product": product[:100], "products": products}},
+                  who=who)
+
+
 @router.post("/messenger/stores", response_class=HTMLResponse)
 async def add_store(request: Request, who: Seller) -> Response:
     data = await _form(request)
     return _act(request, who, lambda s: m.add_store(
-        s, data.get("name", ""), {k: v for k, v in _link_hours(data).items() if v is not None}), "store added",
-        values=data)
+        s, data.get("name", ""), {k: v for k, v in _link_hours(data).items() if v is not None},
+        data.get("currency") or "EUR"), "store added", values=data)
 
 
 @router.post("/messenger/stores/{store_id}/settings", response_class=HTMLResponse)
@@ -130,19 +143,45 @@ async def add_method(request: Request, who: Seller) -> Response:
         "payment method added")
 
 
-def _lines(data: dict[str, str]) -> list[m.LineInput]:
+def form_lines(data: dict[str, str]) -> list[m.LineInput]:
+    """The form's numbered lines (``sku_0``, ``quantity_0``, ``unit_price_0``, ``weight_0``...)."""
     found = []
     for i in range(MAX_LINES):
         sku = data.get(f"sku_{i}", "").strip()
         if not sku:
             continue
-        quantity = data.get(f"quantity_{i}", "1").strip()
-        if not quantity.isdigit() or len(quantity) > 6:
-            raise m.MessengerError(f"quantity of {sku[:40]}: a whole number from 1", field=f"quantity_{i}")
-        price = data.get(f"unit_price_{i}", "").strip()
-        found.append(m.LineInput(sku, int(quantity), unit_price=Decimal(price) if _amount(price) else None,
-                                 use_last_price=data.get("use_last_price") == "on"))
+        found.append(_line(sku, data.get(f"quantity_{i}", "1"), data.get(f"unit_price_{i}", ""),
+                           data.get(f"weight_{i}", ""), data.get("use_last_price") == "on", field=f"quantity_{i}"))
     return found
+
+
+def _line(sku: str, quantity: str, price: str, weight: str, last: bool, *, field: str) -> m.LineInput:
+    quantity = quantity.strip() or "1"
+    if not quantity.isdigit() or len(quantity) > 6:
+        raise m.MessengerError(f"quantity of {sku[:40]}: a whole number from 1", field=field)
+    price = price.strip()
+    return m.LineInput(sku, int(quantity), unit_price=Decimal(price) if _amount(price) else None,
+                       use_last_price=last, weight=fields.weight(weight, sku))
+
+
+def _all_lines(request: Request, data: dict[str, str]) -> list[m.LineInput]:
+    """The typed lines, the products ticked in the search, and the pasted list: a list line that
+    cannot be read or names an unknown SKU refuses the whole form (the list is kept as typed)."""
+    found = form_lines(data)
+    last = data.get("use_last_price") == "on"
+    for key, value in data.items():
+        if key.startswith("pick_") and not key.startswith("pick_qty_") and value == "on":
+            sku = key[len("pick_"):]
+            found.append(_line(sku, data.get(f"pick_qty_{sku}", "1"), "", "", last, field="products"))
+    bulk_text = data.get("bulk", "")
+    if bulk_text.strip():
+        with database(request).session() as s:
+            bulk = lines_.read_bulk(s, bulk_text)
+        if bulk.refused:
+            raise m.MessengerError("bulk: not added, fix or remove them: " + "; ".join(bulk.refused[:20]),
+                                   field="bulk")
+        found += [m.LineInput(sku, quantity, use_last_price=last) for sku, quantity in bulk.lines]
+    return found  # the same SKU twice is one line (sync.messenger.one_per_sku)
 
 
 def _amount(text: str) -> bool:
@@ -163,13 +202,23 @@ async def create_order(request: Request, who: Seller) -> Response:
     try:
         with database(request).session() as s:
             order_id = m.create(
-                s, store=data.get("store", ""), lines=_lines(data), actor=who.actor,
+                s, store=data.get("store", ""), lines=_all_lines(request, data), actor=who.actor,
                 can_edit_prices=who.can(Permission.EDIT_PRICES), customer=data.get("customer") or None,
                 new_buyer=new_buyer, buyer=buyer, payment_method_name=data.get("payment_method") or None,
-                currency=data.get("currency", "EUR"), for_approval=data.get("save_as") == m.TO_APPROVE)
-    except (FieldError, m.MessengerError) as exc:
-        return _page(request, who, error=str(exc), values=data, status_code=400)
+                currency=data.get("currency") or None, for_approval=data.get("save_as") == m.TO_APPROVE,
+                logistics=data.get("logistics") or m.SUPPLIER, warehouse=data.get("warehouse") or None)
+    except (FieldError, ReviewError) as exc:
+        return _page(request, who, error=str(exc), values=data, found=_picked(request, data), status_code=400)
     return _page(request, who, done=f"order {order_id} saved")
+
+
+def _picked(request: Request, data: dict[str, str]) -> dict[str, Any]:
+    """The products ticked in the search, shown again (still ticked) beside a refused form."""
+    skus = [k[len("pick_"):] for k, v in data.items() if k.startswith("pick_") and not k.startswith("pick_qty_")
+            and v == "on"][:MAX_LINES]
+    with database(request).session() as s:
+        found = [p for sku in skus for p in lines_.search_products(s, sku) if p.sku == sku]
+    return {"product": "", "products": found}
 
 
 def _act(request: Request, who: Operator, action: Any, done: str, *, link: bool = False,
@@ -177,7 +226,7 @@ def _act(request: Request, who: Operator, action: Any, done: str, *, link: bool 
     try:
         with database(request).session() as s:
             result = action(s)
-    except (FieldError, m.MessengerError) as exc:
+    except (FieldError, ReviewError) as exc:
         return _page(request, who, error=str(exc), values=values,
                      status_code=409 if isinstance(exc, m.LostRace) else 400)
     if link:

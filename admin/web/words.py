@@ -36,6 +36,7 @@ STATES = {
     "shipped": "Shipped",
     "cancelled": "Cancelled",
     "ignored": "Ignored",
+    "awaiting_shipment": "To ship (self delivery)",
 }
 
 

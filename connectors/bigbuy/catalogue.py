@@ -56,6 +56,8 @@ class SupplierProduct:
     active: bool
     cost: Decimal | None  # wholesale price before tax
     stock: int
+    #: ``ean13`` as 14 digits (zero-padded), or None when BigBuy gives none or a malformed one
+    gtin: str | None = None
 
 
 class BigBuyCatalogue:
@@ -150,7 +152,16 @@ def _product(row: dict[str, Any], product_id: str, variation_id: str | None, act
     if not isinstance(sku, str) or not sku.strip():
         raise BigBuyParseError(f"BigBuy catalogue: row {variation_id or product_id} has no sku")
     return SupplierProduct(sku=sku.strip(), product_id=product_id, variation_id=variation_id, active=active,
-                           cost=_money(row.get("wholesalePrice")), stock=stock)
+                           cost=_money(row.get("wholesalePrice")), stock=stock, gtin=gtin(row.get("ean13")))
+
+
+def gtin(value: Any) -> str | None:
+    """A GTIN (EAN-13, UPC-A, EAN-8 or GTIN-14) as 14 digits, so that each way of typing the same
+    code finds it; anything else is None."""
+    digits = str(value).strip() if isinstance(value, (str, int)) else ""
+    if not digits.isdigit() or len(digits) not in (8, 12, 13, 14):
+        return None
+    return digits.zfill(14)
 
 
 def _units(rows: Iterator[dict[str, Any]]) -> dict[str, int]:

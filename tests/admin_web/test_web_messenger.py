@@ -156,7 +156,7 @@ def test_store_link_hours_out_of_bounds_are_refused_and_kept_as_typed(
     added = seller.post("/messenger/stores", data={"csrf_token": token, "name": "New shop", "link_hours": typed})
     assert added.status_code == 400 and 'value="New shop"' in added.text
     with db.session() as s:
-        assert s.query(Channel).filter(Channel.name == "Chat shop").one().settings == {}
+        assert s.query(Channel).filter(Channel.name == "Chat shop").one().settings == {"currency": "EUR"}
         assert s.query(Channel).filter(Channel.name == "New shop").count() == 0
 
 

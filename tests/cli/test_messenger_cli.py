@@ -90,8 +90,8 @@ def test_a_link_works_as_long_as_its_store_says_or_the_hours_given(db: Database,
     with db.session() as s:
         from sync import messenger as m
 
-        assert m.store_named(s, "Other shop").settings == {"link_hours": 2}
-        assert m.store_named(s, "Chat shop").settings == {}
+        assert m.store_named(s, "Other shop").settings == {"link_hours": 2, "currency": "EUR"}
+        assert m.store_named(s, "Chat shop").settings == {"currency": "EUR"}
 
 
 @pytest.mark.parametrize("argv, words", [

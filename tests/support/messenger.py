@@ -35,3 +35,26 @@ def new_order(db: Database, *, buyer: dict[str, Any] | None = None, method: str 
                         can_edit_prices=kwargs.pop("can_edit_prices", False), buyer=buyer,
                         payment_method_name=method, for_approval=for_approval, **kwargs)
 
+
+
+def setup_warehouse(db: Database, name: str = "Shop floor", stock_levels: dict[str, int] | None = None) -> int:
+    """One of the seller's own warehouses, holding ``stock_levels`` (SKU-1: 10 unless said)."""
+    from sync import stock
+
+    with db.session() as s:
+        warehouse = stock.add_warehouse(s, name)
+        for sku, units in (stock_levels if stock_levels is not None else {"SKU-1": 10}).items():
+            stock.move(s, warehouse_id=warehouse.id, sku=sku, quantity=units, reason="counted", actor="user:seller")
+        return warehouse.id
+
+
+def self_delivered(db: Database, *, method: str = "Cash on delivery", quantity: int = 2,
+                   warehouse: str = "Shop floor", approve: bool = True) -> int:
+    """A self-delivered order with complete buyer details, approved unless said."""
+    with db.session() as s:
+        order_id = m.create(s, store="Chat shop", lines=[m.LineInput("SKU-1", quantity)], actor="user:seller",
+                            can_edit_prices=False, buyer=BUYER, payment_method_name=method, for_approval=True,
+                            logistics=m.SELF_DELIVERY, warehouse=warehouse)
+        if approve:
+            m.approve(s, order_id, actor="user:seller")
+        return order_id

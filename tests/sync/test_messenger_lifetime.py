@@ -62,7 +62,7 @@ def test_a_store_takes_only_its_own_settings_within_bounds(db: Database, setting
     with db.session() as s, pytest.raises(fields.FieldError):
         m.add_store(s, "Chat shop", settings)
     with db.session() as s:
-        assert m.add_store(s, "Chat shop", {"link_hours": 2160}).settings == {"link_hours": 2160}
+        assert m.add_store(s, "Chat shop", {"link_hours": 2160}).settings == {"link_hours": 2160, "currency": "EUR"}
 
 
 @pytest.mark.parametrize("hours", [0, 2161, -3])
