@@ -16,11 +16,13 @@ from admin.web.pages import render
 from sync import messenger as m
 from sync import messenger_links as links
 from sync import messenger_payment as payment
+from sync import payment_confirmation as confirmation
 from sync.accounts import Permission
 from sync.customer_list import list_customers
 from sync.fields import FieldError
-from sync.messenger_models import PaymentMethod
+from sync.messenger_models import MessengerOrder, PaymentMethod
 from sync.models import CatalogueItem, Channel
+from sync.review import ReviewError
 
 router = APIRouter()
 Seller = Annotated[Operator, Depends(need(Permission.MESSENGER_ORDERS))]
@@ -37,7 +39,7 @@ def _page(request: Request, who: Operator, *, error: str | None = None, done: st
                         for p in s.scalars(select(PaymentMethod).order_by(PaymentMethod.id))],
             "add_info": [_row(o, mo) for o, mo in m.pending(s, m.ADD_INFO)],
             "to_approve": [_row(o, mo) for o, mo in m.pending(s, m.TO_APPROVE)],
-            "to_confirm": [_row(o, mo) for o, mo in payment.awaiting_confirmation(s)],
+            "to_confirm": [_confirm_row(o, c, mo) for o, c, mo in payment.awaiting_confirmation(s)],
             "voided": [_row(o, mo) for o, mo in m.pending(s, m.VOIDED, limit=50)],
         }
     context.update(error=error, done=done, link=link, values=values or {}, found=found or {},
@@ -45,13 +47,22 @@ def _page(request: Request, who: Operator, *, error: str | None = None, done: st
     return render(request, "messenger.html", context, who=who, status_code=status_code)
 
 
+def _confirm_row(order: Any, confirmation: Any, mo: Any) -> dict[str, Any]:
+    """Messenger and channel orders alike: a channel order has no slip (its buyer paid the shop)."""
+    if mo is not None:
+        return _row(order, mo)
+    return {**_row(order, None), "payment": confirmation.state, "reason": confirmation.reason,
+            "method": confirmation.method}
+
+
 def _row(order: Any, mo: Any) -> dict[str, Any]:
     address = order.shipping_address or {}
     return {"id": order.id, "number": order.number, "status": order.status, "total": order.total,
             "currency": order.currency, "buyer": " ".join(filter(None, (address.get("first_name"),
                                                                         address.get("last_name")))),
-            "state": mo.state, "payment": mo.payment_state, "reason": mo.void_reason or mo.payment_reason,
-            "submitted": mo.submitted_at is not None}
+            "state": mo.state if mo else "", "payment": mo.payment_state if mo else "",
+            "reason": (mo.void_reason or mo.payment_reason) if mo else "", "messenger": mo is not None,
+            "method": "", "submitted": mo is not None and mo.submitted_at is not None}
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -138,7 +149,7 @@ def _act(request: Request, who: Operator, action: Any, done: str, *, link: bool 
     try:
         with database(request).session() as s:
             result = action(s)
-    except (FieldError, m.MessengerError) as exc:
+    except (FieldError, ReviewError) as exc:  # a MessengerError, a lost race, a refused confirmation
         return _page(request, who, error=str(exc), status_code=409 if isinstance(exc, m.LostRace) else 400)
     if link:
         return _page(request, who, done=done, link=_link_url(request, result))
@@ -188,7 +199,8 @@ def cancel(request: Request, who: Seller, order_id: RowId) -> Response:
 @router.post("/messenger/orders/{order_id}/confirm-payment", response_class=HTMLResponse)
 async def confirm_payment(request: Request, who: Seller, order_id: RowId) -> Response:
     reference = (await _form(request)).get("reference") or None
-    response = _act(request, who, lambda s: payment.confirm(s, order_id, actor=who.actor, reference=reference),
+    response = _act(request, who, lambda s: confirmation.confirm(s, order_id, actor=who.actor, reference=reference,
+                                                                 mark_paid=_is_messenger(s, order_id)),
                     "payment confirmed")
     _forward_if_ready(request, order_id, request.app.state.forward)
     return response
@@ -197,7 +209,11 @@ async def confirm_payment(request: Request, who: Seller, order_id: RowId) -> Res
 @router.post("/messenger/orders/{order_id}/reject-payment", response_class=HTMLResponse)
 async def reject_payment(request: Request, who: Seller, order_id: RowId) -> Response:
     reason = (await _form(request)).get("reason", "")
-    return _act(request, who, lambda s: payment.reject(s, order_id, reason, actor=who.actor), "payment rejected")
+    return _act(request, who, lambda s: confirmation.reject(s, order_id, reason, actor=who.actor), "payment rejected")
+
+
+def _is_messenger(session: Any, order_id: int) -> bool:
+    return session.get(MessengerOrder, order_id) is not None
 
 
 @router.get("/messenger/orders/{order_id}/slip")
