@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from connectors.records import ChannelOrder
@@ -97,6 +98,29 @@ def forget(session: Session, order_id: int) -> None:
 # The seller's actions -------------------------------------------------------------------------
 
 
+def find_order(session: Session, ref: str) -> int:
+    """The order an operator names: its id, its reference (``OH3-1001``), or the shop's order
+    number (``#1001``, ``1001``) or its id on the channel. Of several, those with a payment
+    confirmation; still several: the operator is asked for the id."""
+    text = ref.strip()[:100]
+    bare = text.lstrip("#")
+    if not text:
+        raise PaymentError("give the order: its id, its number or its reference", field="order")
+    found = list(session.execute(
+        select(Order.id, PaymentConfirmation.order_id.is_not(None))
+        .outerjoin(PaymentConfirmation, PaymentConfirmation.order_id == Order.id)
+        .where(or_(Order.internal_reference == text, Order.number.in_({text, bare, f"#{bare}"}),
+                   Order.external_id == bare, Order.id == (int(text) if text.isdigit() and len(text) < 18 else -1)))
+        .order_by(Order.id).limit(20)))
+    if not found:
+        raise PaymentError(f"no order {text[:40]!r}", field="order")
+    with_confirmation = [i for i, has in found if has] or [i for i, _ in found]
+    if len(with_confirmation) > 1:
+        raise PaymentError(f"several orders match {text[:40]!r} (ids {', '.join(map(str, with_confirmation))}): "
+                           "give the id", field="order")
+    return int(with_confirmation[0])
+
+
 def confirmation(session: Session, order_id: int) -> PaymentConfirmation:
     found = session.get(PaymentConfirmation, order_id)
     if found is None:
@@ -124,11 +148,16 @@ def confirm(session: Session, order_id: int, *, actor: str, reference: str | Non
         if other is not None:
             raise PaymentError(f"reference: {reference[:40]!r} confirmed another order already ({other})",
                                field="reference")
-    moved = session.execute(
-        update(PaymentConfirmation).where(PaymentConfirmation.order_id == order_id,
-                                          PaymentConfirmation.state == current.state)
-        .values(state=CONFIRMED, by=actor, at=utcnow(), reason="", transaction_reference=reference)
-        .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+    try:
+        with session.begin_nested():
+            moved = session.execute(
+                update(PaymentConfirmation).where(PaymentConfirmation.order_id == order_id,
+                                                  PaymentConfirmation.state == current.state)
+                .values(state=CONFIRMED, by=actor, at=utcnow(), reason="", transaction_reference=reference)
+                .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+    except IntegrityError:  # another order took the reference at the same moment
+        raise PaymentError(f"reference: {(reference or '')[:40]!r} confirmed another order already",
+                           field="reference") from None
     if not moved:
         raise LostRace(order_id, "confirmed")
     if mark_paid:

@@ -67,6 +67,15 @@ class MarkSent(BaseModel):
     reference: str = Field(min_length=1, max_length=64)
 
 
+class ConfirmPayment(BaseModel):
+    #: the payment's transaction reference: it confirms one order only
+    reference: str | None = Field(None, max_length=100)
+
+
+class RejectPayment(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
 PROBLEMS: dict[int | str, dict[str, Any]] = {409: {"model": Problem}, 422: {"model": Problem}}
 
 
@@ -100,7 +109,8 @@ def get_order(request: Request, order_id: RowId, who: Reviewer) -> Any:
     if view is None:
         return _problem(404, f"there is no order {order_id}")
     data = {**view.order, "address": view.address, "lines": view.lines, "issues": view.issues,
-            "supplier_orders": view.supplier_orders, "shipments": view.shipments, "history": view.history}
+            "supplier_orders": view.supplier_orders, "shipments": view.shipments, "history": view.history,
+            "payment_confirmation": view.payment}
     return JSONResponse(jsonable_encoder(data, custom_encoder={Decimal: str}))  # money stays exact
 
 
@@ -148,3 +158,28 @@ async def edit_address(request: Request, order_id: RowId, body: dict[str, str | 
     except actions.ActionFailed as exc:
         return _problem(409, str(exc), exc.field)
     return Result(order_id=order_id, ok=True, message="delivery address saved; resubmit to send it")
+
+
+Seller = Annotated[Operator, Depends(need(Permission.MESSENGER_ORDERS))]
+
+
+@router.post("/orders/{order_id}/confirm-payment", response_model=Result, responses=PROBLEMS)
+async def confirm_payment(request: Request, order_id: RowId, body: ConfirmPayment, who: Seller) -> Any:
+    """Idempotent: an order confirmed already answers ok with nothing changed."""
+    try:
+        ready = await run_in_threadpool(actions.confirm_payment, database(request), order_id, body.reference or "",
+                                        who.actor)
+    except actions.ActionFailed as exc:
+        return _problem(409, str(exc), exc.field)
+    if ready:
+        request.app.state.forward([order_id])
+    return Result(order_id=order_id, ok=True, message="payment confirmed")
+
+
+@router.post("/orders/{order_id}/reject-payment", response_model=Result, responses=PROBLEMS)
+async def reject_payment(request: Request, order_id: RowId, body: RejectPayment, who: Seller) -> Any:
+    try:
+        await run_in_threadpool(actions.reject_payment, database(request), order_id, body.reason, who.actor)
+    except actions.ActionFailed as exc:
+        return _problem(409, str(exc), exc.field)
+    return Result(order_id=order_id, ok=True, message="payment rejected; the order keeps waiting")
