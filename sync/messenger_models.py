@@ -56,11 +56,11 @@ class MessengerOrder(Base):
 
     @property
     def payment_by(self) -> str | None:
-        return self.payment.by if self.payment is not None else None
+        return self.payment.decided_by if self.payment is not None else None
 
     @property
     def payment_at(self) -> datetime | None:
-        return self.payment.at if self.payment is not None else None
+        return self.payment.decided_at if self.payment is not None else None
 
     @property
     def transaction_reference(self) -> str | None:

@@ -75,7 +75,8 @@ def at_ingest(session: Session, orders: list[tuple[int, ChannelOrder, Status]], 
         moved = session.scalars(
             update(PaymentConfirmation).where(PaymentConfirmation.order_id.in_(paid),
                                               PaymentConfirmation.state.in_(OPEN))
-            .values(state=CONFIRMED, by=CHANNEL, at=now, reason="").returning(PaymentConfirmation.order_id)
+            .values(state=CONFIRMED, decided_by=CHANNEL, decided_at=now, reason="")
+            .returning(PaymentConfirmation.order_id)
             .execution_options(synchronize_session=False))
         for order_id in moved:
             note(session, order_id, "payment confirmed: the channel reports it paid", actor=CHANNEL)
@@ -153,7 +154,8 @@ def confirm(session: Session, order_id: int, *, actor: str, reference: str | Non
             moved = session.execute(
                 update(PaymentConfirmation).where(PaymentConfirmation.order_id == order_id,
                                                   PaymentConfirmation.state == current.state)
-                .values(state=CONFIRMED, by=actor, at=utcnow(), reason="", transaction_reference=reference)
+                .values(state=CONFIRMED, decided_by=actor, decided_at=utcnow(), reason="",
+                        transaction_reference=reference)
                 .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
     except IntegrityError:  # another order took the reference at the same moment
         raise PaymentError(f"reference: {(reference or '')[:40]!r} confirmed another order already",
@@ -185,7 +187,7 @@ def reject(session: Session, order_id: int, reason: str, *, actor: str) -> None:
     moved = session.execute(
         update(PaymentConfirmation).where(PaymentConfirmation.order_id == order_id,
                                           PaymentConfirmation.state == PENDING)
-        .values(state=REJECTED, reason=reason[:500], by=actor, at=utcnow())
+        .values(state=REJECTED, reason=reason[:500], decided_by=actor, decided_at=utcnow())
         .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
     if not moved:
         raise LostRace(order_id, "rejected")

@@ -23,8 +23,8 @@ class PaymentConfirmation(Base):
     method: Mapped[str] = mapped_column(String(100), default="")
     reason: Mapped[str] = mapped_column(Text, default="")
     #: who confirmed or rejected it: "user:<name>", "cli", or "channel" (the channel reported it paid)
-    by: Mapped[str | None] = mapped_column(String(100))
-    at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     #: the payment's transaction reference: one reference confirms one order, across all channels
     transaction_reference: Mapped[str | None] = mapped_column(String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

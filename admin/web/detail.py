@@ -97,8 +97,8 @@ def _payment(session: Session, order_id: int) -> dict[str, Any] | None:
     found = session.get(PaymentConfirmation, order_id)
     if found is None:
         return None
-    return {"state": found.state, "method": found.method, "reason": found.reason, "by": found.by, "at": found.at,
-            "reference": found.transaction_reference}
+    return {"state": found.state, "method": found.method, "reason": found.reason, "by": found.decided_by,
+            "at": found.decided_at, "reference": found.transaction_reference}
 
 
 def _carriers(session: Session) -> list[str]:

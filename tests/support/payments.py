@@ -24,14 +24,17 @@ from support import payload
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
-def add_shop(db: Database, *, settings: dict[str, Any] | None = None) -> int:
+def add_shop(db: Database, *, settings: dict[str, Any] | None = None, alone: bool = False) -> int:
+    """``alone``: only the shop (the supplier account and the catalogue are there already)."""
     with db.session() as s:
         shop = Channel(name="woo shop", kind="woocommerce", role="channel", url="https://shop.example",
                        credentials={"consumer_key": "ck", "consumer_secret": "cs"}, settings=settings or {})
-        s.add_all([shop, Channel(name="supplier", kind="bigbuy", role="supplier", url="http://supplier.invalid",
-                                 credentials={"api_key": "k"}, settings={})])
-        for sku in ("SKU-1", "SKU-2"):
-            s.add(CatalogueItem(sku=sku, supplier_sku=sku, title=sku, cost=Decimal("10.00")))
+        s.add(shop)
+        if not alone:
+            s.add(Channel(name="supplier", kind="bigbuy", role="supplier", url="http://supplier.invalid",
+                          credentials={"api_key": "k"}, settings={}))
+            for sku in ("SKU-1", "SKU-2"):
+                s.add(CatalogueItem(sku=sku, supplier_sku=sku, title=sku, cost=Decimal("10.00")))
         s.flush()
         return shop.id
 
@@ -72,4 +75,4 @@ def standing(db: Database, order_id: int) -> tuple[str, str | None, str | None]:
         order = s.get(Order, order_id)
         found = s.get(PaymentConfirmation, order_id)
         assert order is not None
-        return order.status, found.state if found else None, found.by if found else None
+        return order.status, found.state if found else None, found.decided_by if found else None

@@ -26,8 +26,8 @@ def upgrade() -> None:
     sa.Column('state', sa.String(length=20), nullable=False),
     sa.Column('method', sa.String(length=100), nullable=False),
     sa.Column('reason', sa.Text(), nullable=False),
-    sa.Column('by', sa.String(length=100), nullable=True),
-    sa.Column('at', sync.models.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('decided_by', sa.String(length=100), nullable=True),
+    sa.Column('decided_at', sync.models.UtcDateTime(timezone=True), nullable=True),
     sa.Column('transaction_reference', sa.String(length=100), nullable=True),
     sa.Column('created_at', sync.models.UtcDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_payment_confirmations_order_id_orders'),
@@ -39,7 +39,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_payment_confirmations_state'), ['state'], unique=False)
     # "none" (no proof needed) is no row
     op.execute(
-        "INSERT INTO payment_confirmations (order_id, state, method, reason, by, at, transaction_reference, "
+        "INSERT INTO payment_confirmations (order_id, state, method, reason, decided_by, decided_at, transaction_reference, "
         "created_at) SELECT mo.order_id, mo.payment_state, COALESCE(pm.name, ''), mo.payment_reason, "
         "mo.payment_by, mo.payment_at, mo.transaction_reference, mo.created_at FROM messenger_orders mo "
         "LEFT JOIN payment_methods pm ON pm.id = mo.payment_method_id WHERE mo.payment_state <> 'none'")
@@ -68,9 +68,9 @@ def downgrade() -> None:
     op.execute(
         "UPDATE messenger_orders SET payment_state = (SELECT pc.state FROM payment_confirmations pc "
         "WHERE pc.order_id = messenger_orders.order_id), payment_reason = (SELECT pc.reason FROM "
-        "payment_confirmations pc WHERE pc.order_id = messenger_orders.order_id), payment_by = (SELECT pc.by "
-        "FROM payment_confirmations pc WHERE pc.order_id = messenger_orders.order_id), payment_at = (SELECT "
-        "pc.at FROM payment_confirmations pc WHERE pc.order_id = messenger_orders.order_id), "
+        "payment_confirmations pc WHERE pc.order_id = messenger_orders.order_id), payment_by = (SELECT "
+        "pc.decided_by FROM payment_confirmations pc WHERE pc.order_id = messenger_orders.order_id), payment_at = (SELECT "
+        "pc.decided_at FROM payment_confirmations pc WHERE pc.order_id = messenger_orders.order_id), "
         "transaction_reference = (SELECT pc.transaction_reference FROM payment_confirmations pc WHERE "
         "pc.order_id = messenger_orders.order_id) WHERE order_id IN (SELECT order_id FROM payment_confirmations)")
     with op.batch_alter_table('payment_confirmations', schema=None) as batch_op:
