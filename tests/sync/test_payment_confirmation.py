@@ -4,20 +4,29 @@ channel's own "paid" confirms it; nothing read later un-confirms it."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
+from connectors.records import OrderPage
+from connectors.shopify.parse import order_bodies
+from connectors.shopify.parse import parse_order as shopify_order
+from connectors.woocommerce.parse import parse_order as woo_order
 from sync import messenger_payment
 from sync import payment_confirmation as pc
 from sync.fields import ChannelSettings
 from sync.forward import forward
+from sync.ingest import store_page
 from sync.messenger import MessengerError
 from sync.models import OrderEvent, SupplierOrderRow
 from sync.payment_models import PaymentConfirmation
 from sync.review import LostRace
 
+from support import payload
 from support.messenger import BUYER, new_order, setup_store
+from support.orders import add_accounts, order
 from support.payments import add_shop, ingest, order_id_of, shop_id, standing, woo_body
 from support.supplier import FakeSupplier
 
@@ -174,3 +183,24 @@ def test_the_setting_takes_payment_method_codes() -> None:
     for bad in ([""], ["x" * 101], "bacs", ["bacs\n"]):
         with pytest.raises(ValidationError):
             ChannelSettings(confirm_payment_methods=bad)
+
+
+def test_the_connectors_read_the_payment_method_as_the_platform_names_it() -> None:
+    assert woo_order(woo_body(method="cod")).payment_method == "cod"
+    listed = json.loads(payload("shopify", "orders.json").read_text())
+    assert shopify_order(order_bodies(listed)[0]).payment_method == "bogus"  # payment_gateway_names
+    one = json.loads(payload("shopify", "order.json").read_text())
+    assert shopify_order(order_bodies(one)[0]).payment_method == "authorize_net"  # the older gateway
+
+
+def test_a_shopify_manual_payment_waits_and_its_payment_on_shopify_confirms_it(db) -> None:
+    channel_id, _ = add_accounts(db, settings={"confirm_payment_methods": ["Cash on Delivery (COD)"]})
+    cod = order("55", paid="pending").model_copy(update={"payment_method": "Cash on Delivery (COD)"})
+    with db.session() as s:
+        store_page(s, channel_id, OrderPage(orders=[cod]))
+    order_id = order_id_of(db, "55")
+    assert standing(db, order_id) == ("awaiting_payment", "pending", None)
+    paid = order("55", paid="paid", updated=5).model_copy(update={"payment_method": "Cash on Delivery (COD)"})
+    with db.session() as s:
+        assert store_page(s, channel_id, OrderPage(orders=[paid])).ready == [order_id]
+    assert standing(db, order_id) == ("ready", "confirmed", "channel")
