@@ -191,7 +191,7 @@ def payment(args: argparse.Namespace) -> int:
     from sync import payment_confirmation as pc
     from sync.messenger_models import MessengerOrder
     from sync.review import ReviewError
-    from workers.dispatch import forward_soon
+    from workers.dispatch import forward_soon, mark_paid_soon
 
     try:
         with get_database().session() as session:
@@ -208,4 +208,6 @@ def payment(args: argparse.Namespace) -> int:
     if done.changed and done.status == Status.READY:
         for outcome in forward_soon([order_id]):
             print(f"order {order_id}: {outcome}")
+    if done.changed and (told := mark_paid_soon(order_id)) in ("marked paid", "queued"):
+        print(f"order {order_id}: the channel is told the payment arrived ({told})")
     return 0

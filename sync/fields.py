@@ -68,6 +68,9 @@ class ChannelSettings(BaseModel):
     #: payment methods (the platform's codes: WooCommerce "bacs", "cod"; Shopify's gateway names)
     #: whose orders wait for the seller to confirm the payment; unset: ["bacs"] (sync.payment_rules)
     confirm_payment_methods: list[str] | None = Field(None, max_length=20)
+    #: a payment confirmed in OrderHub is told to the channel (WooCommerce: the order becomes
+    #: processing); unset: no (sync.payment_writeback)
+    mark_paid_on_channel: bool | None = None
 
     @field_validator("confirm_payment_methods")
     @classmethod

@@ -80,15 +80,26 @@ def mark_sent_manually(db: Database, order_id: int, reference: str, actor: str) 
     _run(db, lambda s: review.mark_sent_manually(s, order_id, reference, actor=actor))
 
 
-def confirm_payment(db: Database, order_id: int, reference: str, actor: str) -> bool:
-    """Returns whether the order is now ready to forward (the caller hands it on after the commit)."""
-    def confirm(session: Any) -> bool:
+def confirm_payment(db: Database, order_id: int, reference: str, actor: str) -> payment_confirmation.Confirmed:
+    """The caller hands a ready order on, and tells the channel, after the commit."""
+    def confirm(session: Any) -> payment_confirmation.Confirmed:
         mark_paid = session.get(MessengerOrder, order_id) is not None  # its only word on payment is ours
-        done = payment_confirmation.confirm(session, order_id, actor=actor, reference=reference or None,
+        return payment_confirmation.confirm(session, order_id, actor=actor, reference=reference or None,
                                             mark_paid=mark_paid)
-        return done.changed and done.status == Status.READY
 
-    return bool(_run(db, confirm))
+    done: payment_confirmation.Confirmed = _run(db, confirm)
+    return done
+
+
+def after_confirmation(order_id: int, done: payment_confirmation.Confirmed, forward: Forwarder,
+                       tell_channel: Callable[[int], None]) -> None:
+    """After the commit of a confirmation that changed something: a ready order goes to the
+    supplier, and the channel is told (when its settings ask for it: ``sync.payment_writeback``)."""
+    if not done.changed:
+        return
+    if done.status == Status.READY:
+        forward([order_id])
+    tell_channel(order_id)
 
 
 def reject_payment(db: Database, order_id: int, reason: str, actor: str) -> None:

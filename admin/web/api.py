@@ -167,13 +167,14 @@ Seller = Annotated[Operator, Depends(need(Permission.MESSENGER_ORDERS))]
 async def confirm_payment(request: Request, order_id: RowId, body: ConfirmPayment, who: Seller) -> Any:
     """Idempotent: an order confirmed already answers ok with nothing changed."""
     try:
-        ready = await run_in_threadpool(actions.confirm_payment, database(request), order_id, body.reference or "",
-                                        who.actor)
+        done = await run_in_threadpool(actions.confirm_payment, database(request), order_id, body.reference or "",
+                                       who.actor)
     except actions.ActionFailed as exc:
         return _problem(409, str(exc), exc.field)
-    if ready:
-        request.app.state.forward([order_id])
-    return Result(order_id=order_id, ok=True, message="payment confirmed")
+    await run_in_threadpool(actions.after_confirmation, order_id, done, request.app.state.forward,
+                            request.app.state.payment_confirmed)
+    return Result(order_id=order_id, ok=True,
+                  message="payment confirmed" if done.changed else "payment was confirmed already")
 
 
 @router.post("/orders/{order_id}/reject-payment", response_model=Result, responses=PROBLEMS)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import or_, select
 
+from admin.web import actions
 from admin.web.auth import Operator, RowId, database, need
 from admin.web.pages import render
 from sync import messenger as m
@@ -199,10 +200,12 @@ def cancel(request: Request, who: Seller, order_id: RowId) -> Response:
 @router.post("/messenger/orders/{order_id}/confirm-payment", response_class=HTMLResponse)
 async def confirm_payment(request: Request, who: Seller, order_id: RowId) -> Response:
     reference = (await _form(request)).get("reference") or None
-    response = _act(request, who, lambda s: confirmation.confirm(s, order_id, actor=who.actor, reference=reference,
-                                                                 mark_paid=_is_messenger(s, order_id)),
+    done: list[confirmation.Confirmed] = []
+    response = _act(request, who, lambda s: done.append(confirmation.confirm(
+        s, order_id, actor=who.actor, reference=reference, mark_paid=_is_messenger(s, order_id))),
                     "payment confirmed")
-    _forward_if_ready(request, order_id, request.app.state.forward)
+    if done:
+        actions.after_confirmation(order_id, done[0], request.app.state.forward, request.app.state.payment_confirmed)
     return response
 
 

@@ -140,12 +140,12 @@ async def cancel(request: Request, order_id: RowId,
 async def confirm_payment(request: Request, order_id: RowId, who: Seller) -> Response:
     reference = str((await request.form()).get("reference", ""))[:200]
     try:
-        ready = await run_in_threadpool(actions.confirm_payment, database(request), order_id, reference, who.actor)
+        done = await run_in_threadpool(actions.confirm_payment, database(request), order_id, reference, who.actor)
     except actions.ActionFailed as exc:
         return _page(request, who, order_id, status_code=409 if exc.lost_race else 400, error=str(exc),
                      payment_reference=reference, payment_error=exc.field)
-    if ready:
-        request.app.state.forward([order_id])
+    await run_in_threadpool(actions.after_confirmation, order_id, done, request.app.state.forward,
+                            request.app.state.payment_confirmed)
     return _done(order_id, "payment-confirmed")
 
 

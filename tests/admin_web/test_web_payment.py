@@ -37,12 +37,14 @@ def test_a_bank_transfer_is_listed_confirmed_on_its_page_and_forwarded_once(app:
     page = seller.get(f"/orders/{order_id}").text
     assert "Payment confirmation:" in page and f'action="/orders/{order_id}/confirm-payment"' in page
     token = csrf_of(page)
+    told: list[int] = []
+    app.state.payment_confirmed = told.append  # what tells the shop, after the commit
     confirmed = seller.post(f"/orders/{order_id}/confirm-payment", data={"csrf_token": token, "reference": "TX-1"})
     assert confirmed.status_code == 303
     assert standing(db, order_id) == ("sent", "confirmed", "user:seller")
     again = seller.post(f"/orders/{order_id}/confirm-payment", data={"csrf_token": token})
     assert again.status_code == 303
-    assert seeded.supplier.creates == 1
+    assert seeded.supplier.creates == 1 and told == [order_id]  # once: the repeat changed nothing
     page = seller.get(f"/orders/{order_id}").text
     assert "✓ confirmed" in page and "TX-1" in page and f'action="/orders/{order_id}/confirm-payment"' not in page
     assert f'data-order="{order_id}"' not in seller.get("/messenger").text
