@@ -8,7 +8,8 @@ order only, across all channels) or rejects it with a reason (the order keeps wa
 confirmed later, or cancelled). Confirming releases the order into the pipeline once. When the
 channel itself reports the order paid, it is confirmed by "channel"; nothing read from a channel
 ever un-confirms an order.
-Which channel orders need it: ``sync.payment_rules``."""
+
+Which channel orders need it: ``sync.payment_rules``; telling the channel: ``sync.payment_writeback``."""
 
 from __future__ import annotations
 
@@ -72,12 +73,12 @@ def at_ingest(session: Session, orders: list[tuple[int, ChannelOrder, Status]], 
               "created_at": now} for i, o, v in ours if v is Status.AWAITING_PAYMENT and not rules.channel_says_paid(o)]
     insert_ignore(session, PaymentConfirmation.__table__, asked, keys=["order_id"])  # type: ignore[arg-type]
     if paid:
-        moved = session.scalars(
+        moved = list(session.scalars(
             update(PaymentConfirmation).where(PaymentConfirmation.order_id.in_(paid),
                                               PaymentConfirmation.state.in_(OPEN))
             .values(state=CONFIRMED, decided_by=CHANNEL, decided_at=now, reason="")
             .returning(PaymentConfirmation.order_id)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)))
         for order_id in moved:
             note(session, order_id, "payment confirmed: the channel reports it paid", actor=CHANNEL)
 
