@@ -23,6 +23,7 @@ def run(args: argparse.Namespace) -> int:
     handlers: dict[str, Callable[[argparse.Namespace], int]] = {
         "list": list_orders, "show": show, "find": find, "resubmit": resubmit, "mark-sent": mark_sent,
         "edit": edit, "carrier": carrier, "acknowledge": acknowledge, "cancel": cancel,
+        "confirm-payment": payment, "reject-payment": payment,
     }
     return handlers[args.orders_command](args)
 
@@ -182,4 +183,31 @@ def cancel(args: argparse.Namespace) -> int:
     except ReviewError as exc:
         raise InputError(str(exc)) from None
     print(f"order {args.id}: cancelled")
+    return 0
+
+
+def payment(args: argparse.Namespace) -> int:
+    """Confirm or reject an order's payment, the order named by its id, number or reference."""
+    from sync import payment_confirmation as pc
+    from sync.messenger_models import MessengerOrder
+    from sync.review import ReviewError
+    from workers.dispatch import forward_soon, mark_paid_soon
+
+    try:
+        with get_database().session() as session:
+            order_id = pc.find_order(session, args.order)
+            if args.orders_command == "reject-payment":
+                pc.reject(session, order_id, args.reason, actor=ACTOR)
+                print(f"order {order_id}: payment rejected; it keeps waiting")
+                return 0
+            mark_paid = session.get(MessengerOrder, order_id) is not None
+            done = pc.confirm(session, order_id, actor=ACTOR, reference=args.reference, mark_paid=mark_paid)
+    except ReviewError as exc:
+        raise InputError(str(exc)) from None
+    print(f"order {order_id}: payment {'confirmed' if done.changed else 'was confirmed already'}; {done.status}")
+    if done.changed and done.status == Status.READY:
+        for outcome in forward_soon([order_id]):
+            print(f"order {order_id}: {outcome}")
+    if done.changed and (told := mark_paid_soon(order_id)) in ("marked paid", "queued"):
+        print(f"order {order_id}: the channel is told the payment arrived ({told})")
     return 0

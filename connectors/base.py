@@ -174,6 +174,12 @@ class ChannelConnector(Connector):
     def push_tracking(self, shipment: Shipment) -> None:
         """Report one shipment and its tracking to the channel."""
 
+    def mark_paid(self, external_id: str) -> bool:
+        """Tell the channel the seller confirmed the order's payment in OrderHub. Safe to repeat:
+        an order the channel shows paid (or moved on: cancelled, completed) is left alone.
+        Returns whether anything was written; this kind writes nothing by default."""
+        return False
+
     # webhooks (optional) ---------------------------------------------------------------------
 
     #: the topics ``channels webhooks register`` subscribes to; empty: this kind takes no webhooks

@@ -112,6 +112,9 @@ class ChannelOrder(Record):
     number: Annotated[str, Stored("orders.number", length=100)]
     status: Annotated[str, Stored("orders.channel_status", length=50)]  # the channel's own word
     payment_status: PaymentStatus = "unknown"
+    #: how the buyer pays, as the platform names it (WooCommerce ``payment_method`` "bacs", "cod";
+    #: Shopify's gateway): some methods wait for the seller to confirm the payment
+    payment_method: str | None = None
     currency: str
     total: Annotated[Decimal, _money("orders.total")]
     placed_at: datetime | None = None

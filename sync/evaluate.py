@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from connectors.records import ChannelOrder
 from sync import catalogue
 from sync.models import CatalogueItem
+from sync.payment_rules import needs_confirmation
 from sync.states import Status
 from validation import Context, Issue, validate
 
@@ -32,7 +33,10 @@ def eligible_payment(order: ChannelOrder, channel_settings: dict[str, Any]) -> b
     return order.payment_status == "authorized" and bool(channel_settings.get("allow_authorized"))
 
 
-def judge(order: ChannelOrder, context: Context, channel_settings: dict[str, Any]) -> Verdict:
+def judge(order: ChannelOrder, context: Context, channel_settings: dict[str, Any], *,
+          payment_confirmed: bool = False) -> Verdict:
+    """``payment_confirmed``: the seller confirmed the payment (``sync.payment_confirmation``),
+    whatever the channel says of it now."""
     issues = validate(order, context)
     if order.cancelled:
         return Verdict(Status.CANCELLED, issues, "cancelled on the channel")
@@ -45,7 +49,10 @@ def judge(order: ChannelOrder, context: Context, channel_settings: dict[str, Any
                        f"fulfilled on the channel already ({order.status}): never forwarded")
     if order.unshipped_lines and not any(ln.quantity > 0 for ln in order.lines):
         return Verdict(Status.IGNORED, [], "no line needs shipping (gift cards or digital items)")
-    if not eligible_payment(order, channel_settings):
+    if not payment_confirmed and needs_confirmation(order, channel_settings):
+        return Verdict(Status.AWAITING_PAYMENT, issues,
+                       f"payment confirmation pending ({order.payment_method}, payment {order.payment_status})")
+    if not (payment_confirmed or eligible_payment(order, channel_settings)):
         return Verdict(Status.AWAITING_PAYMENT, issues, f"payment {order.payment_status}")
     if issues:
         return Verdict(Status.PENDING_REVIEW, issues, ", ".join(sorted({i.code for i in issues})))

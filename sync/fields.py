@@ -65,6 +65,20 @@ class ChannelSettings(BaseModel):
     #: keep the channel's buyers in the customer list; unset: yes, except where the platform's
     #: privacy rules forbid it (Shopee, Amazon's restricted buyer data)
     create_customers: bool | None = None
+    #: payment methods (the platform's codes: WooCommerce "bacs", "cod"; Shopify's gateway names)
+    #: whose orders wait for the seller to confirm the payment; unset: ["bacs"] (sync.payment_rules)
+    confirm_payment_methods: list[str] | None = Field(None, max_length=20)
+    #: a payment confirmed in OrderHub is told to the channel (WooCommerce: the order becomes
+    #: processing); unset: no (sync.payment_writeback)
+    mark_paid_on_channel: bool | None = None
+
+    @field_validator("confirm_payment_methods")
+    @classmethod
+    def _methods(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and any(not m.strip() or len(m) > 100 or _CONTROL.search(m) for m in value):
+            raise ValueError("each payment method is a code of 1 to 100 characters, as the platform names it "
+                             "(bacs, cod)")
+        return [m.strip() for m in value] if value is not None else None
 
 
 #: a buyer's link to a messenger order works at least an hour, at most 90 days

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from connectors.records import ChannelOrder, OrderPage, RejectedBody
 from connectors.storable import too_large
 from sync import issues as issue_store
+from sync import payment_confirmation
 from sync.customers import Contribution, add_stats, creates_customers, order_contribution, stat_changes
 from sync.evaluate import catalogue_context, judge
 from sync.ingest_changes import store_changes
@@ -301,6 +302,8 @@ def _store_new(session: Session, channel_id: int, fresh: list[Prepared], custome
         for i, v, p in zip(ids, verdicts, fresh, strict=True)
     ])
     issue_store.open_rule_issues(session, {i: v.issues for i, v in zip(ids, verdicts, strict=True)}, now)
+    payment_confirmation.at_ingest(
+        session, [(i, p.order, v.status) for i, p, v in zip(ids, fresh, verdicts, strict=True)], settings, now)
     result.inserted += len(fresh)
     for i, v in zip(ids, verdicts, strict=True):
         count(result, v, i)

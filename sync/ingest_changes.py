@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from connectors.codes import CHANGED_AFTER_FORWARDING
 from connectors.records import Address, ChannelOrder
 from sync import issues as issue_store
+from sync import payment_confirmation
 from sync.evaluate import Verdict, judge
 from sync.ingest_rows import PageResult, Prepared, count, fields, insert_lines
 from sync.models import Order, OrderEvent, OrderLine
@@ -76,8 +77,12 @@ def _rejudge(session: Session, rejudge: list[tuple[Prepared, Any]], context: Con
     ids = [row.id for _, row in rejudge]
     session.execute(delete(OrderLine).where(OrderLine.order_id.in_(ids)))
     insert_lines(session, [(row.id, p.order) for p, row in rejudge])
-    verdicts = {row.id: judge(p.order, context, settings) for p, row in rejudge}
+    # a confirmation of ours stands, whatever this version says of the payment
+    confirmed = payment_confirmation.confirmed_ids(session, ids)
+    verdicts = {row.id: judge(p.order, context, settings, payment_confirmed=row.id in confirmed) for p, row in rejudge}
     issue_store.open_rule_issues(session, {i: v.issues for i, v in verdicts.items()}, now, replace=True)
+    payment_confirmation.at_ingest(session, [(row.id, p.order, verdicts[row.id].status) for p, row in rejudge],
+                                   settings, now)
     moves: dict[tuple[str, str], list[int]] = {}
     for _, row in rejudge:
         target = verdicts[row.id].status.value

@@ -18,12 +18,12 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select, text, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from connectors.records import Address, ChannelOrder
 from connectors.records import OrderLine as LineRecord
-from sync import customer_book, prices
+from sync import customer_book, payment_confirmation, prices
 from sync import messenger_delivery as delivery
 from sync import messenger_fields as fields
 from sync.fields import check_settings
@@ -31,6 +31,7 @@ from sync.installation import reference_prefix
 from sync.messenger_fields import SELF_DELIVERY, SUPPLIER, MessengerError
 from sync.messenger_models import MessengerLink, MessengerOrder, PaymentMethod
 from sync.models import Base, Channel, Order, OrderLine, utcnow
+from sync.payment_models import PaymentConfirmation
 from sync.records import address_dict, fingerprint, internal_reference
 from sync.review import LostRace, judge_stored
 from sync.states import Status, note, transition
@@ -247,8 +248,9 @@ def create(session: Session, *, store: str, lines: list[LineInput], actor: str, 
     session.add(order)
     session.flush()
     session.add(MessengerOrder(order_id=order.id, state=state, created_by=actor,
-                               payment_method_id=method.id if method else None,
-                               payment_state=_payment_state(method), logistics=how, warehouse_id=source))
+                               payment_method_id=method.id if method else None, logistics=how,
+                               warehouse_id=source))
+    set_payment_method(session, order.id, method)
     note(session, order.id, f"messenger order created ({state}, {how.replace('_', ' ')})", actor=actor)
     session.flush()
     return order.id
@@ -275,8 +277,14 @@ def _saved_state(buyer: dict[str, Any] | None, for_approval: bool) -> str:
     return TO_APPROVE
 
 
-def _payment_state(method: PaymentMethod | None) -> str:
-    return "pending" if method is not None and method.needs_proof else "none"
+def set_payment_method(session: Session, order_id: int, method: PaymentMethod | None) -> None:
+    """A method paid before delivery needs its payment confirmed; any other needs none."""
+    if method is not None and method.needs_proof:
+        payment_confirmation.ask(session, order_id, method.name)
+    else:
+        session.execute(delete(PaymentConfirmation).where(PaymentConfirmation.order_id == order_id,
+                                                          PaymentConfirmation.state != payment_confirmation.CONFIRMED))
+    payment_confirmation.forget(session, order_id)
 
 
 # Reading ---------------------------------------------------------------------------------------

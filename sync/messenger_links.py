@@ -145,11 +145,11 @@ def _accept(session: Session, link: MessengerLink, details: dict[str, Any], meth
     claimed = session.execute(
         update(MessengerOrder).where(MessengerOrder.order_id == link.order_id, MessengerOrder.submitted_at.is_(None),
                                      MessengerOrder.state.in_(m.PENDING_STATES))
-        .values(submitted_at=now, state=m.TO_APPROVE, payment_method_id=method.id if method else None,
-                payment_state="pending" if method and method.needs_proof else "none")
+        .values(submitted_at=now, state=m.TO_APPROVE, payment_method_id=method.id if method else None)
         .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
     if not claimed:
         return Submitted({})
+    m.set_payment_method(session, link.order_id, method)
     order = session.get(Order, link.order_id)
     assert order is not None
     order.shipping_address = m._address(details)

@@ -1,14 +1,16 @@
 """Tables of messenger orders: payment methods, the order's messenger state beside its ``orders``
-row, the buyer's links (only their hashes), payment slips (where their bytes are kept) and payment confirmation."""
+row, the buyer's links (only their hashes) and payment slips (where their bytes are kept); the payment
+confirmation is every order's (``sync.payment_models``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, Select, String, Text, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from sync.models import Base, Id, UtcDateTime, utcnow
+from sync.payment_models import PaymentConfirmation
 
 
 class PaymentMethod(Base):
@@ -33,13 +35,6 @@ class MessengerOrder(Base):
     state: Mapped[str] = mapped_column(String(30), index=True)
     void_reason: Mapped[str] = mapped_column(Text, default="")
     payment_method_id: Mapped[int | None] = mapped_column(ForeignKey("payment_methods.id"))
-    #: none (no proof needed), pending, confirmed, rejected
-    payment_state: Mapped[str] = mapped_column(String(20), default="none", index=True)
-    payment_reason: Mapped[str] = mapped_column(Text, default="")
-    payment_by: Mapped[str | None] = mapped_column(String(100))
-    payment_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    #: the slip's transaction reference: one reference confirms one order
-    transaction_reference: Mapped[str | None] = mapped_column(String(100), unique=True)
     #: the buyer sent their details through the link (once)
     submitted_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_by: Mapped[str] = mapped_column(String(100), default="")
@@ -51,6 +46,32 @@ class MessengerOrder(Base):
     warehouse_id: Mapped[int | None] = mapped_column(ForeignKey("warehouses.id"))
     #: bumped by every edit of the lines: an editor who saw an older one lost the race
     revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: the payment confirmation, kept with every other order's (``sync.payment_models``); loaded
+    #: with the row, so that what a caller read is what it acts on
+    payment: Mapped[PaymentConfirmation | None] = relationship(
+        primaryjoin="MessengerOrder.order_id == foreign(PaymentConfirmation.order_id)", viewonly=True,
+        lazy="joined", uselist=False)
+
+    @property
+    def payment_state(self) -> str:
+        """none (no proof needed), pending, confirmed, rejected"""
+        return self.payment.state if self.payment is not None else "none"
+
+    @property
+    def payment_reason(self) -> str:
+        return self.payment.reason if self.payment is not None else ""
+
+    @property
+    def payment_by(self) -> str | None:
+        return self.payment.decided_by if self.payment is not None else None
+
+    @property
+    def payment_at(self) -> datetime | None:
+        return self.payment.decided_at if self.payment is not None else None
+
+    @property
+    def transaction_reference(self) -> str | None:
+        return self.payment.transaction_reference if self.payment is not None else None
 
 
 class MessengerLink(Base):

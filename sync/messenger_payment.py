@@ -3,25 +3,29 @@
 A slip is kept through ``sync.blobs`` (the database, or an S3-compatible bucket when one is
 configured: every admin instance reads it either way) under a random name, with the type its bytes
 are (JPEG, PNG or PDF, recognised by content: never the name or the declared type).
-Confirming is idempotent, says who and when, and may record the slip's transaction reference,
-which confirms one order only. A confirmed order waiting in awaiting_payment is judged again and
-goes on; only confirmed orders reach the supplier."""
+Confirming and rejecting are every order's (``sync.payment_confirmation``): idempotent, who and
+when, the slip's transaction reference confirming one order only. A confirmed order waiting in
+awaiting_payment is judged again and goes on (a self-delivered one waits for its shipment); only
+confirmed orders reach the supplier."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from sync import blobs
 from sync import messenger as m
 from sync import messenger_delivery as delivery
+from sync import payment_confirmation as pc
 from sync.messenger_models import SELF_DELIVERY, MessengerOrder, PaymentSlip
 from sync.models import Order, utcnow
-from sync.review import judge_stored
+from sync.payment_confirmation import Confirmed
+from sync.payment_models import PaymentConfirmation
 from sync.settings import Settings
-from sync.states import Status, note, transition
+from sync.states import Status, note
+
+__all__ = ["Confirmed", "awaiting_confirmation", "confirm", "keep_slip", "latest_slip", "reject", "sniff",
+           "upload"]
 
 MAX_SLIP_BYTES = blobs.MAX_PROOF_BYTES
 ALLOWED = blobs.PROOF_TYPES
@@ -65,15 +69,18 @@ def upload(session: Session, order_id: int, data: bytes, *, actor: str, only_aft
     pending again. The buyer may send one only after a rejection, and only once per rejection."""
     content_type = sniff(data)
     allowed = ("rejected",) if only_after_rejection else ("pending", "rejected")
+    still_open = select(MessengerOrder.order_id).where(MessengerOrder.order_id == order_id,
+                                                       MessengerOrder.state.notin_((m.VOIDED, m.CANCELLED)))
     with session.begin_nested():  # a slip that cannot be stored leaves the payment as it was
-        moved = session.execute(update(MessengerOrder).where(
-            MessengerOrder.order_id == order_id, MessengerOrder.payment_state.in_(allowed),
-            MessengerOrder.state.notin_((m.VOIDED, m.CANCELLED)))
-            .values(payment_state="pending", payment_reason="").execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+        moved = session.execute(update(PaymentConfirmation).where(
+            PaymentConfirmation.order_id == order_id, PaymentConfirmation.state.in_(allowed),
+            PaymentConfirmation.order_id.in_(still_open))
+            .values(state="pending", reason="").execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
         if not moved:
             current = m.messenger_order(session, order_id)
             raise m.MessengerError(f"slip: the payment is {current.payment_state}; no new slip is needed",
                                    field="slip")
+        pc.forget(session, order_id)
         slip = keep_slip(session, order_id, data, content_type, settings)
         note(session, order_id, "payment slip uploaded", actor=actor)
     return slip
@@ -84,66 +91,42 @@ def latest_slip(session: Session, order_id: int) -> PaymentSlip | None:
                           .order_by(PaymentSlip.id.desc()).limit(1))
 
 
-@dataclass(frozen=True)
-class Confirmed:
-    #: False: it was confirmed already (nothing changed)
-    changed: bool
-    status: str
-
-
 def confirm(session: Session, order_id: int, *, actor: str, reference: str | None = None) -> Confirmed:
     current = m.messenger_order(session, order_id)
-    order = session.get(Order, order_id)
-    assert order is not None
-    if current.payment_state == "confirmed":
-        return Confirmed(False, order.status)
-    if current.payment_state not in ("pending", "rejected"):
-        raise m.MessengerError(f"order {order_id}: its payment method needs no confirmation")
-    reference = (reference or "").strip()[:100] or None
-    if reference is not None:
-        other = session.scalar(select(MessengerOrder.order_id).where(
-            MessengerOrder.transaction_reference == reference, MessengerOrder.order_id != order_id))
-        if other is not None:
-            raise m.MessengerError(f"reference: {reference[:40]!r} confirmed another order already",
-                                   field="reference")
-    moved = session.execute(
-        update(MessengerOrder).where(MessengerOrder.order_id == order_id,
-                                     MessengerOrder.payment_state.in_(("pending", "rejected")))
-        .values(payment_state="confirmed", payment_by=actor, payment_at=utcnow(), payment_reason="",
-                transaction_reference=reference).execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
-    if not moved:
-        raise m.LostRace(order_id, "confirmed")
-    session.execute(update(Order).where(Order.id == order_id).values(payment_status="paid")
-                    .execution_options(synchronize_session=False))
-    note(session, order_id, "payment confirmed" + (f" (reference {reference})" if reference else ""), actor=actor)
-    if order.status == Status.AWAITING_PAYMENT.value and current.logistics == SELF_DELIVERY:
-        delivery.enter(session, order_id, Status.AWAITING_PAYMENT, paid=True, actor=actor, reason="payment confirmed")
-    elif order.status == Status.AWAITING_PAYMENT.value and transition(
-            session, order_id, Status.AWAITING_PAYMENT, Status.NEW, actor=actor, reason="payment confirmed"):
-        session.expire(order)  # the updates above went around the identity map
-        judge_stored(session, order_id)
-    session.refresh(order)
-    return Confirmed(True, order.status)
+
+    def wait_for_shipment(s: Session, actor_: str) -> None:
+        delivery.enter(s, order_id, Status.AWAITING_PAYMENT, paid=True, actor=actor_, reason="payment confirmed")
+
+    try:
+        return pc.confirm(session, order_id, actor=actor, reference=reference, mark_paid=True,
+                          release=wait_for_shipment if current.logistics == SELF_DELIVERY else None)
+    except pc.LostRace:
+        raise
+    except pc.PaymentError as exc:
+        raise m.MessengerError(str(exc), field=exc.field) from None
 
 
 def reject(session: Session, order_id: int, reason: str, *, actor: str) -> None:
     """The slip does not show the payment: the buyer may upload another."""
-    reason = reason.strip()
-    if not reason:
-        raise m.MessengerError("reason: say why the payment is rejected", field="reason")
-    moved = session.execute(
-        update(MessengerOrder).where(MessengerOrder.order_id == order_id, MessengerOrder.payment_state == "pending")
-        .values(payment_state="rejected", payment_reason=reason[:500], payment_by=actor, payment_at=utcnow())
-        .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
-    if not moved:
-        current = m.messenger_order(session, order_id)
-        raise m.MessengerError(f"order {order_id}: its payment is {current.payment_state}, not pending")
-    note(session, order_id, f"payment rejected: {reason[:500]}", actor=actor)
+    m.messenger_order(session, order_id)
+    try:
+        pc.reject(session, order_id, reason, actor=actor)
+    except pc.LostRace:
+        raise
+    except pc.PaymentError as exc:
+        raise m.MessengerError(str(exc), field=exc.field) from None
 
 
-def awaiting_confirmation(session: Session, limit: int = 200) -> list[tuple[Order, MessengerOrder]]:
-    rows = session.execute(select(Order, MessengerOrder).join(MessengerOrder, MessengerOrder.order_id == Order.id)
-                           .where(MessengerOrder.payment_state.in_(("pending", "rejected")),
-                                  MessengerOrder.state.in_((*m.PENDING_STATES, m.APPROVED)))
-                           .order_by(Order.id).limit(limit))
-    return [(o, mo) for o, mo in rows]
+def awaiting_confirmation(session: Session, limit: int = 200) -> list[tuple[Order, PaymentConfirmation,
+                                                                             MessengerOrder | None]]:
+    """Every order whose payment confirmation is open: messenger orders not voided nor cancelled
+    (before approval too: the seller may confirm a slip early), and channel orders waiting for it."""
+    rows = session.execute(
+        select(Order, PaymentConfirmation, MessengerOrder)
+        .join(PaymentConfirmation, PaymentConfirmation.order_id == Order.id)
+        .outerjoin(MessengerOrder, MessengerOrder.order_id == Order.id)
+        .where(PaymentConfirmation.state.in_(pc.OPEN),
+               or_(MessengerOrder.state.in_((*m.PENDING_STATES, m.APPROVED)),
+                   and_(MessengerOrder.order_id.is_(None), Order.status == Status.AWAITING_PAYMENT.value)))
+        .order_by(Order.id).limit(limit))
+    return [(o, c, mo) for o, c, mo in rows]

@@ -20,6 +20,7 @@ from sync import wallet
 from sync.evaluate import catalogue_context, judge
 from sync.messenger_models import MessengerOrder, self_delivered
 from sync.models import Order, OrderIssue, SupplierOrderRow, utcnow
+from sync.payment_models import PaymentConfirmation
 from sync.records import order_fingerprint, to_channel_order
 from sync.search_keys import search_columns
 from sync.states import Status, note, transition
@@ -82,7 +83,8 @@ def resubmit(session: Session, order_id: int, *, actor: str) -> Resubmitted:
     issue_store.close_open(session, order_id, sources=[issue_store.SUPPLIER])
     record = to_channel_order(order)
     channel_settings = order.channel.settings or {}
-    verdict = judge(record, catalogue_context(session, [record]), channel_settings)
+    verdict = judge(record, catalogue_context(session, [record]), channel_settings,
+                    payment_confirmed=payment_confirmed(session, order_id))
     issue_store.open_rule_issues(session, {order_id: verdict.issues}, utcnow(), replace=True)
     order.content_fingerprint = order_fingerprint(record)
     target = verdict.status
@@ -167,10 +169,17 @@ def judge_stored(session: Session, order_id: int) -> bool:
     if order is None or order.status != Status.NEW:
         return False
     record = to_channel_order(order)
-    verdict = judge(record, catalogue_context(session, [record]), order.channel.settings or {})
+    verdict = judge(record, catalogue_context(session, [record]), order.channel.settings or {},
+                    payment_confirmed=payment_confirmed(session, order_id))
     issue_store.open_rule_issues(session, {order_id: verdict.issues}, utcnow(), replace=True)
     moved = transition(session, order_id, Status.NEW, verdict.status, reason=verdict.reason)
     return moved and verdict.status is Status.READY
+
+
+def payment_confirmed(session: Session, order_id: int) -> bool:
+    """The seller (or the channel) confirmed the order's payment (``sync.payment_confirmation``)."""
+    return session.scalar(select(PaymentConfirmation.state).where(PaymentConfirmation.order_id == order_id)) \
+        == "confirmed"
 
 
 def acknowledge(session: Session, order_id: int, code: str, *, actor: str, note_text: str = "") -> int:

@@ -10,7 +10,7 @@ import dramatiq
 import structlog
 from dramatiq.middleware import Middleware
 
-from sync import alerts, catalogue, connect, forward, pull, track, wallet_auto, webhooks
+from sync import alerts, catalogue, connect, forward, payment_writeback, pull, track, wallet_auto, webhooks
 from sync.db import get_database
 from sync.ingest import PageResult
 from sync.models import utcnow
@@ -75,6 +75,13 @@ def poll_tracking() -> None:
 @retries.follow_error_tree
 def push_tracking(shipment_id: int) -> None:
     track.push(get_database(), shipment_id, connect.channel_for)
+
+
+@dramatiq.actor(queue_name="default", **RETRY)
+@retries.follow_error_tree
+def mark_paid_on_channel(order_id: int) -> None:
+    result = payment_writeback.tell_channel(get_database(), order_id, connect.channel_for)
+    log.info("payment.told_channel", order_id=order_id, result=result)
 
 
 # not retried: the next tick (every STOCK_EVERY_SECONDS) is the retry
@@ -147,7 +154,7 @@ def check_alerts() -> None:
 
 ALL: list[dramatiq.Actor[Any, Any]] = [pull_channel, forward_order, poll_tracking, push_tracking, reconcile_stuck,
                                        refresh_stock, check_alerts, process_webhook,
-                                       sync_catalogue]
+                                       sync_catalogue, mark_paid_on_channel]
 
 
 def install(broker: dramatiq.Broker, middleware: list[Middleware] | None = None) -> dramatiq.Broker:

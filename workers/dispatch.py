@@ -12,7 +12,7 @@ import structlog
 from dramatiq.brokers.stub import StubBroker
 
 from connectors.errors import RetryLater
-from sync import connect, forward, pull, webhooks
+from sync import connect, forward, payment_writeback, pull, webhooks
 from sync.db import get_database
 from sync.ingest import PageResult
 from sync.settings import get_settings
@@ -87,3 +87,16 @@ def _process_here(delivery_row: int) -> None:
             forward_soon(pull.pull_channel(db, done.channel_id, connect.channel_for).ready)
     except Exception as exc:  # left unprocessed: the reconciler sends it again
         log.warning("webhook.not_processed", delivery=delivery_row, error=exc.__class__.__name__)
+
+
+def mark_paid_soon(order_id: int) -> str:
+    """Tell the channel of a payment confirmed in OrderHub (``sync.payment_writeback``): a message
+    on a real broker; here, at once (a failure is logged; the order itself is not affected)."""
+    if not isinstance(ensure_broker(), StubBroker):
+        actors.mark_paid_on_channel.send(order_id)
+        return "queued"
+    try:
+        return payment_writeback.tell_channel(get_database(), order_id, connect.channel_for)
+    except Exception as exc:  # noqa: BLE001 - the confirmation stands; the shop is marked by hand
+        log.warning("payment.not_told_channel", order_id=order_id, error=exc.__class__.__name__)
+        return f"not told: {exc.__class__.__name__}"

@@ -13,9 +13,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from admin.web import words
-from sync import review
+from sync import payment_confirmation, review
 from sync.carrier import SupplierFor, choose_carrier
 from sync.db import Database
+from sync.messenger_models import MessengerOrder
 from sync.models import CatalogueItem, Order
 from sync.review import ReviewError
 from sync.states import IllegalTransition, Status
@@ -25,9 +26,11 @@ Forwarder = Callable[[Iterable[int]], list[str]]
 
 
 class ActionFailed(Exception):
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, *, lost_race: bool = False) -> None:
         super().__init__(message)
         self.field = field
+        #: another operator or a worker moved the order first: nothing was done
+        self.lost_race = lost_race
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ def _run(db: Database, call: Callable[[Any], Any]) -> Any:
         with db.session() as session:
             return call(session)
     except ReviewError as exc:
-        raise ActionFailed(str(exc), exc.field) from None
+        raise ActionFailed(str(exc), exc.field, lost_race=isinstance(exc, review.LostRace)) from None
     except IllegalTransition as exc:
         raise ActionFailed(str(exc)) from None
 
@@ -75,6 +78,32 @@ def set_carrier(db: Database, order_id: int, carrier: str, actor: str, supplier_
 
 def mark_sent_manually(db: Database, order_id: int, reference: str, actor: str) -> None:
     _run(db, lambda s: review.mark_sent_manually(s, order_id, reference, actor=actor))
+
+
+def confirm_payment(db: Database, order_id: int, reference: str, actor: str) -> payment_confirmation.Confirmed:
+    """The caller hands a ready order on, and tells the channel, after the commit."""
+    def confirm(session: Any) -> payment_confirmation.Confirmed:
+        mark_paid = session.get(MessengerOrder, order_id) is not None  # its only word on payment is ours
+        return payment_confirmation.confirm(session, order_id, actor=actor, reference=reference or None,
+                                            mark_paid=mark_paid)
+
+    done: payment_confirmation.Confirmed = _run(db, confirm)
+    return done
+
+
+def after_confirmation(order_id: int, done: payment_confirmation.Confirmed, forward: Forwarder,
+                       tell_channel: Callable[[int], None]) -> None:
+    """After the commit of a confirmation that changed something: a ready order goes to the
+    supplier, and the channel is told (when its settings ask for it: ``sync.payment_writeback``)."""
+    if not done.changed:
+        return
+    if done.status == Status.READY:
+        forward([order_id])
+    tell_channel(order_id)
+
+
+def reject_payment(db: Database, order_id: int, reason: str, actor: str) -> None:
+    _run(db, lambda s: payment_confirmation.reject(s, order_id, reason, actor=actor))
 
 
 def cancel(db: Database, order_id: int, actor: str) -> None:

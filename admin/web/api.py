@@ -69,6 +69,15 @@ class MarkSent(BaseModel):
     reference: str = Field(min_length=1, max_length=64)
 
 
+class ConfirmPayment(BaseModel):
+    #: the payment's transaction reference: it confirms one order only
+    reference: str | None = Field(None, max_length=100)
+
+
+class RejectPayment(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+
+
 PROBLEMS: dict[int | str, dict[str, Any]] = {409: {"model": Problem}, 422: {"model": Problem}}
 
 
@@ -102,7 +111,8 @@ def get_order(request: Request, order_id: RowId, who: Reviewer) -> Any:
     if view is None:
         return _problem(404, f"there is no order {order_id}")
     data = {**view.order, "address": view.address, "lines": view.lines, "issues": view.issues,
-            "supplier_orders": view.supplier_orders, "shipments": view.shipments, "history": view.history}
+            "supplier_orders": view.supplier_orders, "shipments": view.shipments, "history": view.history,
+            "payment_confirmation": view.payment}
     return JSONResponse(jsonable_encoder(data, custom_encoder={Decimal: str}))  # money stays exact
 
 
@@ -176,3 +186,29 @@ async def make_messenger_link(request: Request, order_id: RowId,
         return _problem(422 if exc.field == "link_hours" else 409, str(exc), exc.field)
     return LinkMade(order_id=order_id, url=str(request.base_url).rstrip("/") + f"/m/{made.token}",
                     expires_at=made.expires_at)
+
+
+Seller = Annotated[Operator, Depends(need(Permission.MESSENGER_ORDERS))]
+
+
+@router.post("/orders/{order_id}/confirm-payment", response_model=Result, responses=PROBLEMS)
+async def confirm_payment(request: Request, order_id: RowId, body: ConfirmPayment, who: Seller) -> Any:
+    """Idempotent: an order confirmed already answers ok with nothing changed."""
+    try:
+        done = await run_in_threadpool(actions.confirm_payment, database(request), order_id, body.reference or "",
+                                       who.actor)
+    except actions.ActionFailed as exc:
+        return _problem(409, str(exc), exc.field)
+    await run_in_threadpool(actions.after_confirmation, order_id, done, request.app.state.forward,
+                            request.app.state.payment_confirmed)
+    return Result(order_id=order_id, ok=True,
+                  message="payment confirmed" if done.changed else "payment was confirmed already")
+
+
+@router.post("/orders/{order_id}/reject-payment", response_model=Result, responses=PROBLEMS)
+async def reject_payment(request: Request, order_id: RowId, body: RejectPayment, who: Seller) -> Any:
+    try:
+        await run_in_threadpool(actions.reject_payment, database(request), order_id, body.reason, who.actor)
+    except actions.ActionFailed as exc:
+        return _problem(409, str(exc), exc.field)
+    return Result(order_id=order_id, ok=True, message="payment rejected; the order keeps waiting")

@@ -57,6 +57,12 @@ def _default_forward(ids: object) -> list[str]:
     return forward_soon(ids)  # type: ignore[arg-type]
 
 
+def _default_payment_confirmed(order_id: int) -> None:
+    from workers.dispatch import mark_paid_soon
+
+    mark_paid_soon(order_id)
+
+
 def _default_sync_now(channel_id: int) -> None:
     from workers import actors
 
@@ -88,7 +94,8 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
                webhook_sink: Callable[[int], None] | None = None,
                sync_catalogue: Callable[[], None] | None = None,
                check_account: Callable[[Channel], tuple[bool, str]] | None = None,
-               settings: Settings | None = None) -> FastAPI:
+               settings: Settings | None = None,
+               payment_confirmed: Callable[[int], None] | None = None) -> FastAPI:
     """``db``: the database (the process's by default); ``forward``: what sends orders that a
     resubmit made ready (the workers by default); ``sync_now``: what pulls a channel now (a message
     to the workers by default); ``secret``: the session key (by default one kept in the database
@@ -98,11 +105,13 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
     ``sync_catalogue``: what reads the supplier's catalogue now (a message to the workers by
     default); ``check_account``: one cheap call through an account's connector, answering (ok, what
     it said); ``settings``: the process's by default (where payment proofs are kept, where the buyer
-    pages' rate limit is shared)."""
+    pages' rate limit is shared); ``payment_confirmed``: what tells the channel of a payment
+    confirmed in OrderHub, when its settings ask for it (a worker by default)."""
     app = FastAPI(title="OrderHub", summary="The operators' actions on orders, for scripts", version="1",
                   docs_url=None, redoc_url=None, openapi_url=None)
     app.state.db = db or get_database()
     app.state.forward = forward or _default_forward
+    app.state.payment_confirmed = payment_confirmed or _default_payment_confirmed
     app.state.sync_now = sync_now or _default_sync_now
     app.state.supplier_for = supplier_for or connect.supplier_for
     app.state.webhook_sink = _default_webhook_sink if webhook_sink is None else webhook_sink

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from admin.web.words import hide_amounts
 from connectors.registry import channel_class
 from sync.models import Channel, Order, OrderEvent, OrderIssue, Shipment, SupplierOrderRow
+from sync.payment_models import PaymentConfirmation
 
 ADDRESS_FIELDS = ("first_name", "last_name", "company", "address1", "address2", "city", "region", "postcode",
                   "country_code", "phone", "email")
@@ -34,6 +35,8 @@ class OrderView:
     history: list[dict[str, Any]] = field(default_factory=list)
     #: the carriers the supplier account is set up with (its ``carriers`` setting)
     carriers: list[str] = field(default_factory=list)
+    #: its payment confirmation, when its payment method needs one (``sync.payment_confirmation``)
+    payment: dict[str, Any] | None = None
 
 
 def _channel_address(row: Order) -> dict[str, Any] | None:
@@ -87,7 +90,15 @@ def load(session: Session, order_id: int, *, prices: bool) -> OrderView | None:
                for e in session.scalars(select(OrderEvent).where(OrderEvent.order_id == order_id)
                                         .order_by(OrderEvent.at.desc(), OrderEvent.id.desc()))]
     return OrderView(order, _channel_address(row), dict(row.shipping_address or {}), lines, issues, flagged,
-                     supplier_orders, shipments, history, _carriers(session))
+                     supplier_orders, shipments, history, _carriers(session), _payment(session, order_id))
+
+
+def _payment(session: Session, order_id: int) -> dict[str, Any] | None:
+    found = session.get(PaymentConfirmation, order_id)
+    if found is None:
+        return None
+    return {"state": found.state, "method": found.method, "reason": found.reason, "by": found.decided_by,
+            "at": found.decided_at, "reference": found.transaction_reference}
 
 
 def _carriers(session: Session) -> list[str]:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from admin.web import actions
 from admin.web.auth import Operator, RowId, database, need
 from admin.web.pages import render
 from sync import blobs
@@ -20,10 +21,11 @@ from sync import messenger_fields as fields
 from sync import messenger_lines as lines_
 from sync import messenger_links as links
 from sync import messenger_payment as payment
+from sync import payment_confirmation as confirmation
 from sync.accounts import Permission
 from sync.customer_list import list_customers
 from sync.fields import FieldError, check_link_hours
-from sync.messenger_models import PaymentMethod
+from sync.messenger_models import MessengerOrder, PaymentMethod
 from sync.models import Channel
 from sync.review import ReviewError
 
@@ -47,7 +49,7 @@ def _page(request: Request, who: Operator, *, error: str | None = None, done: st
                         for p in s.scalars(select(PaymentMethod).order_by(PaymentMethod.id))],
             "add_info": [_row(o, mo) for o, mo in m.pending(s, m.ADD_INFO)],
             "to_approve": [_row(o, mo) for o, mo in m.pending(s, m.TO_APPROVE)],
-            "to_confirm": [_row(o, mo) for o, mo in payment.awaiting_confirmation(s)],
+            "to_confirm": [_confirm_row(o, c, mo) for o, c, mo in payment.awaiting_confirmation(s)],
             "voided": [_row(o, mo) for o, mo in m.pending(s, m.VOIDED, limit=50)],
             "to_ship": [_row(o, mo) for o, mo in delivery.to_ship(s)],
             "warehouses": delivery.our_warehouses(s),
@@ -63,13 +65,23 @@ def _hours_text(hours: float | None) -> str:
     return "" if hours is None else f"{hours:g}"
 
 
+def _confirm_row(order: Any, confirmation: Any, mo: Any) -> dict[str, Any]:
+    """Messenger and channel orders alike: a channel order has no slip (its buyer paid the shop)."""
+    if mo is not None:
+        return _row(order, mo)
+    return {**_row(order, None), "payment": confirmation.state, "reason": confirmation.reason,
+            "method": confirmation.method}
+
+
 def _row(order: Any, mo: Any) -> dict[str, Any]:
     address = order.shipping_address or {}
     return {"id": order.id, "number": order.number, "status": order.status, "total": order.total,
             "currency": order.currency, "buyer": " ".join(filter(None, (address.get("first_name"),
                                                                         address.get("last_name")))),
-            "state": mo.state, "payment": mo.payment_state, "reason": mo.void_reason or mo.payment_reason,
-            "submitted": mo.submitted_at is not None, "self_delivery": mo.logistics == m.SELF_DELIVERY}
+            "state": mo.state if mo else "", "payment": mo.payment_state if mo else "",
+            "reason": (mo.void_reason or mo.payment_reason) if mo else "", "messenger": mo is not None,
+            "method": "", "submitted": mo is not None and mo.submitted_at is not None,
+            "self_delivery": mo is not None and mo.logistics == m.SELF_DELIVERY}
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -278,16 +290,23 @@ def cancel(request: Request, who: Seller, order_id: RowId) -> Response:
 @router.post("/messenger/orders/{order_id}/confirm-payment", response_class=HTMLResponse)
 async def confirm_payment(request: Request, who: Seller, order_id: RowId) -> Response:
     reference = (await _form(request)).get("reference") or None
-    response = _act(request, who, lambda s: payment.confirm(s, order_id, actor=who.actor, reference=reference),
+    done: list[confirmation.Confirmed] = []
+    response = _act(request, who, lambda s: done.append(confirmation.confirm(
+        s, order_id, actor=who.actor, reference=reference, mark_paid=_is_messenger(s, order_id))),
                     "payment confirmed")
-    _forward_if_ready(request, order_id, request.app.state.forward)
+    if done:
+        actions.after_confirmation(order_id, done[0], request.app.state.forward, request.app.state.payment_confirmed)
     return response
 
 
 @router.post("/messenger/orders/{order_id}/reject-payment", response_class=HTMLResponse)
 async def reject_payment(request: Request, who: Seller, order_id: RowId) -> Response:
     reason = (await _form(request)).get("reason", "")
-    return _act(request, who, lambda s: payment.reject(s, order_id, reason, actor=who.actor), "payment rejected")
+    return _act(request, who, lambda s: confirmation.reject(s, order_id, reason, actor=who.actor), "payment rejected")
+
+
+def _is_messenger(session: Any, order_id: int) -> bool:
+    return session.get(MessengerOrder, order_id) is not None
 
 
 @router.get("/messenger/orders/{order_id}/slip")

@@ -27,7 +27,11 @@ DONE = {
     "sent": "Marked as sent manually. Tracking will follow from the supplier.",
     "cancelled": "Order cancelled.",
     "mapped": "SKU mapped to the supplier product. Resubmit the order to check it again and send it.",
+    "payment-confirmed": "Payment confirmed: the order goes on.",
+    "payment-rejected": "Payment rejected: the order keeps waiting. Confirm it later, or cancel the order.",
 }
+#: confirming a payment is the seller's, as for messenger orders
+Seller = Annotated[Operator, Depends(need(Permission.MESSENGER_ORDERS))]
 
 
 def _page(request: Request, who: Operator, order_id: RowId, *, status_code: int = 200, **extra: Any) -> Response:
@@ -130,6 +134,30 @@ async def cancel(request: Request, order_id: RowId,
     except actions.ActionFailed as exc:
         return _page(request, who, order_id, status_code=409, error=str(exc))
     return _done(order_id, "cancelled")
+
+
+@router.post("/orders/{order_id}/confirm-payment", response_class=HTMLResponse)
+async def confirm_payment(request: Request, order_id: RowId, who: Seller) -> Response:
+    reference = str((await request.form()).get("reference", ""))[:200]
+    try:
+        done = await run_in_threadpool(actions.confirm_payment, database(request), order_id, reference, who.actor)
+    except actions.ActionFailed as exc:
+        return _page(request, who, order_id, status_code=409 if exc.lost_race else 400, error=str(exc),
+                     payment_reference=reference, payment_error=exc.field)
+    await run_in_threadpool(actions.after_confirmation, order_id, done, request.app.state.forward,
+                            request.app.state.payment_confirmed)
+    return _done(order_id, "payment-confirmed")
+
+
+@router.post("/orders/{order_id}/reject-payment", response_class=HTMLResponse)
+async def reject_payment(request: Request, order_id: RowId, who: Seller) -> Response:
+    reason = str((await request.form()).get("reason", ""))[:500]
+    try:
+        await run_in_threadpool(actions.reject_payment, database(request), order_id, reason, who.actor)
+    except actions.ActionFailed as exc:
+        return _page(request, who, order_id, status_code=409 if exc.lost_race else 400, error=str(exc),
+                     payment_reason=reason, payment_error=exc.field)
+    return _done(order_id, "payment-rejected")
 
 
 Cataloguer = Annotated[Operator, Depends(need(Permission.MANAGE_CATALOGUE))]

@@ -78,6 +78,15 @@ def describe(exc: ValidationError) -> str:
     return "invalid " + "; ".join(parts)
 
 
+def _gateway(body: dict[str, Any]) -> str | None:
+    """The payment gateway's name ("manual", "Cash on Delivery (COD)", "Bank Deposit"): the newest
+    of ``payment_gateway_names``, else the deprecated ``gateway``."""
+    names = body.get("payment_gateway_names")
+    if isinstance(names, list) and names and isinstance(names[-1], str):
+        return names[-1].strip()[:100] or None
+    return (text(body.get("gateway"), "gateway") or "").strip()[:100] or None
+
+
 def _order(body: dict[str, Any]) -> ChannelOrder:
     raw_json = storable_text(body)
     if raw_json is None:
@@ -103,6 +112,7 @@ def _order(body: dict[str, Any]) -> ChannelOrder:
         number=number,
         status="cancelled" if cancelled_at else (fulfillment_status or "open"),
         payment_status=payment,
+        payment_method=_gateway(body),
         currency=currency.strip(),
         total=money(_required(body, "total_price", "total_price"), "total_price"),
         placed_at=moment(body.get("created_at"), "created_at"),

@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 
 #: statuses a shipment must not overwrite: done already, or the shop no longer wants it sent
 KEEP_STATUSES = frozenset({"completed", "cancelled", "refunded", "failed", "trash"})
+#: the shop waits for the payment: the statuses its owner's "mark paid" moves on to processing
+UNPAID_STATUSES = frozenset({"on-hold", "pending"})
 _ORDER_ID = re.compile(r"^[0-9]{1,20}$")
 
 
@@ -249,6 +251,21 @@ class WooCommerceConnector(ChannelConnector):
             else:
                 self.api.send("PUT", f"/webhooks/{found.id}", json={"secret": secret, "status": "active"})
         return [s for s in self.list_webhooks() if s.address == address]
+
+    # Payment confirmed in OrderHub ------------------------------------------------------
+
+    def mark_paid(self, external_id: str) -> bool:
+        """``processing``, as the shop owner's "mark paid" does, only while the shop still waits
+        for the payment (``on-hold``, ``pending``): a repeat, or an order the shop moved on
+        meanwhile, writes nothing."""
+        order_id = external_id.strip()
+        if not _ORDER_ID.match(order_id):
+            raise WooRequestRejected("order id is not a WooCommerce order id")
+        body, _ = self.api.get(f"/orders/{order_id}")
+        if self.parse_order(body).status not in UNPAID_STATUSES:
+            return False
+        self.api.retrying(lambda: self.api.send("PUT", f"/orders/{order_id}", json={"status": "processing"}))
+        return True
 
     # Pushing tracking -------------------------------------------------------------------
 

@@ -275,6 +275,7 @@ def _parse(body: Any) -> ChannelOrder:
         number=number,
         status=status,
         payment_status=payment_status(body, status, dates.paid_at),
+        payment_method=(_text(body.get("payment_method"), "payment_method") or "").strip()[:100] or None,
         currency=currency,
         total=_money(body.get("total"), "total"),
         placed_at=dates.placed_at,

@@ -51,13 +51,13 @@ def test_ingest_does_not_overwrite_a_status_a_worker_set_meanwhile(db, monkeypat
     oid = _order(db).id
     real_judge = ingest_changes.judge
 
-    def claimed_meanwhile(record, context, settings):
+    def claimed_meanwhile(record, context, settings, **options):
         # what a worker's claim commits between ingest's read and its write (SQLite: no row lock)
         with db.session() as s:
             sent = order_fingerprint(to_channel_order(s.get_one(Order, oid)))
         session_of_page.execute(update(Order).where(Order.id == oid)
                                 .values(status=Status.FORWARDING.value, sent_fingerprint=sent))
-        return real_judge(record, context, settings)
+        return real_judge(record, context, settings, **options)
 
     monkeypatch.setattr(ingest_changes, "judge", claimed_meanwhile)
     with db.session() as session_of_page:  # the channel drops the surname: judged pending_review

@@ -28,3 +28,36 @@ def test_upgrading_twice_is_harmless(tmp_path: Path) -> None:
     assert first == ScriptDirectory.from_config(config(db.url)).get_current_head()
     assert upgrade(db) == first == current(db)
     db.dispose()
+
+
+def test_messenger_payment_confirmations_move_to_the_table_every_order_uses(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    db = Database(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+    upgrade(db, "0010_body_digest")
+    now = "2026-11-02 09:00:00.000000"
+    with db.engine.begin() as conn:
+        conn.execute(text("INSERT INTO channels (id, name, kind, role, url, credentials, settings, enabled, "
+                          "cursor_state) VALUES (1, 'Chat shop', 'messenger', 'channel', '', '{}', '{}', 1, '{}')"))
+        conn.execute(text("INSERT INTO payment_methods (id, name, instructions, needs_proof, enabled) "
+                          "VALUES (1, 'Bank transfer', '', 1, 1)"))
+        for n in (1, 2, 3):
+            conn.execute(text(
+                "INSERT INTO orders (id, channel_id, external_id, number, status, status_changed_at, channel_status, "
+                "payment_status, cancelled_on_channel, is_test, currency, total, channel_updated_at, shipping_edited, "
+                "internal_reference, outcome_unknown, forward_attempts, content_fingerprint, raw, created_at, "
+                "updated_at, create_failures) VALUES (:n, 1, :e, :e, 'ignored', :t, 'messenger', 'pending', 0, 0, "
+                "'EUR', 10, :t, 0, :r, 0, 0, '', '{}', :t, :t, 0)"), {"n": n, "e": f"M{n}", "t": now, "r": f"OH1-M{n}"})
+        conn.execute(text(
+            "INSERT INTO messenger_orders (order_id, state, void_reason, payment_method_id, payment_state, "
+            "payment_reason, payment_by, payment_at, transaction_reference, created_by, created_at) VALUES "
+            "(1, 'approved', '', 1, 'confirmed', '', 'user:seller', :t, 'TX-1', 'user:seller', :t), "
+            "(2, 'approved', '', 1, 'rejected', 'blurred', 'user:seller', :t, NULL, 'user:seller', :t), "
+            "(3, 'approved', '', NULL, 'none', '', NULL, NULL, NULL, 'user:seller', :t)"), {"t": now})
+    upgrade(db)
+    with db.engine.connect() as conn:
+        rows = conn.execute(text("SELECT order_id, state, method, reason, decided_by, transaction_reference "
+                                 "FROM payment_confirmations ORDER BY order_id")).all()
+    assert [tuple(r) for r in rows] == [(1, "confirmed", "Bank transfer", "", "user:seller", "TX-1"),
+                                        (2, "rejected", "Bank transfer", "blurred", "user:seller", None)]
+    db.dispose()

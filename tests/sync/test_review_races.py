@@ -67,7 +67,7 @@ def test_a_resubmit_that_loses_to_a_channel_cancel_says_so(db, monkeypatch) -> N
         edit_address(s, oid, {"last_name": "Garcia"}, actor="user:ana")
     real_judge = review.judge
     with db.session() as s:
-        def cancelled_meanwhile(record, context, settings):  # what a concurrent commit leaves behind
+        def cancelled_meanwhile(record, context, settings, **options):  # what a concurrent commit leaves behind
             s.execute(update(Order).where(Order.id == oid).values(status=Status.CANCELLED.value))
             return real_judge(record, context, settings)
 
