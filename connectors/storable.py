@@ -10,6 +10,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any, get_args
 
+import orjson
 from pydantic import BaseModel
 
 _ENCODE = json.JSONEncoder(allow_nan=False).encode  # what json.dumps(allow_nan=False) makes, built once
@@ -17,11 +18,28 @@ _ENCODE = json.JSONEncoder(allow_nan=False).encode  # what json.dumps(allow_nan=
 
 def storable_text(body: Any) -> str | None:
     """The body as JSON text when it surely fits a JSON store (no NaN, no NUL), else None."""
-    try:
-        text = _ENCODE(body)
-    except (ValueError, TypeError, RecursionError):
-        return None
+    text = _plain_text(body)
+    if text is None:  # not plain JSON data: the standard encoder decides, as it always did
+        try:
+            text = _ENCODE(body)
+        except (ValueError, TypeError, RecursionError):
+            return None
     return None if "\\u0000" in text else text
+
+
+def _plain_text(body: Any) -> str | None:
+    """orjson's text of the body when reading it back gives the body again, else None.
+
+    orjson is several times faster than the standard encoder but writes NaN and infinities as
+    ``null`` (and dates, dataclasses and the like as strings): reading its text back and comparing
+    catches each of these, since the value read back then differs from the body.
+    """
+    try:
+        data = orjson.dumps(body)
+        same = orjson.loads(data) == body
+    except (TypeError, ValueError, RecursionError):  # orjson's errors are TypeError / ValueError
+        return None
+    return data.decode() if same else None
 
 
 def surely_storable(body: Any) -> bool:

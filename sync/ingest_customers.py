@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
+import orjson
+from psycopg.rows import namedtuple_row
+from psycopg.types.json import set_json_loads
 from sqlalchemy import bindparam, case, select
 from sqlalchemy.orm import Session
 
@@ -17,6 +19,11 @@ from sync.rows import fit
 from sync.upsert import insert_for
 
 _NAMES = ("first_name", "last_name", "email", "phone", "updated_at")
+
+
+def _text(addresses: list[dict[str, Any]]) -> str:
+    """A customer's addresses as JSON: text fields only (``address_dict``), so orjson's text is exact."""
+    return orjson.dumps(addresses).decode()
 
 
 def store_customers(session: Session, channel_id: int, prepared: list[Prepared], now: datetime) -> dict[str, int]:
@@ -84,7 +91,7 @@ def _settle(session: Session, stored: list[Any], rows: dict[str, dict[str, Any]]
         with raw.cursor() as cur:  # arrays in binary: as text, every quote of the JSON is escaped
             cur.execute("UPDATE customers SET addresses = u.addresses::jsonb FROM unnest(%(ids)b::bigint[], "
                         "%(addresses)b::text[]) AS u(id, addresses) WHERE customers.id = u.id",
-                        {"ids": [m["b_id"] for m in moved], "addresses": [json.dumps(m["b_addresses"]) for m in moved]})
+                        {"ids": [m["b_id"] for m in moved], "addresses": [_text(m["b_addresses"]) for m in moved]})
     elif moved:
         table = Customer.__table__
         session.connection().execute(
@@ -158,12 +165,11 @@ def _upsert_pg(session: Session, channel_id: int, rows: list[dict[str, Any]], no
     assert raw is not None
     columns = ("external_id", "first_name", "last_name", "email", "phone")
     arrays: list[list[Any]] = [[r[c] for r in rows] for c in columns]
-    arrays.append([json.dumps(r["addresses"]) for r in rows])
+    arrays.append([_text(r["addresses"]) for r in rows])
     arrays.append([r["first_order_at"] for r in rows])
     arrays.append([r["last_order_at"] for r in rows])
-    from psycopg.rows import namedtuple_row
-
     with raw.cursor(row_factory=namedtuple_row) as cur:
+        set_json_loads(orjson.loads, cur)  # the customers' addresses come back as jsonb
         # the arrays go in binary (``%b``): as text, every quote of the addresses' JSON is escaped
         cur.execute(_UPSERT_PG, {"channel": channel_id, "now": now, **{f"a{i}": a for i, a in enumerate(arrays)}})
         written = list(cur.fetchall())
