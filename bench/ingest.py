@@ -13,6 +13,7 @@ anything is timed; what is timed is what a pull does with a page once it has the
 from __future__ import annotations
 
 import cProfile
+import gc
 import json
 import math
 import pstats
@@ -168,6 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     schema = args.schema or SCHEMA
     log(f"rendering {args.orders} Shopify bodies")
     bodies = render_bodies(args.orders)
+    # A pull holds one page of bodies at a time, not all of them: the pre-rendered bodies (millions
+    # of objects) are moved out of the collector's sight, or every full collection would walk them
+    gc.freeze()
     db = fresh_database(args.database_url, schema)
     try:
         channel_id = add_channel(db)

@@ -7,7 +7,7 @@ import json
 import math
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from typing import Any, get_args
 
 import orjson
@@ -96,7 +96,7 @@ class Stored:
     maximum: int | None = None  # an integer column's largest value
     key_prefix: str = ""  # kept lower-cased behind this prefix (a guest customer keyed by e-mail)
 
-    @property
+    @cached_property  # asked for every amount checked
     def max_amount(self) -> Decimal | None:
         """The first amount too large for the column (its integer digits), or None for text."""
         return None if self.digits is None else Decimal(10) ** (self.digits - self.places)
@@ -148,24 +148,37 @@ def too_large(record: BaseModel, *, lengths: bool = True, path: str = "") -> tup
 
     ``lengths=False`` checks numbers only, for a store that cuts text to its column instead.
     """
+    found = _first_past(record, lengths)
+    if found is None:
+        return None
+    where, problem = found
+    return (f"{path}.{where}" if path else where), problem
+
+
+def _first_past(record: BaseModel, lengths: bool) -> tuple[str, str] | None:
+    """What ``too_large`` finds, its path relative to ``record``: a path is only made for the
+    value found (this runs for every order, on every field that has a column)."""
     declared, nested = _plan(type(record))
+    values = record.__dict__
     for name, limit in declared:
-        value = getattr(record, name)
-        if value is not None and (problem := _past(limit, value, lengths)):
-            return (f"{path}.{name}" if path else name), problem
-    for name in nested:  # paths are only made for nested records (a few per order)
-        value = getattr(record, name)
-        where = f"{path}.{name}" if path else name
+        value = values[name]
+        if value is None:
+            continue
+        if value.__class__ is str and not limit.key_prefix:  # most fields: a plain length check
+            if lengths and limit.length is not None and len(value) > limit.length:
+                return name, "is too long"
+        elif problem := _past(limit, value, lengths):
+            return name, problem
+    for name in nested:
+        value = values[name]
         if isinstance(value, BaseModel):
-            found = too_large(value, lengths=lengths, path=where)
+            found = _first_past(value, lengths)
             if found:
-                return found
+                return f"{name}.{found[0]}", found[1]
         elif isinstance(value, list):
             for index, item in enumerate(value):
-                if isinstance(item, BaseModel):
-                    found = too_large(item, lengths=lengths, path=f"{where}[{index}]")
-                    if found:
-                        return found
+                if isinstance(item, BaseModel) and (found := _first_past(item, lengths)):
+                    return f"{name}[{index}].{found[0]}", found[1]
     return None
 
 

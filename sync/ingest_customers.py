@@ -80,6 +80,8 @@ def _settle(session: Session, stored: list[Any], rows: dict[str, dict[str, Any]]
             r = rows[s.external_id]
             merged_times[s.merged_into_id] = (r["first_order_at"], r["last_order_at"])
             continue
+        if getattr(s, "inserted", False):
+            continue  # inserted by this page's upsert, with this page's addresses already
         known = list(s.addresses or [])
         after = with_addresses(known, seen[s.external_id])
         if after is not known:
@@ -145,7 +147,8 @@ WHERE (customers.first_name, customers.last_name, customers.email, customers.pho
           IS DISTINCT FROM (EXCLUDED.first_name, EXCLUDED.last_name, EXCLUDED.email, EXCLUDED.phone)
       OR customers.first_order_at IS NULL OR customers.first_order_at > EXCLUDED.first_order_at
       OR customers.last_order_at IS NULL OR customers.last_order_at < EXCLUDED.last_order_at
-RETURNING external_id, id, customer_code, merged_into_id, addresses
+RETURNING external_id, id, customer_code, merged_into_id,
+    CASE WHEN customers.xmax = 0 THEN NULL ELSE addresses END AS addresses, customers.xmax = 0 AS inserted
 """
 
 #: the customers the upsert left as they were (nothing new): read, and share-locked like the
