@@ -3,7 +3,6 @@ an order's columns and its lines."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,8 +17,6 @@ from sync.records import address_dict
 from sync.rows import Dumped, bulk_insert, fit
 from sync.search_keys import search_columns
 from sync.states import Status
-
-ENCODE = json.JSONEncoder(allow_nan=False).encode  # json.dumps would build one per call
 
 
 def address_text(address: dict[str, Any] | None) -> str:
