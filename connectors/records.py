@@ -155,13 +155,15 @@ class ChannelOrder(Record):
         self._raw_json = raw_json
         return self
 
+    # read straight from pydantic's store of private attributes: ``self._x`` goes through
+    # ``BaseModel.__getattr__``, and ingest asks for both once per order
     @property
     def store_checked(self) -> bool:
-        return self._store_checked
+        return bool((self.__pydantic_private__ or {}).get("_store_checked"))
 
     @property
     def raw_json(self) -> str | None:
-        return self._raw_json
+        return (self.__pydantic_private__ or {}).get("_raw_json")
 
 
 class RejectedBody(Record):

@@ -7,9 +7,10 @@ import json
 import math
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from typing import Any, get_args
 
+import orjson
 from pydantic import BaseModel
 
 _ENCODE = json.JSONEncoder(allow_nan=False).encode  # what json.dumps(allow_nan=False) makes, built once
@@ -17,11 +18,28 @@ _ENCODE = json.JSONEncoder(allow_nan=False).encode  # what json.dumps(allow_nan=
 
 def storable_text(body: Any) -> str | None:
     """The body as JSON text when it surely fits a JSON store (no NaN, no NUL), else None."""
-    try:
-        text = _ENCODE(body)
-    except (ValueError, TypeError, RecursionError):
-        return None
+    text = _plain_text(body)
+    if text is None:  # not plain JSON data: the standard encoder decides, as it always did
+        try:
+            text = _ENCODE(body)
+        except (ValueError, TypeError, RecursionError):
+            return None
     return None if "\\u0000" in text else text
+
+
+def _plain_text(body: Any) -> str | None:
+    """orjson's text of the body when reading it back gives the body again, else None.
+
+    orjson is several times faster than the standard encoder but writes NaN and infinities as
+    ``null`` (and dates, dataclasses and the like as strings): reading its text back and comparing
+    catches each of these, since the value read back then differs from the body.
+    """
+    try:
+        data = orjson.dumps(body)
+        same = orjson.loads(data) == body
+    except (TypeError, ValueError, RecursionError):  # orjson's errors are TypeError / ValueError
+        return None
+    return data.decode() if same else None
 
 
 def surely_storable(body: Any) -> bool:
@@ -78,7 +96,7 @@ class Stored:
     maximum: int | None = None  # an integer column's largest value
     key_prefix: str = ""  # kept lower-cased behind this prefix (a guest customer keyed by e-mail)
 
-    @property
+    @cached_property  # asked for every amount checked
     def max_amount(self) -> Decimal | None:
         """The first amount too large for the column (its integer digits), or None for text."""
         return None if self.digits is None else Decimal(10) ** (self.digits - self.places)
@@ -130,24 +148,37 @@ def too_large(record: BaseModel, *, lengths: bool = True, path: str = "") -> tup
 
     ``lengths=False`` checks numbers only, for a store that cuts text to its column instead.
     """
+    found = _first_past(record, lengths)
+    if found is None:
+        return None
+    where, problem = found
+    return (f"{path}.{where}" if path else where), problem
+
+
+def _first_past(record: BaseModel, lengths: bool) -> tuple[str, str] | None:
+    """What ``too_large`` finds, its path relative to ``record``: a path is only made for the
+    value found (this runs for every order, on every field that has a column)."""
     declared, nested = _plan(type(record))
+    values = record.__dict__
     for name, limit in declared:
-        value = getattr(record, name)
-        if value is not None and (problem := _past(limit, value, lengths)):
-            return (f"{path}.{name}" if path else name), problem
-    for name in nested:  # paths are only made for nested records (a few per order)
-        value = getattr(record, name)
-        where = f"{path}.{name}" if path else name
+        value = values[name]
+        if value is None:
+            continue
+        if value.__class__ is str and not limit.key_prefix:  # most fields: a plain length check
+            if lengths and limit.length is not None and len(value) > limit.length:
+                return name, "is too long"
+        elif problem := _past(limit, value, lengths):
+            return name, problem
+    for name in nested:
+        value = values[name]
         if isinstance(value, BaseModel):
-            found = too_large(value, lengths=lengths, path=where)
+            found = _first_past(value, lengths)
             if found:
-                return found
+                return f"{name}.{found[0]}", found[1]
         elif isinstance(value, list):
             for index, item in enumerate(value):
-                if isinstance(item, BaseModel):
-                    found = too_large(item, lengths=lengths, path=f"{where}[{index}]")
-                    if found:
-                        return found
+                if isinstance(item, BaseModel) and (found := _first_past(item, lengths)):
+                    return f"{name}[{index}].{found[0]}", found[1]
     return None
 
 

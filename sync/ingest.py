@@ -21,7 +21,7 @@ from sqlalchemy import exists, insert, select, text
 from sqlalchemy.orm import Session
 
 from connectors.records import ChannelOrder, OrderPage, RejectedBody
-from connectors.storable import too_large
+from connectors.storable import storable_text, too_large
 from sync import issues as issue_store
 from sync import payment_confirmation
 from sync.customers import Contribution, add_stats, creates_customers, order_contribution, stat_changes
@@ -29,7 +29,7 @@ from sync.evaluate import catalogue_context, judge
 from sync.ingest_changes import store_changes
 from sync.ingest_customers import store_customers
 from sync.ingest_known import StoredVersion, among, body_digest, page_prefix, stored_versions
-from sync.ingest_rows import ENCODE, PageResult, Prepared, count, fields, insert_lines
+from sync.ingest_rows import PageResult, Prepared, count, fields, insert_lines
 from sync.models import Channel, Order, OrderEvent, QuarantinedBody, SupplierOrderRow, utcnow
 from sync.records import address_dict, customer_key, fingerprint, internal_reference, order_fingerprint
 from sync.rows import Dumped, bulk_insert, cut, fit, storable
@@ -175,10 +175,7 @@ def _prepare(o: ChannelOrder, strict: bool) -> Prepared:
     digest = body_digest(o.raw)  # of the body as read, before anything is made storable
     raw = o.raw_json  # the parser's own serialisation, when it made one
     if raw is None:
-        try:
-            raw = ENCODE(o.raw)
-        except (ValueError, TypeError):
-            raw = None
+        raw = storable_text(o.raw)
     if strict and (raw is None or "\\u0000" in raw):
         o = ChannelOrder.model_validate(storable(o.model_dump()))
         raw = None

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
+import orjson
+from psycopg.rows import namedtuple_row
+from psycopg.types.json import set_json_loads
 from sqlalchemy import bindparam, case, select
 from sqlalchemy.orm import Session
 
@@ -17,6 +19,11 @@ from sync.rows import fit
 from sync.upsert import insert_for
 
 _NAMES = ("first_name", "last_name", "email", "phone", "updated_at")
+
+
+def _text(addresses: list[dict[str, Any]]) -> str:
+    """A customer's addresses as JSON: text fields only (``address_dict``), so orjson's text is exact."""
+    return orjson.dumps(addresses).decode()
 
 
 def store_customers(session: Session, channel_id: int, prepared: list[Prepared], now: datetime) -> dict[str, int]:
@@ -73,6 +80,8 @@ def _settle(session: Session, stored: list[Any], rows: dict[str, dict[str, Any]]
             r = rows[s.external_id]
             merged_times[s.merged_into_id] = (r["first_order_at"], r["last_order_at"])
             continue
+        if getattr(s, "inserted", False):
+            continue  # inserted by this page's upsert, with this page's addresses already
         known = list(s.addresses or [])
         after = with_addresses(known, seen[s.external_id])
         if after is not known:
@@ -84,7 +93,7 @@ def _settle(session: Session, stored: list[Any], rows: dict[str, dict[str, Any]]
         with raw.cursor() as cur:  # arrays in binary: as text, every quote of the JSON is escaped
             cur.execute("UPDATE customers SET addresses = u.addresses::jsonb FROM unnest(%(ids)b::bigint[], "
                         "%(addresses)b::text[]) AS u(id, addresses) WHERE customers.id = u.id",
-                        {"ids": [m["b_id"] for m in moved], "addresses": [json.dumps(m["b_addresses"]) for m in moved]})
+                        {"ids": [m["b_id"] for m in moved], "addresses": [_text(m["b_addresses"]) for m in moved]})
     elif moved:
         table = Customer.__table__
         session.connection().execute(
@@ -138,7 +147,8 @@ WHERE (customers.first_name, customers.last_name, customers.email, customers.pho
           IS DISTINCT FROM (EXCLUDED.first_name, EXCLUDED.last_name, EXCLUDED.email, EXCLUDED.phone)
       OR customers.first_order_at IS NULL OR customers.first_order_at > EXCLUDED.first_order_at
       OR customers.last_order_at IS NULL OR customers.last_order_at < EXCLUDED.last_order_at
-RETURNING external_id, id, customer_code, merged_into_id, addresses
+RETURNING external_id, id, customer_code, merged_into_id,
+    CASE WHEN customers.xmax = 0 THEN NULL ELSE addresses END AS addresses, customers.xmax = 0 AS inserted
 """
 
 #: the customers the upsert left as they were (nothing new): read, and share-locked like the
@@ -158,12 +168,11 @@ def _upsert_pg(session: Session, channel_id: int, rows: list[dict[str, Any]], no
     assert raw is not None
     columns = ("external_id", "first_name", "last_name", "email", "phone")
     arrays: list[list[Any]] = [[r[c] for r in rows] for c in columns]
-    arrays.append([json.dumps(r["addresses"]) for r in rows])
+    arrays.append([_text(r["addresses"]) for r in rows])
     arrays.append([r["first_order_at"] for r in rows])
     arrays.append([r["last_order_at"] for r in rows])
-    from psycopg.rows import namedtuple_row
-
     with raw.cursor(row_factory=namedtuple_row) as cur:
+        set_json_loads(orjson.loads, cur)  # the customers' addresses come back as jsonb
         # the arrays go in binary (``%b``): as text, every quote of the addresses' JSON is escaped
         cur.execute(_UPSERT_PG, {"channel": channel_id, "now": now, **{f"a{i}": a for i, a in enumerate(arrays)}})
         written = list(cur.fetchall())

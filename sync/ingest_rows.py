@@ -3,11 +3,11 @@ an order's columns and its lines."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy.orm import Session
 
 from connectors.records import ChannelOrder
@@ -18,7 +18,10 @@ from sync.rows import Dumped, bulk_insert, fit
 from sync.search_keys import search_columns
 from sync.states import Status
 
-ENCODE = json.JSONEncoder(allow_nan=False).encode  # json.dumps would build one per call
+
+def address_text(address: dict[str, Any] | None) -> str:
+    """An address dict (text fields only, ``address_dict``) as JSON, by orjson: no NaN to guard against."""
+    return orjson.dumps(address).decode()
 
 
 @dataclass
@@ -52,7 +55,7 @@ class Prepared:
 
 def fields(p: Prepared, customers: dict[str, int], now: datetime) -> dict[str, Any]:
     o = p.order
-    shipping = Dumped(ENCODE(p.shipping), p.shipping)
+    shipping = Dumped(address_text(p.shipping), p.shipping)
     billing = address_dict(o.billing_address)
     return {
         "number": o.number,

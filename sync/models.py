@@ -419,5 +419,5 @@ from sync import alert_models as _alert_models  # noqa: E402,F401
 from sync import blob_models as _blob_models  # noqa: E402,F401
 from sync import customer_models as _customer_models  # noqa: E402,F401
 from sync import messenger_models as _messenger_models  # noqa: E402,F401
-from sync import stock_models as _stock_models  # noqa: E402,F401
 from sync import payment_models as _payment_models  # noqa: E402,F401
+from sync import stock_models as _stock_models  # noqa: E402,F401

@@ -10,6 +10,8 @@ from typing import Any
 from connectors.records import Address, ChannelCustomer, ChannelOrder, OrderLine
 from sync.models import Order
 
+_SORTED = json.JSONEncoder(sort_keys=True).encode  # json.dumps(sort_keys=True), built once
+
 
 def internal_reference(channel_id: int, external_id: str, prefix: str = "OH") -> str:
     """Deterministic per channel order, so a retry always asks about the same reference; the
@@ -21,13 +23,19 @@ def internal_reference(channel_id: int, external_id: str, prefix: str = "OH") ->
 
 
 def address_dict(address: Address | None) -> dict[str, Any] | None:
-    return None if address is None else address.model_dump(mode="json")
+    """The address as JSON data: every field of ``Address`` is text or None, so its values as they
+    are (``model_dump(mode="json")`` gives the same, at ten times the cost)."""
+    if address is None:
+        return None
+    if address.__class__ is Address:
+        return dict(address.__dict__)
+    return address.model_dump(mode="json")
 
 
 def fingerprint(address: dict[str, Any] | None, lines: list[tuple[str | None, int]]) -> str:
     """What the supplier would be sent: a change here after forwarding needs an operator."""
     data = {"address": address or {}, "lines": sorted((sku or "", qty) for sku, qty in lines)}
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:32]
+    return hashlib.sha256(_SORTED(data).encode()).hexdigest()[:32]
 
 
 def order_fingerprint(order: ChannelOrder) -> str:

@@ -10,6 +10,7 @@ PostgreSQL columns use the ``C`` collation), so a prefix is an index range on ei
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 #: the order columns this module fills, and their lengths
@@ -21,8 +22,11 @@ PHONE_DIGITS = 9
 
 def fold(text: str | None) -> str:
     """Lower case, no accents, single spaces: what names are compared as."""
-    if not text:
-        return ""
+    return _folded(text) if text else ""
+
+
+@lru_cache(maxsize=8192)  # buyers' names repeat from order to order
+def _folded(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(plain.casefold().split())

@@ -79,7 +79,7 @@ def still_to_ship(current: int, open_count: int | None, *, fulfilled: bool) -> i
 def refunded_quantities(refunds: Any) -> Counter[str]:
     """Units refunded per line id, over every refund of the order."""
     found: Counter[str] = Counter()
-    if refunds is None:
+    if refunds is None or (refunds.__class__ is list and not refunds):  # most orders: none
         return found
     if not isinstance(refunds, list):
         raise ShopifyParseError("refunds is not a list")

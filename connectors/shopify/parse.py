@@ -152,7 +152,12 @@ def address(value: Any, path: str, email: str | None = None) -> Address | None:
         return None
     if not isinstance(value, dict):
         raise ShopifyParseError(f"{path} is not an object")
-    fields = {key: text(value.get(key), f"{path}.{key}") for key in _ADDRESS_FIELDS}
+    fields = {}
+    for key in _ADDRESS_FIELDS:
+        field = value.get(key)
+        if field is not None and field.__class__ is not str:
+            text(field, f"{path}.{key}")  # raises, naming the field (a str subclass passes)
+        fields[key] = field
     if not any(v and v.strip() for v in fields.values()):
         return None  # Shopify sends {} or all-null blocks for orders that ship nowhere
     return Address(

@@ -15,7 +15,7 @@ from alembic import op
 import sync.models
 
 revision: str = '0011_payment_confirmations'
-down_revision: str | None = '0010_body_digest'
+down_revision: str | None = '0013_messenger_delivery'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
