@@ -9,9 +9,11 @@ supplier.
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from connectors.records import ChannelOrder, OrderLine
+from connectors.refunds import ChannelRefund
 from connectors.woocommerce.errors import describe
 
 REFUNDED_ITEM = "_refunded_item_id"
@@ -78,3 +80,23 @@ def apply_refunds(order: ChannelOrder, refunds: Any) -> ChannelOrder:
         "lines": less_refunded(order.lines, refunds),
         "unshipped_lines": less_refunded(order.unshipped_lines, refunds),
     })
+
+
+def refunds_in(body: Any) -> list[ChannelRefund]:
+    """The refunds an order body lists (``{id, reason, total}``, the total negative): their units are
+    only in the refunds endpoint, so ``lines`` is empty. Entries that cannot be read are left out."""
+    found = body.get("refunds") if isinstance(body, dict) else None
+    if not isinstance(found, list):
+        return []
+    out = []
+    for refund in found:
+        if not isinstance(refund, dict) or isinstance(refund.get("id"), bool):
+            continue
+        try:
+            amount = abs(Decimal(str(refund.get("total")).strip()))
+        except InvalidOperation:
+            continue
+        if refund.get("id") is None or not amount.is_finite():
+            continue
+        out.append(ChannelRefund(external_id=str(refund["id"]), amount=amount, reason=str(refund.get("reason") or "")))
+    return out
