@@ -379,3 +379,12 @@ def listing(session: Session, *, state: str | None = None, kind: str | None = No
     if order_id is not None:
         stmt = stmt.where(AfterSalesOrder.order_id == order_id)
     return list(session.scalars(stmt))
+
+
+def counts(session: Session, *, kind: str | None = None) -> dict[str, int]:
+    """How many after-sales orders each list holds (every state, 0 for an empty list)."""
+    stmt = select(AfterSalesOrder.state, func.count()).group_by(AfterSalesOrder.state)
+    if kind is not None:
+        stmt = stmt.where(AfterSalesOrder.kind == kind)
+    found = {state: int(n) for state, n in session.execute(stmt)}
+    return {state: found.get(state, 0) for state in r.STATES}

@@ -320,3 +320,29 @@ def test_a_cancelled_after_sales_order_frees_its_units_and_needs_a_reason(db) ->
     with db.session() as s:
         assert [x.state for x in a.listing(s, order_id=order_id)] == ["cancelled", "to_confirm"]
         assert [x.number for x in a.listing(s, state="to_confirm")] == ["AS-000002"]
+        assert a.counts(s) == {**dict.fromkeys(rules.STATES, 0), "cancelled": 1, "to_confirm": 1}
+        assert set(a.counts(s, kind=rules.EXCHANGE).values()) == {0}
+
+
+def test_an_exchange_order_needs_a_messenger_store_and_an_offline_buyer_adds_their_details(db) -> None:
+    order_id = stored_order(db)
+    with db.session() as s:
+        add_store(s, "Chat shop")
+    created = _create(db, order_id, kind=rules.EXCHANGE,
+                      items=[a.ItemInput("SKU-1", 1), a.ItemInput("SKU-2", 1, kind=a.EXCHANGED)])
+    with db.session() as s:
+        a.confirm(s, created, actor="user:ana", **ALLOWED)
+        with pytest.raises(rules.AfterSalesError, match="store: choose the messenger store"):
+            generate_exchange(s, created, actor="user:ana", **ALLOWED)
+        with pytest.raises(rules.AfterSalesError, match="manual after-sales"):
+            generate_exchange(s, created, actor="user:ana", store="Chat shop", can_after_sales=False)
+    with db.session() as s:
+        offline = a.create(s, kind=rules.EXCHANGE, actor="user:ana", can_edit_prices=True, **ALLOWED,
+                           offline=a.OfflineSale(buyer_name="Kenji Sato", currency="EUR"),
+                           items=[a.ItemInput("SKU-1", 1, unit_price=Decimal("3.00")),
+                                  a.ItemInput("SKU-2", 1, kind=a.EXCHANGED, unit_price=Decimal("3.00"))])
+        a.confirm(s, offline.id, actor="user:ana", **ALLOWED)
+        made = generate_exchange(s, offline.id, actor="user:ana", store="Chat shop", **ALLOWED)
+        assert s.get(MessengerOrder, made).state == "waiting_to_add_info"
+        address = s.get(Order, made).shipping_address
+        assert (address["first_name"], address["last_name"]) == ("Kenji", "Sato")
