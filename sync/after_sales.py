@@ -115,11 +115,7 @@ def _head(session: Session, order_id: int | None, offline: OfflineSale | None) -
         if r.order_state(session, order) is None:
             raise r.AfterSalesError(f"order {order.number} is {order.status}: after-sales orders are made only for "
                                     "orders to pickup, shipped, completed or cancelled", field="order")
-        address = order.shipping_address or {}
-        name = " ".join(str(address.get(k) or "") for k in ("first_name", "last_name")).strip()
-        return order, AfterSalesOrder(order_id=order.id, customer_id=order.customer_id, currency=order.currency,
-                                      buyer_name=name[:200], buyer_phone=str(address.get("phone") or "")[:50],
-                                      buyer_email=str(address.get("email") or "")[:320])
+        return order, AfterSalesOrder(order_id=order.id, customer_id=order.customer_id, currency=order.currency)
     assert offline is not None
     name = offline.buyer_name.strip()
     if not name or len(name) > 200:

@@ -24,7 +24,7 @@ from sync.channel_refunds import refunded_on_channel
 from sync.fields import FieldError
 from sync.messenger import MessengerError
 from sync.messenger_payment import sniff
-from sync.models import Order, utcnow
+from sync.models import Customer, Order, utcnow
 from sync.money import parse_amount, rounded
 
 REQUESTED = "requested"
@@ -189,11 +189,14 @@ def customer_refunds(session: Session, customer_ids: list[int]) -> dict[int, dic
     found: dict[int, dict[str, Decimal]] = {i: {} for i in customer_ids}
     if not customer_ids:
         return found
+    # a customer merged into another counts for that one
+    owner = func.coalesce(Customer.merged_into_id, Customer.id)
     rows = session.execute(
-        select(AfterSalesOrder.customer_id, RefundOrder.currency, func.sum(RefundOrder.amount))
+        select(owner, RefundOrder.currency, func.sum(RefundOrder.amount))
         .join(AfterSalesOrder, AfterSalesOrder.id == RefundOrder.after_sales_id)
-        .where(AfterSalesOrder.customer_id.in_(customer_ids), RefundOrder.state == CONFIRMED)
-        .group_by(AfterSalesOrder.customer_id, RefundOrder.currency))
+        .join(Customer, Customer.id == AfterSalesOrder.customer_id)
+        .where(owner.in_(customer_ids), RefundOrder.state == CONFIRMED)
+        .group_by(owner, RefundOrder.currency))
     for customer_id, currency, total in rows:
-        found[customer_id or 0][currency] = rounded(Decimal(total), currency)
+        found[int(customer_id)][currency] = rounded(Decimal(total), currency)
     return found

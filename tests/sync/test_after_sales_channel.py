@@ -11,6 +11,7 @@ import pytest
 from sync import after_sales as a
 from sync import after_sales_refunds as refunds
 from sync import after_sales_rules as rules
+from sync import customer_book
 from sync.channel_refunds import channel_refunds, start_after_sales
 from sync.customers import stats_of
 from sync.models import Order
@@ -94,3 +95,28 @@ def test_customer_statistics_keep_refunded_orders_in_spend_and_show_the_refunds_
     with db.session() as s:
         assert [(x.orders, x.spend) for x in stats_of(s, [customer_id])[customer_id]] == [(0, Decimal("0.00"))]
         assert refunds.customer_refunds(s, [customer_id]) == {customer_id: {"EUR": Decimal("5.00")}}
+
+
+def _refunded_for(db, order_id: int) -> int:
+    with db.session() as s:
+        found = a.create(s, kind=rules.REFUND_ONLY, order_id=order_id, actor="user:ana", **ALLOWED,
+                         items=[a.ItemInput("SKU-2", 1)])
+        a.confirm(s, found.id, actor="user:ana", **ALLOWED)
+        refund = refunds.create_refund(s, found.id, amount="5.00", actor="user:ana", **REFUNDER)
+        refunds.confirm_refund(s, refund.id, actor="user:bo", **REFUNDER)
+        return found.id
+
+
+def test_refunds_follow_a_merged_customer_and_a_deleted_customer_leaves_its_after_sales_orders(db) -> None:
+    older = stored_order(db, external_id="1", buyer="B1")
+    newer = stored_order(db, external_id="2", buyer="B2")
+    _refunded_for(db, newer)
+    with db.session() as s:
+        kept, gone = (s.get(Order, older).customer_id, s.get(Order, newer).customer_id)
+        customer_book.merge(s, kept, gone)
+    with db.session() as s:
+        assert refunds.customer_refunds(s, [kept]) == {kept: {"EUR": Decimal("5.00")}}
+        customer_book.delete(s, kept)
+    with db.session() as s:
+        [found] = a.listing(s, order_id=newer)
+        assert (found.customer_id, found.state) == (None, "completed")

@@ -53,7 +53,7 @@ def upgrade() -> None:
     sa.Column('created_at', sync.models.UtcDateTime(timezone=True), nullable=False),
     sa.Column('stocked_in_by', sa.String(length=100), nullable=True),
     sa.Column('stocked_in_at', sync.models.UtcDateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_after_sales_orders_customer_id_customers')),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_after_sales_orders_customer_id_customers'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['exchange_order_id'], ['orders.id'], name=op.f('fk_after_sales_orders_exchange_order_id_orders')),
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_after_sales_orders_order_id_orders')),
     sa.ForeignKeyConstraint(['warehouse_id'], ['warehouses.id'], name=op.f('fk_after_sales_orders_warehouse_id_warehouses')),
