@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sync import after_sales as a
 from sync import after_sales_refunds as refunds
 from sync import after_sales_rules as rules
-from sync import prices, stock
+from sync import money, prices, stock
 from sync.after_sales_exchange import generate_exchange
 from sync.messenger import add_store
 from sync.messenger_models import MessengerOrder
@@ -346,3 +346,20 @@ def test_an_exchange_order_needs_a_messenger_store_and_an_offline_buyer_adds_the
         assert s.get(MessengerOrder, made).state == "waiting_to_add_info"
         address = s.get(Order, made).shipping_address
         assert (address["first_name"], address["last_name"]) == ("Kenji", "Sato")
+
+
+def test_minor_units_follow_iso_4217() -> None:
+    assert [money.minor_unit(c) for c in ("JPY", "EUR", "KWD", "BHD", "CLF", "usd")] == [0, 2, 3, 3, 4, 2]
+    assert money.rounded(Decimal("1.2345"), "KWD") == Decimal("1.235")
+    assert money.rounded(Decimal("99.5"), "JPY") == Decimal("100")
+
+
+def test_a_refund_proof_must_be_a_photo_or_pdf_of_at_most_5_mb(db) -> None:
+    created = _create(db, stored_order(db), kind=rules.REFUND_ONLY)
+    with db.session() as s:
+        a.confirm(s, created, actor="user:ana", **ALLOWED)
+    for data, words in ((b"MZ\x90\x00 not a picture", "JPEG, PNG or PDF"), (PNG + b"\0" * (5 * 1024 * 1024), "5 MB")):
+        with db.session() as s, pytest.raises(rules.AfterSalesError, match=words) as refused:
+            refunds.create_refund(s, created, amount="1.00", proof=data, actor="user:ana", **REFUNDER)
+        assert refused.value.field == "proof" and str(refused.value).startswith("payment proof:")
+    assert _state(db, created) == "confirm_refund"
