@@ -5,6 +5,7 @@ The command line acts as the installation's owner: a price may be set (``--price
 from __future__ import annotations
 
 import argparse
+import sys
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -17,8 +18,12 @@ ACTOR = "cli"
 def add_parsers(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     ms = sub.add_parser("messenger", help="messenger orders: taken in a chat, completed by the buyer through a link")
     m_sub = ms.add_subparsers(dest="messenger_command", required=True, parser_class=parser_class)
-    st = m_sub.add_parser("store", help="add a messenger store (a channel of its own)")
+    st = m_sub.add_parser("store", help="add a messenger store (a channel of its own), or --edit its settings")
     st.add_argument("name")
+    st.add_argument("--link-hours", type=_hours, metavar="HOURS",
+                    help="how long its buyers' links work (1 to 2160; default: ORDERHUB_MESSENGER_LINK_HOURS)")
+    st.add_argument("--default-link-hours", action="store_true", help="with --edit: the installation's lifetime")
+    st.add_argument("--edit", action="store_true", help="change an existing store's settings")
     pm = m_sub.add_parser("payment-method", help="add a payment method the buyer may choose")
     pm.add_argument("name")
     pm.add_argument("--instructions", default="", help="shown to the buyer (account number, how to pay)")
@@ -40,6 +45,8 @@ def add_parsers(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     ln.add_argument("id", type=order_id)
     ln.add_argument("--base-url", default="http://127.0.0.1:8000", help="the web admin's public address")
     ln.add_argument("--revoke", action="store_true", help="only stop the order's links")
+    ln.add_argument("--hours", type=_hours, metavar="HOURS",
+                    help="how long this link works (1 to 2160; default: the store's, else the installation's)")
     ap = m_sub.add_parser("approve", help="the order enters the pipeline")
     ap.add_argument("id", type=order_id)
     dis = m_sub.add_parser("disapprove", help="void the order, with a reason")
@@ -51,6 +58,17 @@ def add_parsers(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     rp = m_sub.add_parser("reject-payment", help="the slip does not show the payment; the buyer may send another")
     rp.add_argument("id", type=order_id)
     rp.add_argument("--reason", required=True)
+
+
+def _hours(text: str) -> float:
+    """Link hours within the bounds (argparse turns the error into one line and exit 2)."""
+    from sync.fields import FieldError, check_link_hours
+
+    try:
+        return check_link_hours(float(text[:20]))
+    except (ValueError, FieldError) as exc:
+        message = str(exc) if isinstance(exc, FieldError) else f"{text[:20]!r} is not a number of hours"
+        raise argparse.ArgumentTypeError(message) from None
 
 
 def _line(text: str, input_error: type[Exception]) -> Any:
@@ -79,7 +97,7 @@ def cmd_messenger(args: argparse.Namespace, input_error: type[Exception]) -> int
     try:
         with get_database().session() as s:
             if command == "store":
-                print(f"store {m.add_store(s, args.name).name} added")
+                _store(s, args, input_error)
             elif command == "payment-method":
                 method = m.add_payment_method(s, args.name, args.instructions, needs_proof=not args.no_proof)
                 print(f"payment method {method.name} added")
@@ -95,7 +113,9 @@ def cmd_messenger(args: argparse.Namespace, input_error: type[Exception]) -> int
                 if args.revoke:
                     print(f"{links.revoke(s, args.id, actor=ACTOR)} link(s) revoked")
                 else:
-                    print(f"{args.base_url.rstrip('/')}/m/{links.new_link(s, args.id, actor=ACTOR)}")
+                    link = links.make_link(s, args.id, actor=ACTOR, hours=args.hours)
+                    print(f"{args.base_url.rstrip('/')}/m/{link.token}")
+                    print(f"works until {link.expires_at:%Y-%m-%d %H:%M} UTC", file=sys.stderr)
             elif command == "approve":
                 print(f"order {args.id} approved: {m.approve(s, args.id, actor=ACTOR)}")
             elif command == "disapprove":
@@ -111,3 +131,19 @@ def cmd_messenger(args: argparse.Namespace, input_error: type[Exception]) -> int
     except (FieldError, m.MessengerError) as exc:
         raise input_error(str(exc)) from None
     return 0
+
+
+def _store(session: Any, args: argparse.Namespace, input_error: type[Exception]) -> None:
+    from sync import messenger as m
+
+    if args.default_link_hours and not args.edit:
+        raise input_error("--default-link-hours goes with --edit")
+    if not args.edit:
+        extra = {"link_hours": args.link_hours} if args.link_hours is not None else {}
+        print(f"store {m.add_store(session, args.name, extra).name} added")
+        return
+    if args.link_hours is None and not args.default_link_hours:
+        raise input_error("--edit: give --link-hours HOURS or --default-link-hours")
+    store = m.edit_store(session, args.name, {"link_hours": args.link_hours})
+    hours = (store.settings or {}).get("link_hours")
+    print(f"store {store.name}: links work {hours if hours is not None else 'the default number of'} hours")

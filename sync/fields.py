@@ -67,6 +67,26 @@ class ChannelSettings(BaseModel):
     create_customers: bool | None = None
 
 
+#: a buyer's link to a messenger order works at least an hour, at most 90 days
+LINK_HOURS_MIN = 1
+LINK_HOURS_MAX = 90 * 24
+
+
+class MessengerStoreSettings(BaseModel):
+    """Settings of a messenger store (a channel of kind "messenger", with no connector)."""
+
+    model_config = ConfigDict(extra="forbid")
+    #: how long its buyers' links work (ORDERHUB_MESSENGER_LINK_HOURS when unset)
+    link_hours: float | None = Field(None, ge=LINK_HOURS_MIN, le=LINK_HOURS_MAX, allow_inf_nan=False)
+
+
+def check_link_hours(hours: float) -> float:
+    """Hours a buyer's link works, within the bounds: a ``FieldError`` otherwise."""
+    if not (isinstance(hours, int | float) and math.isfinite(hours) and LINK_HOURS_MIN <= hours <= LINK_HOURS_MAX):
+        raise FieldError(f"link hours: from {LINK_HOURS_MIN} to {LINK_HOURS_MAX} (90 days)", field="link_hours")
+    return float(hours)
+
+
 class SupplierSettings(BaseModel):
     """Settings every supplier account takes."""
 
@@ -159,9 +179,12 @@ def check_credentials(kind: str, credentials: dict[str, str], *, partial: bool =
 
 def check_settings(kind: str, role: str, settings: dict[str, Any]) -> dict[str, Any]:
     """Each setting known to the role or to the kind, with a value it can use."""
-    cls = _connector(kind)
-    common: type[BaseModel] = ChannelSettings if role == "channel" else SupplierSettings
-    models = [m for m in (common, cls.settings_model) if m is not None]
+    if kind == "messenger":  # a store the seller keeps by hand: no connector, settings of its own
+        models: list[type[BaseModel]] = [MessengerStoreSettings]
+    else:
+        cls = _connector(kind)
+        common: type[BaseModel] = ChannelSettings if role == "channel" else SupplierSettings
+        models = [m for m in (common, cls.settings_model) if m is not None]
     known = [name for m in models for name in m.model_fields]
     checked: dict[str, Any] = {}
     for key in settings:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from connectors.records import Address, ChannelOrder
 from connectors.records import OrderLine as LineRecord
 from sync import customer_book, prices
+from sync.fields import check_settings
 from sync.installation import reference_prefix
 from sync.messenger_models import MessengerLink, MessengerOrder, PaymentMethod
 from sync.models import Base, Channel, Order, OrderLine, utcnow
@@ -62,14 +63,25 @@ class LineInput:
 # Stores and payment methods -------------------------------------------------------------------
 
 
-def add_store(session: Session, name: str) -> Channel:
+def add_store(session: Session, name: str, settings: dict[str, Any] | None = None) -> Channel:
+    """``settings``: the store's own (``sync.fields.MessengerStoreSettings``), checked."""
     name = name.strip()
     if not name or len(name) > 100:
         raise MessengerError("store: a name of 1 to 100 characters", field="name")
+    checked = check_settings(KIND, "channel", settings or {})
     if session.scalar(select(Channel.id).where(Channel.name == name)) is not None:
         raise MessengerError(f"store: {name[:40]!r} exists already", field="name")
-    store = Channel(name=name, kind=KIND, role="channel", url="", credentials={}, settings={})
+    store = Channel(name=name, kind=KIND, role="channel", url="", credentials={}, settings=checked)
     session.add(store)
+    session.flush()
+    return store
+
+
+def edit_store(session: Session, name: str, changes: dict[str, Any]) -> Channel:
+    """Change a store's settings; a value of None takes the setting away (the default applies)."""
+    store = store_named(session, name)
+    merged = {**(store.settings or {}), **changes}
+    store.settings = check_settings(KIND, "channel", {k: v for k, v in merged.items() if v is not None})
     session.flush()
     return store
 

@@ -16,11 +16,14 @@ from sqlalchemy.orm import Session
 
 from sync import messenger as m
 from sync import messenger_payment as payment
-from sync.messenger_models import MessengerLink, MessengerOrder
-from sync.models import Order, utcnow
+from sync.fields import FieldError, check_link_hours
+from sync.messenger_models import MessengerLink, MessengerOrder, PaymentMethod
+from sync.models import Channel, Order, utcnow
+from sync.settings import Settings, get_settings
 from sync.states import note
 
-LIFETIME = timedelta(days=3)
+#: a link's lifetime when the settings say nothing else (``Settings.messenger_link_hours``)
+LIFETIME = timedelta(hours=72)
 #: a submitted order's link keeps showing its progress this long
 PROGRESS_LIFETIME = timedelta(days=180)
 EXPIRED_REASON = "the buyer's link expired before the details were sent"
@@ -30,20 +33,52 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def new_link(session: Session, order_id: int, *, actor: str, lifetime: timedelta = LIFETIME) -> str:
-    """A fresh link for a waiting order; any earlier link stops working. Returns the token (shown
-    once: only its hash is kept)."""
+@dataclass(frozen=True)
+class Made:
+    #: shown once: only its hash is kept
+    token: str
+    expires_at: datetime
+
+
+def lifetime_for(session: Session, order_id: int, *, hours: float | None = None,
+                 settings: Settings | None = None) -> timedelta:
+    """How long a new link to the order works: ``hours`` when given (within the bounds), else its
+    store's ``link_hours``, else the installation's ``messenger_link_hours``."""
+    if hours is None:
+        order = session.get(Order, order_id)
+        store = session.get(Channel, order.channel_id) if order is not None else None
+        hours = (store.settings or {}).get("link_hours") if store is not None else None
+    if hours is None:
+        hours = (settings or get_settings()).messenger_link_hours
+    try:
+        return timedelta(hours=check_link_hours(hours))
+    except FieldError as exc:
+        raise m.MessengerError(str(exc), field=exc.field) from None
+
+
+def make_link(session: Session, order_id: int, *, actor: str, lifetime: timedelta | None = None,
+              hours: float | None = None, settings: Settings | None = None) -> Made:
+    """A fresh link for a waiting order; any earlier link stops working. ``lifetime`` as given
+    (tests), else ``lifetime_for`` with ``hours``."""
     current = m.messenger_order(session, order_id)
     if current.state not in m.PENDING_STATES or current.submitted_at is not None:
         raise m.MessengerError(f"order {order_id} is {current.state}: only waiting orders get a link")
+    if lifetime is None:
+        lifetime = lifetime_for(session, order_id, hours=hours, settings=settings)
     m.revoke_all(session, order_id)
     token = secrets.token_urlsafe(32)
     now = utcnow()
     session.add(MessengerLink(order_id=order_id, token_hash=token_hash(token), created_at=now,
                               expires_at=now + lifetime))
-    note(session, order_id, "buyer link made", actor=actor)
+    note(session, order_id, f"buyer link made (works until {(now + lifetime):%Y-%m-%d %H:%M} UTC)", actor=actor)
     session.flush()
-    return token
+    return Made(token, now + lifetime)
+
+
+def new_link(session: Session, order_id: int, *, actor: str, lifetime: timedelta | None = None,
+             hours: float | None = None, settings: Settings | None = None) -> str:
+    """``make_link``'s token only."""
+    return make_link(session, order_id, actor=actor, lifetime=lifetime, hours=hours, settings=settings).token
 
 
 def revoke(session: Session, order_id: int, *, actor: str) -> int:
@@ -75,7 +110,7 @@ class Submitted:
 
 
 def submit(session: Session, link: MessengerLink, details: dict[str, Any], method_id: int | None,
-           slip: bytes | None) -> Submitted:
+           slip: bytes | None, settings: Settings | None = None) -> Submitted:
     """The buyer's details, payment method and slip, checked as a whole: errors by field, or the
     order waiting to approve. A second submission changes nothing."""
     current = m.messenger_order(session, link.order_id)
@@ -97,6 +132,15 @@ def submit(session: Session, link: MessengerLink, details: dict[str, Any], metho
             errors["slip"] = str(exc)
     if errors:
         return Submitted(errors)
+    try:
+        with session.begin_nested():  # a slip that cannot be stored leaves the order as it was
+            return _accept(session, link, details, method, slip if content_type else None, content_type, settings)
+    except m.MessengerError as exc:
+        return Submitted({exc.field or "slip": str(exc)})
+
+
+def _accept(session: Session, link: MessengerLink, details: dict[str, Any], method: PaymentMethod | None,
+            slip: bytes | None, content_type: str | None, settings: Settings | None) -> Submitted:
     now = utcnow()
     claimed = session.execute(
         update(MessengerOrder).where(MessengerOrder.order_id == link.order_id, MessengerOrder.submitted_at.is_(None),
@@ -110,9 +154,10 @@ def submit(session: Session, link: MessengerLink, details: dict[str, Any], metho
     assert order is not None
     order.shipping_address = m._address(details)
     if content_type is not None and slip is not None:
-        payment.keep_slip(session, link.order_id, slip, content_type)
+        payment.keep_slip(session, link.order_id, slip, content_type, settings)
     link.expires_at = max(link.expires_at, now + PROGRESS_LIFETIME)
     note(session, link.order_id, "buyer sent their details through the link", actor="buyer")
+    session.flush()
     return Submitted({}, accepted=True)
 
 

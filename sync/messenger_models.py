@@ -1,5 +1,5 @@
 """Tables of messenger orders: payment methods, the order's messenger state beside its ``orders``
-row, the buyer's links (only their hashes), payment slips (their bytes) and payment confirmation."""
+row, the buyer's links (only their hashes), payment slips (where their bytes are kept) and payment confirmation."""
 
 from __future__ import annotations
 
@@ -70,5 +70,9 @@ class PaymentSlip(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     content_type: Mapped[str] = mapped_column(String(50))
     size: Mapped[int] = mapped_column(Integer)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    #: which store of ``sync.blobs`` holds the bytes ("database", "s3"), under ``blob_key``
+    storage: Mapped[str] = mapped_column(String(20), default="database", server_default="database")
+    blob_key: Mapped[str | None] = mapped_column(String(250))
+    #: the bytes of a slip kept before the stores existed (newer slips: None)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -1,65 +1,81 @@
 """Payment slips and payment confirmation of messenger orders.
 
-A slip is kept in the database (every admin instance reads it) under a random name, with the type
-its bytes are (JPEG, PNG or PDF, recognised by content: never the name or the declared type).
+A slip is kept through ``sync.blobs`` (the database, or an S3-compatible bucket when one is
+configured: every admin instance reads it either way) under a random name, with the type its bytes
+are (JPEG, PNG or PDF, recognised by content: never the name or the declared type).
 Confirming is idempotent, says who and when, and may record the slip's transaction reference,
 which confirms one order only. A confirmed order waiting in awaiting_payment is judged again and
 goes on; only confirmed orders reach the supplier."""
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
-import filetype
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from sync import blobs
 from sync import messenger as m
 from sync.messenger_models import MessengerOrder, PaymentSlip
 from sync.models import Order, utcnow
 from sync.review import judge_stored
+from sync.settings import Settings
 from sync.states import Status, note, transition
 
-MAX_SLIP_BYTES = 5 * 1024 * 1024
-ALLOWED = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
+MAX_SLIP_BYTES = blobs.MAX_PROOF_BYTES
+ALLOWED = blobs.PROOF_TYPES
 
 
 def sniff(data: bytes) -> str:
     """The slip's type from its bytes, or a MessengerError saying what is accepted."""
-    if not data:
-        raise m.MessengerError("slip: upload a photo or PDF of the payment", field="slip")
-    if len(data) > MAX_SLIP_BYTES:
-        raise m.MessengerError(f"slip: at most {MAX_SLIP_BYTES // (1024 * 1024)} MB", field="slip")
-    kind = filetype.guess(data[:8192])
-    if kind is None or kind.mime not in ALLOWED:
-        raise m.MessengerError("slip: a JPEG, PNG or PDF file", field="slip")
-    return str(kind.mime)
+    try:
+        return blobs.check_proof(data, field="slip", max_bytes=MAX_SLIP_BYTES, allowed=ALLOWED)
+    except blobs.ProofRefused as exc:
+        raise m.MessengerError(str(exc), field=exc.field) from None
 
 
-def keep_slip(session: Session, order_id: int, data: bytes, content_type: str) -> PaymentSlip:
-    slip = PaymentSlip(order_id=order_id, name=secrets.token_hex(16), content_type=content_type, size=len(data),
-                       data=data, uploaded_at=utcnow())
+def keep_slip(session: Session, order_id: int, data: bytes, content_type: str,
+              settings: Settings | None = None) -> PaymentSlip:
+    """The bytes go to the store first: if it fails, no row names them (and the caller's changes
+    roll back with the MessengerError)."""
+    try:
+        storage, key = blobs.keep(session, data, content_type, settings)
+    except blobs.BlobError:
+        raise m.MessengerError("slip: it could not be stored just now; nothing was sent. Try again in a few "
+                               "minutes", field="slip") from None
+    slip = PaymentSlip(order_id=order_id, name=key.rsplit("/", 1)[-1][:64], content_type=content_type,
+                       size=len(data), storage=storage, blob_key=key, uploaded_at=utcnow())
     session.add(slip)
     session.flush()
     return slip
 
 
-def upload(session: Session, order_id: int, data: bytes, *, actor: str,
-           only_after_rejection: bool = False) -> PaymentSlip:
+def slip_bytes(session: Session, slip: PaymentSlip, settings: Settings | None = None) -> bytes:
+    """The slip's bytes from whichever store holds them (``sync.blobs.BlobError`` when it cannot)."""
+    if slip.data is not None:  # kept in its row, before the stores existed
+        return bytes(slip.data)
+    assert slip.blob_key is not None
+    return blobs.reader(session, slip.storage, settings).get(slip.blob_key)
+
+
+def upload(session: Session, order_id: int, data: bytes, *, actor: str, only_after_rejection: bool = False,
+           settings: Settings | None = None) -> PaymentSlip:
     """Another slip after a rejection (or, for the seller, before a confirmation): payment is
     pending again. The buyer may send one only after a rejection, and only once per rejection."""
     content_type = sniff(data)
     allowed = ("rejected",) if only_after_rejection else ("pending", "rejected")
-    moved = session.execute(update(MessengerOrder).where(
-        MessengerOrder.order_id == order_id, MessengerOrder.payment_state.in_(allowed),
-        MessengerOrder.state.notin_((m.VOIDED, m.CANCELLED)))
-        .values(payment_state="pending", payment_reason="").execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
-    if not moved:
-        current = m.messenger_order(session, order_id)
-        raise m.MessengerError(f"slip: the payment is {current.payment_state}; no new slip is needed", field="slip")
-    note(session, order_id, "payment slip uploaded", actor=actor)
-    return keep_slip(session, order_id, data, content_type)
+    with session.begin_nested():  # a slip that cannot be stored leaves the payment as it was
+        moved = session.execute(update(MessengerOrder).where(
+            MessengerOrder.order_id == order_id, MessengerOrder.payment_state.in_(allowed),
+            MessengerOrder.state.notin_((m.VOIDED, m.CANCELLED)))
+            .values(payment_state="pending", payment_reason="").execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+        if not moved:
+            current = m.messenger_order(session, order_id)
+            raise m.MessengerError(f"slip: the payment is {current.payment_state}; no new slip is needed",
+                                   field="slip")
+        slip = keep_slip(session, order_id, data, content_type, settings)
+        note(session, order_id, "payment slip uploaded", actor=actor)
+    return slip
 
 
 def latest_slip(session: Session, order_id: int) -> PaymentSlip | None:

@@ -411,6 +411,7 @@ class WebhookDelivery(Base):
 from sync import account_models as _account_models  # noqa: E402,F401
 from sync import after_sales_models as _after_sales_models  # noqa: E402,F401
 from sync import alert_models as _alert_models  # noqa: E402,F401
+from sync import blob_models as _blob_models  # noqa: E402,F401
 from sync import customer_models as _customer_models  # noqa: E402,F401
 from sync import messenger_models as _messenger_models  # noqa: E402,F401
 from sync import stock_models as _stock_models  # noqa: E402,F401

@@ -60,6 +60,19 @@ class Settings(BaseSettings):
     alert_webhook_secret: SecretStr = SecretStr("")
     #: the web admin's address as the platforms reach it, for ``channels webhooks register``
     public_url: str = ""
+    #: payment proofs (a messenger order's slip): kept in the database unless a bucket is named,
+    #: then in that S3-compatible bucket (``sync.blobs``); every admin instance reads them either way
+    proofs_s3_bucket: str = ""
+    #: empty: AWS itself; otherwise the S3-compatible service's address (MinIO, R2, ...)
+    proofs_s3_endpoint_url: str = ""
+    proofs_s3_region: str = ""
+    proofs_s3_access_key_id: SecretStr = SecretStr("")
+    proofs_s3_secret_access_key: SecretStr = SecretStr("")
+    #: put before every object's name, such as ``orderhub/proofs/``
+    proofs_s3_prefix: str = Field(default="", max_length=200, pattern=r"^[A-Za-z0-9/_.-]*$")
+    #: how long a buyer's link to a messenger order works until the details are sent; a store's
+    #: ``link_hours`` setting overrides it
+    messenger_link_hours: float = Field(default=72, ge=1, le=90 * 24)
     log_level: str = "INFO"
     log_json: bool = False
 

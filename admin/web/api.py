@@ -18,6 +18,8 @@ from admin.web import actions, detail, forms, listing
 from admin.web.auth import Operator, RowId, database, need
 from admin.web.views_orders import filters_from
 from admin.web.words import hide_amounts
+from sync import messenger as m
+from sync import messenger_links as links
 from sync.accounts import Permission
 
 router = APIRouter(prefix="/api", tags=["orders"])
@@ -148,3 +150,29 @@ async def edit_address(request: Request, order_id: RowId, body: dict[str, str | 
     except actions.ActionFailed as exc:
         return _problem(409, str(exc), exc.field)
     return Result(order_id=order_id, ok=True, message="delivery address saved; resubmit to send it")
+
+
+class LinkMade(BaseModel):
+    order_id: RowId
+    #: the buyer's link, shown once (only its hash is kept)
+    url: str
+    expires_at: datetime
+
+
+def _made_link(request: Request, order_id: int, hours: float | None, actor: str) -> links.Made:
+    with database(request).session() as session:
+        return links.make_link(session, order_id, actor=actor, hours=hours, settings=request.app.state.settings)
+
+
+@router.post("/messenger/orders/{order_id}/link", response_model=LinkMade, responses=PROBLEMS, tags=["messenger"])
+async def make_messenger_link(request: Request, order_id: RowId,
+                              who: Annotated[Operator, Depends(need(Permission.MESSENGER_ORDERS))],
+                              hours: Annotated[float | None, Query()] = None) -> Any:
+    """A new link for a waiting messenger order (earlier links stop working). It works ``hours``
+    (1 to 2160) when given, else as long as its store's ``link_hours``, else the installation's."""
+    try:
+        made = await run_in_threadpool(_made_link, request, order_id, hours, who.actor)
+    except m.MessengerError as exc:
+        return _problem(422 if exc.field == "link_hours" else 409, str(exc), exc.field)
+    return LinkMade(order_id=order_id, url=str(request.base_url).rstrip("/") + f"/m/{made.token}",
+                    expires_at=made.expires_at)

@@ -32,6 +32,7 @@ from admin.web import (
     webhooks,
 )
 from admin.web.actions import Forwarder
+from admin.web.address_limits import address_limiter
 from admin.web.auth import BadCsrf, NotAllowed, NotSignedIn, csrf_protect, operator
 from admin.web.pages import is_htmx, render
 from admin.web.session import SessionCodec
@@ -40,6 +41,7 @@ from sync.accounts import signing_secret
 from sync.carrier import SupplierFor
 from sync.db import Database, get_database
 from sync.models import Channel
+from sync.settings import Settings, get_settings
 
 STATIC = Path(__file__).parent / "static"
 #: htmx needs no inline script or eval; styles may be set inline by htmx's indicators
@@ -83,7 +85,8 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
                supplier_for: SupplierFor | None = None,
                webhook_sink: Callable[[int], None] | None = None,
                sync_catalogue: Callable[[], None] | None = None,
-               check_account: Callable[[Channel], tuple[bool, str]] | None = None) -> FastAPI:
+               check_account: Callable[[Channel], tuple[bool, str]] | None = None,
+               settings: Settings | None = None) -> FastAPI:
     """``db``: the database (the process's by default); ``forward``: what sends orders that a
     resubmit made ready (the workers by default); ``sync_now``: what pulls a channel now (a message
     to the workers by default); ``secret``: the session key (by default one kept in the database
@@ -92,7 +95,8 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
     ``webhook_sink``: what is handed each stored webhook delivery (a worker by default);
     ``sync_catalogue``: what reads the supplier's catalogue now (a message to the workers by
     default); ``check_account``: one cheap call through an account's connector, answering (ok, what
-    it said)."""
+    it said); ``settings``: the process's by default (where payment proofs are kept, where the buyer
+    pages' rate limit is shared)."""
     app = FastAPI(title="OrderHub", summary="The operators' actions on orders, for scripts", version="1",
                   docs_url=None, redoc_url=None, openapi_url=None)
     app.state.db = db or get_database()
@@ -107,7 +111,8 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
     key = secret or signing_secret(app.state.db)
     codec = SessionCodec(key)
     app.state.buyer_form_signer = URLSafeTimedSerializer(key, salt="orderhub.buyer-form")
-    app.state.buyer_limiter = views_buyer.AddressLimiter()
+    app.state.settings = settings or get_settings()
+    app.state.buyer_limiter = address_limiter(app.state.settings)
 
     @app.middleware("http")
     async def sessions(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -1,13 +1,11 @@
 """The buyer's page of a messenger order, reached only by its link: no session, the token is the
 only credential. An unknown, revoked or expired token gets the same neutral page (same status,
 same body). The form carries a token signed for this link (a forged page cannot post it), the
-upload is read up to the slip's cap and typed by its bytes, and each address is rate-limited."""
+upload is read up to the slip's cap and typed by its bytes, and each address is rate-limited
+(``admin.web.address_limits``: shared by every instance through Redis when one is configured)."""
 
 from __future__ import annotations
 
-import time
-from collections import deque
-from threading import Lock
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.datastructures import UploadFile
 
+from admin.web.address_limits import Limiter, retry_after
 from admin.web.auth import database
 from admin.web.pages import templates
 from sync import messenger as m
@@ -24,35 +23,10 @@ from sync.messenger_models import PaymentMethod
 from sync.models import Order
 
 router = APIRouter()
-#: requests per address and window, for the whole public page (views and posts alike)
-RATE = 30
-WINDOW_SECONDS = 60.0
 FORM_MAX_AGE = 24 * 3600
 STEPS = {"waiting_for_approval": "Waiting for the seller's approval", "payment_pending": "Payment pending",
          "payment_rejected": "Payment not accepted", "payment_confirmed": "Payment confirmed",
          "approved": "Approved", "shipped": "Shipped", "cancelled": "Cancelled"}
-
-
-class AddressLimiter:
-    """A sliding window per client address, kept in this process."""
-
-    def __init__(self, rate: int = RATE, window: float = WINDOW_SECONDS) -> None:
-        self.rate, self.window = rate, window
-        self.seen: dict[str, deque[float]] = {}
-        self.lock = Lock()
-
-    def allow(self, address: str) -> bool:
-        now = time.monotonic()
-        with self.lock:
-            if len(self.seen) > 10000:  # forget idle addresses rather than grow without end
-                self.seen = {a: q for a, q in self.seen.items() if q and q[-1] > now - self.window}
-            hits = self.seen.setdefault(address, deque())
-            while hits and hits[0] <= now - self.window:
-                hits.popleft()
-            if len(hits) >= self.rate:
-                return False
-            hits.append(now)
-            return True
 
 
 def _signer(request: Request) -> URLSafeTimedSerializer:
@@ -61,12 +35,13 @@ def _signer(request: Request) -> URLSafeTimedSerializer:
 
 
 def _limited(request: Request) -> Response | None:
-    limiter: AddressLimiter = request.app.state.buyer_limiter
+    limiter: Limiter = request.app.state.buyer_limiter
     address = request.client.host if request.client else "unknown"
-    if limiter.allow(address):
+    wait = limiter.wait_for(address)
+    if not wait:
         return None
     return HTMLResponse("Too many requests. Wait a minute and try again.", status_code=429,
-                        headers={"Retry-After": str(int(WINDOW_SECONDS))})
+                        headers={"Retry-After": retry_after(wait)})
 
 
 def _page(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
@@ -133,7 +108,7 @@ async def buyer_submit(request: Request, token: str) -> Response:
         link = links.resolve(session, token)
         if link is None:
             return gone(request)
-        done = links.submit(session, link, values, method_id, slip)
+        done = links.submit(session, link, values, method_id, slip, request.app.state.settings)
     if done.errors:
         return _view(request, token, values=values, errors=done.errors, status_code=400)
     return Response(status_code=303, headers={"Location": f"/m/{token}"})
@@ -169,7 +144,8 @@ async def buyer_new_slip(request: Request, token: str) -> Response:
         if link is None:
             return gone(request)
         try:
-            payment.upload(session, link.order_id, slip or b"", actor="buyer", only_after_rejection=True)
+            payment.upload(session, link.order_id, slip or b"", actor="buyer", only_after_rejection=True,
+                           settings=request.app.state.settings)
         except m.MessengerError as exc:
             error = str(exc)
         else:

@@ -13,12 +13,13 @@ from sqlalchemy import or_, select
 
 from admin.web.auth import Operator, RowId, database, need
 from admin.web.pages import render
+from sync import blobs
 from sync import messenger as m
 from sync import messenger_links as links
 from sync import messenger_payment as payment
 from sync.accounts import Permission
 from sync.customer_list import list_customers
-from sync.fields import FieldError
+from sync.fields import FieldError, check_link_hours
 from sync.messenger_models import PaymentMethod
 from sync.models import CatalogueItem, Channel
 
@@ -28,11 +29,15 @@ MAX_LINES = 50
 
 
 def _page(request: Request, who: Operator, *, error: str | None = None, done: str | None = None,
-          link: str | None = None, values: dict[str, Any] | None = None, found: dict[str, Any] | None = None,
+          link: links.Made | None = None, values: dict[str, Any] | None = None, found: dict[str, Any] | None = None,
           status_code: int = 200) -> Response:
     with database(request).session() as s:
+        stores = list(s.scalars(select(Channel).where(Channel.kind == m.KIND).order_by(Channel.name)))
         context = {
-            "stores": list(s.scalars(select(Channel.name).where(Channel.kind == m.KIND).order_by(Channel.name))),
+            "stores": [c.name for c in stores],
+            "store_rows": [{"id": c.id, "name": c.name, "link_hours": _hours_text((c.settings or {}).get("link_hours"))}
+                           for c in stores],
+            "default_link_hours": _hours_text(request.app.state.settings.messenger_link_hours),
             "methods": [{"name": p.name, "instructions": p.instructions, "needs_proof": p.needs_proof}
                         for p in s.scalars(select(PaymentMethod).order_by(PaymentMethod.id))],
             "add_info": [_row(o, mo) for o, mo in m.pending(s, m.ADD_INFO)],
@@ -40,9 +45,15 @@ def _page(request: Request, who: Operator, *, error: str | None = None, done: st
             "to_confirm": [_row(o, mo) for o, mo in payment.awaiting_confirmation(s)],
             "voided": [_row(o, mo) for o, mo in m.pending(s, m.VOIDED, limit=50)],
         }
-    context.update(error=error, done=done, link=link, values=values or {}, found=found or {},
+    context.update(error=error, done=done, link=_link_url(request, link.token) if link else None,
+                   link_expires=f"{link.expires_at:%Y-%m-%d %H:%M} UTC" if link else None,
+                   values=values or {}, found=found or {},
                    may_price=who.can(Permission.EDIT_PRICES))
     return render(request, "messenger.html", context, who=who, status_code=status_code)
+
+
+def _hours_text(hours: float | None) -> str:
+    return "" if hours is None else f"{hours:g}"
 
 
 def _row(order: Any, mo: Any) -> dict[str, Any]:
@@ -78,10 +89,37 @@ def messenger_page(request: Request, who: Seller, done: str | None = None, buyer
                  found={"buyer": buyer[:100], "buyers": buyers, "product": product[:100], "products": products})
 
 
+def _link_hours(data: dict[str, str]) -> dict[str, Any]:
+    """The store's link lifetime as typed: empty means the installation's."""
+    text = data.get("link_hours", "").strip()
+    if not text:
+        return {"link_hours": None}
+    try:
+        return {"link_hours": check_link_hours(float(text[:20]))}
+    except ValueError:
+        raise FieldError(f"link hours: {text[:20]!r} is not a number of hours", field="link_hours") from None
+
+
 @router.post("/messenger/stores", response_class=HTMLResponse)
 async def add_store(request: Request, who: Seller) -> Response:
     data = await _form(request)
-    return _act(request, who, lambda s: m.add_store(s, data.get("name", "")), "store added")
+    return _act(request, who, lambda s: m.add_store(
+        s, data.get("name", ""), {k: v for k, v in _link_hours(data).items() if v is not None}), "store added",
+        values=data)
+
+
+@router.post("/messenger/stores/{store_id}/settings", response_class=HTMLResponse)
+async def edit_store(request: Request, who: Seller, store_id: RowId) -> Response:
+    data = await _form(request)
+
+    def change(s: Any) -> None:
+        store = s.get(Channel, store_id)
+        if store is None or store.kind != m.KIND:
+            raise m.MessengerError(f"store: no messenger store {store_id}", field="store")
+        m.edit_store(s, store.name, _link_hours(data))
+
+    return _act(request, who, change, "store settings saved",
+                values={"edit_store": store_id, "edit_link_hours": data.get("link_hours", "")})
 
 
 @router.post("/messenger/payment-methods", response_class=HTMLResponse)
@@ -134,20 +172,23 @@ async def create_order(request: Request, who: Seller) -> Response:
     return _page(request, who, done=f"order {order_id} saved")
 
 
-def _act(request: Request, who: Operator, action: Any, done: str, *, link: bool = False) -> Response:
+def _act(request: Request, who: Operator, action: Any, done: str, *, link: bool = False,
+         values: dict[str, Any] | None = None) -> Response:
     try:
         with database(request).session() as s:
             result = action(s)
     except (FieldError, m.MessengerError) as exc:
-        return _page(request, who, error=str(exc), status_code=409 if isinstance(exc, m.LostRace) else 400)
+        return _page(request, who, error=str(exc), values=values,
+                     status_code=409 if isinstance(exc, m.LostRace) else 400)
     if link:
-        return _page(request, who, done=done, link=_link_url(request, result))
+        return _page(request, who, done=done, link=result)
     return RedirectResponse(f"/messenger?done={done.replace(' ', '+')}", status_code=303)
 
 
 @router.post("/messenger/orders/{order_id}/link", response_class=HTMLResponse)
 def make_link(request: Request, who: Seller, order_id: RowId) -> Response:
-    return _act(request, who, lambda s: links.new_link(s, order_id, actor=who.actor),
+    settings = request.app.state.settings
+    return _act(request, who, lambda s: links.make_link(s, order_id, actor=who.actor, settings=settings),
                 f"link made for order {order_id} (shown once)", link=True)
 
 
@@ -207,7 +248,11 @@ def slip(request: Request, who: Seller, order_id: RowId) -> Response:
         found = payment.latest_slip(s, order_id)
         if found is None:
             return Response("no slip", status_code=404, media_type="text/plain")
-        data, content_type, name = found.data, found.content_type, found.name
+        content_type, name = found.content_type, found.name
+        try:
+            data = payment.slip_bytes(s, found, request.app.state.settings)
+        except blobs.BlobError as exc:
+            return Response(f"the slip cannot be read just now: {exc}", status_code=503, media_type="text/plain")
     if content_type not in payment.ALLOWED:
         return Response("no slip", status_code=404, media_type="text/plain")
     return Response(data, media_type=content_type, headers={

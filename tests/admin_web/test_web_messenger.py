@@ -117,3 +117,79 @@ def test_the_order_form_finds_buyers_and_products(app: FastAPI, db, seeded: Seed
     found = seller.get("/messenger", params={"buyer": "Nuria", "product": "Lamp"}).text
     assert code in found and "<code>SKU-1</code>" in found
     assert code not in seller.get("/messenger", params={"buyer": "Zzz"}).text
+
+
+def test_a_link_made_here_shows_when_it_stops_working_and_follows_its_store(
+        app: FastAPI, db, seeded: Seeded, signed_in) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from sync.messenger_models import MessengerLink
+
+    setup_store(db)
+    seller = _seller(db, signed_in, prices=False)
+    _, token = _create(seller)
+    with db.session() as s:
+        order_id = s.query(MessengerOrder).one().order_id
+        store_id = s.get(Order, order_id).channel_id
+    saved = seller.post(f"/messenger/stores/{store_id}/settings", data={"csrf_token": token, "link_hours": "8"})
+    assert saved.status_code == 303
+    assert 'name="link_hours" size="6" inputmode="decimal" value="8"' in seller.get("/messenger").text
+    linked = seller.post(f"/messenger/orders/{order_id}/link", data={"csrf_token": token})
+    with db.session() as s:
+        link = s.query(MessengerLink).filter(MessengerLink.revoked_at.is_(None)).one()
+    assert link.expires_at - link.created_at == timedelta(hours=8)
+    assert f"It works until {link.expires_at:%Y-%m-%d %H:%M} UTC" in linked.text
+
+
+@pytest.mark.parametrize("typed", ["0", "2161", "soon"])
+def test_store_link_hours_out_of_bounds_are_refused_and_kept_as_typed(
+        app: FastAPI, db, seeded: Seeded, signed_in, typed: str) -> None:  # type: ignore[no-untyped-def]
+    from sync.models import Channel
+
+    setup_store(db)
+    seller = _seller(db, signed_in, prices=False)
+    token = csrf_of(seller.get("/messenger").text)
+    with db.session() as s:
+        store_id = s.query(Channel).filter(Channel.name == "Chat shop").one().id
+    refused = seller.post(f"/messenger/stores/{store_id}/settings", data={"csrf_token": token, "link_hours": typed})
+    assert refused.status_code == 400 and "link hours" in refused.text and f'value="{typed}"' in refused.text
+    added = seller.post("/messenger/stores", data={"csrf_token": token, "name": "New shop", "link_hours": typed})
+    assert added.status_code == 400 and 'value="New shop"' in added.text
+    with db.session() as s:
+        assert s.query(Channel).filter(Channel.name == "Chat shop").one().settings == {}
+        assert s.query(Channel).filter(Channel.name == "New shop").count() == 0
+
+
+def test_the_api_makes_a_link_with_the_store_lifetime_or_the_hours_given(app: FastAPI, db,
+                                                                        seeded: Seeded) -> None:
+    from datetime import timedelta
+
+    from fastapi.testclient import TestClient
+
+    from sync import messenger as m
+    from sync import messenger_links as links
+    from sync.account_models import Account
+
+    from support.messenger import new_order
+
+    setup_store(db)
+    order_id = new_order(db)
+    with db.session() as s:
+        m.edit_store(s, "Chat shop", {"link_hours": 10})
+        boss = s.query(Account).filter_by(username="boss").one()
+        headers = {"Authorization": f"Bearer {accounts.create_token(s, boss.id, 'links')}"}
+    client = TestClient(app, follow_redirects=False)
+
+    def lifetime(answer) -> timedelta:  # type: ignore[no-untyped-def]
+        assert answer.status_code == 200, answer.text
+        with db.session() as s:
+            link = links.resolve(s, answer.json()["url"].rsplit("/m/", 1)[1])
+            assert answer.json()["expires_at"].startswith(f"{link.expires_at:%Y-%m-%dT%H:%M}")
+            return link.expires_at - link.created_at
+
+    assert lifetime(client.post(f"/api/messenger/orders/{order_id}/link", headers=headers)) == timedelta(hours=10)
+    assert lifetime(client.post(f"/api/messenger/orders/{order_id}/link?hours=3", headers=headers)) \
+        == timedelta(hours=3)
+    refused = client.post(f"/api/messenger/orders/{order_id}/link?hours=0.5", headers=headers)
+    assert refused.status_code == 422 and refused.json()["field"] == "link_hours"
+    assert client.post("/api/messenger/orders/999/link", headers=headers).status_code == 409

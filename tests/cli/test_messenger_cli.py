@@ -62,3 +62,49 @@ def test_misuse_exits_2_with_one_line(db: Database, capsys: pytest.CaptureFixtur
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert words in err and err.count("\n") == 1
+
+
+def _expiry(db: Database, url: str) -> object:
+    with db.session() as s:
+        link = links.resolve(s, url.rsplit("/", 1)[1])
+        return link.expires_at - link.created_at
+
+
+def test_a_link_works_as_long_as_its_store_says_or_the_hours_given(db: Database,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from datetime import timedelta
+
+    setup_store(db)
+    assert main(["messenger", "create", "--store", "Chat shop", "--line", "SKU-1:2", "--json"]) == 0
+    order_id = str(json.loads(capsys.readouterr().out)["id"])
+    assert main(["messenger", "store", "Chat shop", "--edit", "--link-hours", "6"]) == 0
+    assert "6" in capsys.readouterr().out
+    assert main(["messenger", "link", order_id]) == 0
+    out = capsys.readouterr()
+    assert _expiry(db, out.out.strip()) == timedelta(hours=6) and "works until" in out.err
+    assert main(["messenger", "link", order_id, "--hours", "30"]) == 0
+    assert _expiry(db, capsys.readouterr().out.strip()) == timedelta(hours=30)
+    assert main(["messenger", "store", "Other shop", "--link-hours", "2"]) == 0
+    assert main(["messenger", "store", "Chat shop", "--edit", "--default-link-hours"]) == 0
+    capsys.readouterr()
+    with db.session() as s:
+        from sync import messenger as m
+
+        assert m.store_named(s, "Other shop").settings == {"link_hours": 2}
+        assert m.store_named(s, "Chat shop").settings == {}
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["messenger", "link", "1", "--hours", "0"], "from 1 to 2160"),
+    (["messenger", "link", "1", "--hours", "2161"], "from 1 to 2160"),
+    (["messenger", "link", "1", "--hours", "soon"], "not a number of hours"),
+    (["messenger", "store", "New shop", "--link-hours", "nan"], "from 1 to 2160"),
+    (["messenger", "store", "Chat shop", "--edit"], "--link-hours"),
+    (["messenger", "store", "New shop", "--default-link-hours"], "--edit"),
+])
+def test_link_hours_out_of_bounds_exit_2_with_one_line(db: Database, capsys: pytest.CaptureFixture[str],
+                                                       argv: list[str], words: str) -> None:
+    setup_store(db)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1

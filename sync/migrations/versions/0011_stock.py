@@ -1,7 +1,7 @@
 """own stock: warehouses, stock levels and the ledger of stock movements
 
 Revision ID: 0011_stock
-Revises: 0010_body_digest
+Revises: 0011_proof_storage
 Create Date: 2026-11-29 21:30:00
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sync.models
 
 
 revision: str = '0011_stock'
-down_revision: str | None = '0010_body_digest'
+down_revision: str | None = '0011_proof_storage'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
