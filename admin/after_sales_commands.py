@@ -122,7 +122,7 @@ def _run(s: Any, args: argparse.Namespace, input_error: type[Exception], view: A
     elif command == "refund":
         refund = refunds.create_refund(s, args.ref, amount=_amount(args.amount, "--amount", input_error),
                                        actor=ACTOR, payment_info=args.payment_info,
-                                       proof=_proof(args.proof, input_error), **REFUNDS)
+                                       proof=_proof(args.proof, input_error), can_refund=True)
         emit(view.refund(refund)) if args.json else print(f"refund order {refund.id} requested ({refund.amount:f})")
     elif command == "confirm-refund":
         print(f"refund order {refunds.confirm_refund(s, args.refund_id, actor=ACTOR, **REFUNDS).id} confirmed")

@@ -100,7 +100,7 @@ class RefundOrder(Base):
     amount: Mapped[Decimal] = mapped_column(Amount)
     currency: Mapped[str] = mapped_column(String(3))
     payment_info: Mapped[str] = mapped_column(Text, default="")
-    #: the proof's random name in ``refund_proofs``
+    #: the proof's random name in ``refund_proofs`` (the row says where its bytes are kept)
     proof_key: Mapped[str | None] = mapped_column(String(64))
     #: requested, confirmed, rejected
     state: Mapped[str] = mapped_column(String(20), index=True)
@@ -112,7 +112,8 @@ class RefundOrder(Base):
 
 
 class RefundProof(Base):
-    """A refund's payment proof, kept like a payment slip: its type is what its bytes are."""
+    """A refund's payment proof, kept like a payment slip (through ``sync.blobs``): its type is what
+    its bytes are."""
 
     __tablename__ = "refund_proofs"
 
@@ -121,7 +122,11 @@ class RefundProof(Base):
     name: Mapped[str] = mapped_column(String(64), unique=True)
     content_type: Mapped[str] = mapped_column(String(50))
     size: Mapped[int] = mapped_column(Integer)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    #: which store of ``sync.blobs`` holds the bytes ("database", "s3"), under ``blob_key``
+    storage: Mapped[str] = mapped_column(String(20), default="database", server_default="database")
+    blob_key: Mapped[str | None] = mapped_column(String(250))
+    #: the bytes of a proof kept before the stores existed (newer proofs: None)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

@@ -11,21 +11,20 @@ operators confirming at once, one confirms and the other gets a lost race."""
 
 from __future__ import annotations
 
-import secrets
 from decimal import Decimal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from sync import after_sales_rules as r
+from sync import blobs
 from sync.after_sales import RETURNED, paid
 from sync.after_sales_models import AfterSalesOrder, RefundOrder, RefundProof
 from sync.channel_refunds import refunded_on_channel
 from sync.fields import FieldError
-from sync.messenger import MessengerError
-from sync.messenger_payment import sniff
 from sync.models import Customer, Order, utcnow
 from sync.money import parse_amount, rounded
+from sync.settings import Settings
 
 REQUESTED = "requested"
 CONFIRMED = "confirmed"
@@ -83,9 +82,11 @@ def _sum(session: Session, where: object) -> Decimal:
 
 
 def create_refund(session: Session, ref: int | str, *, amount: Decimal | str, actor: str, can_refund: bool,
-                  payment_info: str = "", proof: bytes | None = None) -> RefundOrder:
+                  payment_info: str = "", proof: bytes | None = None,
+                  settings: Settings | None = None) -> RefundOrder:
     """A refund order for an after-sales order in its refund list (received_return; confirm_refund
-    for refund-only): the after-sales order moves to refund_processing."""
+    for refund-only): the after-sales order moves to refund_processing. The proof goes to the proof
+    store (``sync.blobs``) first: if the store fails, nothing of the refund order is kept."""
     r.need(can_refund, r.AFTER_SALES_REFUND)
     found = r.get(session, ref)
     source = r.REFUND_FROM[found.kind]
@@ -101,25 +102,37 @@ def create_refund(session: Session, ref: int | str, *, amount: Decimal | str, ac
     if asked <= 0 or asked > cap:
         raise r.AfterSalesError(f"amount: from more than 0 up to {cap} {found.currency} can be refunded",
                                 field="amount")
-    key = _keep_proof(session, proof) if proof is not None else None
-    refund = RefundOrder(after_sales_id=found.id, order_id=found.order_id, amount=asked, currency=found.currency,
-                         payment_info=payment_info.strip()[:2000], proof_key=key, state=REQUESTED,
-                         requested_by=actor, requested_at=utcnow())
-    session.add(refund)
-    session.flush()
-    r.move(session, found, source, r.REFUND_PROCESSING, actor=actor, action="sent for refund",
-           reason=f"refund order {refund.id} of {asked} {found.currency} requested")
+    content_type = _checked_proof(proof) if proof is not None else None
+    # an object put in the bucket is taken away again if anything below fails (a lost race included)
+    with session.begin_nested():
+        key = _keep_proof(session, proof, content_type, settings) if proof is not None and content_type else None
+        refund = RefundOrder(after_sales_id=found.id, order_id=found.order_id, amount=asked,
+                             currency=found.currency, payment_info=payment_info.strip()[:2000], proof_key=key,
+                             state=REQUESTED, requested_by=actor, requested_at=utcnow())
+        session.add(refund)
+        session.flush()
+        r.move(session, found, source, r.REFUND_PROCESSING, actor=actor, action="sent for refund",
+               reason=f"refund order {refund.id} of {asked} {found.currency} requested")
     return refund
 
 
-def _keep_proof(session: Session, data: bytes) -> str:
+def _checked_proof(data: bytes) -> str:
     try:
-        content_type = sniff(data)
-    except MessengerError as exc:
-        message = str(exc).replace("slip:", "payment proof:", 1).replace("of the payment", "of the refund")
-        raise r.AfterSalesError(message, field="proof") from None
-    name = secrets.token_hex(16)
-    session.add(RefundProof(name=name, content_type=content_type, size=len(data), data=data, uploaded_at=utcnow()))
+        return blobs.check_proof(data, field="payment proof", what="a photo or PDF of the refund")
+    except blobs.ProofRefused as exc:
+        raise r.AfterSalesError(str(exc), field="proof") from None
+
+
+def _keep_proof(session: Session, data: bytes, content_type: str, settings: Settings | None) -> str:
+    """The bytes go to the store first: a store that fails leaves no row naming them."""
+    try:
+        storage, key = blobs.keep(session, data, content_type, settings)
+    except blobs.BlobError:
+        raise r.AfterSalesError("payment proof: it could not be stored just now; nothing was kept. Try again "
+                                "in a few minutes", field="proof") from None
+    name = key.rsplit("/", 1)[-1][:64]
+    session.add(RefundProof(name=name, content_type=content_type, size=len(data), storage=storage, blob_key=key,
+                            uploaded_at=utcnow()))
     return name
 
 
@@ -180,7 +193,16 @@ def refund_orders(session: Session, *, state: str | None = None, after_sales_id:
 
 
 def proof(session: Session, key: str) -> RefundProof | None:
+    """The proof's row (its type and size); its bytes are read by ``proof_bytes``."""
     return session.scalar(select(RefundProof).where(RefundProof.name == key))
+
+
+def proof_bytes(session: Session, found: RefundProof, settings: Settings | None = None) -> bytes:
+    """The proof's bytes from whichever store holds them (``sync.blobs.BlobError`` when it cannot)."""
+    if found.data is not None:  # kept in its row, before the stores existed
+        return bytes(found.data)
+    assert found.blob_key is not None
+    return blobs.reader(session, found.storage, settings).get(found.blob_key)
 
 
 def customer_refunds(session: Session, customer_ids: list[int]) -> dict[int, dict[str, Decimal]]:
