@@ -59,3 +59,19 @@ def stored_order(db: Database, *, status: str | None = "shipped", lines: list[tu
         if status is not None:
             s.execute(update(Order).where(Order.id == order_id).values(status=status))
         return order_id
+
+
+def confirmed_refund(db: Database, customer: str, amount: str, currency: str = "EUR") -> int:
+    """A refund-only order for an offline sale of ``customer`` (a code), refunded and confirmed."""
+    from sync import after_sales as a
+    from sync import after_sales_refunds as refunds
+    from sync import after_sales_rules as rules
+
+    with db.session() as s:
+        found = a.create(s, kind=rules.REFUND_ONLY, actor="user:ana", can_after_sales=True, can_edit_prices=True,
+                         offline=a.OfflineSale(buyer_name="Lucia Garcia", currency=currency, customer=customer),
+                         items=[a.ItemInput(sku="SKU-1", quantity=1, unit_price=Decimal(amount))])
+        a.confirm(s, found.id, actor="user:ana", **ALLOWED)
+        refund = refunds.create_refund(s, found.id, amount=amount, actor="user:ana", **REFUNDER)
+        refunds.confirm_refund(s, refund.id, actor="user:ana", **REFUNDER)
+        return found.id
