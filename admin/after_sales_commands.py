@@ -68,6 +68,11 @@ def add_parsers(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
     rj = a_sub.add_parser("reject-refund", help="refuse a refund order, with a reason")
     rj.add_argument("refund_id", type=order_id, metavar="REFUND_ID")
     rj.add_argument("--reason", required=True)
+    ei = a_sub.add_parser("exchange-items", help="change an exchange's items before its exchange order is made")
+    ei.add_argument("ref", type=_ref)
+    ei.add_argument("--exchange-item", action="append", default=[], metavar="SKU:QTY[:PRICE]",
+                    help="an item going out to the buyer (every one: they replace the items before)")
+    ei.add_argument("--json", action="store_true")
     ex = a_sub.add_parser("exchange", help="generate the exchange order (a messenger order to approve)")
     ex.add_argument("ref", type=_ref)
     ex.add_argument("--store", help="the messenger store (default: the original order's)")
@@ -129,6 +134,10 @@ def _run(s: Any, args: argparse.Namespace, input_error: type[Exception], view: A
     elif command == "reject-refund":
         refunds.reject_refund(s, args.refund_id, args.reason, actor=ACTOR, **REFUNDS)
         print(f"refund order {args.refund_id} rejected")
+    elif command == "exchange-items":
+        found = _exchange_items(s, args, input_error)
+        emit(view.brief(s, found)) if args.json else print(
+            f"{found.number}: exchange items changed ({found.exchange_amount:f} {found.currency})")
     elif command == "exchange":
         made = generate_exchange(s, args.ref, actor=ACTOR, store=args.store, **OWNER)
         emit({"order_id": made}) if args.json else print(f"exchange order {made} generated")
@@ -170,6 +179,16 @@ def _create(s: Any, args: argparse.Namespace, input_error: type[Exception]) -> A
     return a.create(s, kind=args.kind, actor=ACTOR, order_id=args.order, offline=offline,
                     items=items or None, can_edit_prices=True, return_amount=amount, warehouse=args.warehouse,
                     return_tracking=args.return_tracking, note=args.note, **OWNER)
+
+
+def _exchange_items(s: Any, args: argparse.Namespace, input_error: type[Exception]) -> Any:
+    from sync import after_sales as a
+    from sync.after_sales_exchange import set_exchange_items
+
+    if not args.exchange_item:
+        raise input_error("exchange-items: at least one --exchange-item SKU:QTY[:PRICE]")
+    items = [_item(x, a.EXCHANGED, input_error) for x in args.exchange_item]
+    return set_exchange_items(s, args.ref, items, actor=ACTOR, can_edit_prices=True, **OWNER)
 
 
 def _stock_in(s: Any, args: argparse.Namespace, input_error: type[Exception]) -> Any:

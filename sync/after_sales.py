@@ -21,7 +21,7 @@ from sync import customer_book, prices, stock
 from sync.after_sales_models import AfterSalesItem, AfterSalesOrder
 from sync.fields import FieldError
 from sync.models import Order, OrderLine, utcnow
-from sync.money import currency_code, parse_amount, rounded
+from sync.money import ORDER_DECIMALS, currency_code, fits_orders, minor_unit, parse_amount, rounded
 from sync.stock_models import Warehouse
 
 RETURNED = "returned"
@@ -88,6 +88,7 @@ def build(session: Session, *, kind: str, actor: str, items: list[ItemInput] | N
     inputs = proposal(session, order.id) if items is None and order is not None else list(items or [])
     priced = [_item(session, order, head, ln, can_edit_prices) for ln in inputs]
     _check_items(session, kind, order, priced)
+    check_exchange_prices(head.currency, priced)
     returned = _total(priced, RETURNED, head.currency)
     amount = returned if return_amount is None else parse_amount(return_amount, head.currency, "return_amount")
     if order is not None and amount > paid(order):
@@ -158,6 +159,24 @@ def _item(session: Session, order: Order | None, head: AfterSalesOrder, given: I
     return AfterSalesItem(kind=given.kind, order_line_id=line.id if line is not None else None, sku=sku,
                           title=title[:500], quantity=given.quantity, unit_price=rounded(price, head.currency),
                           received_quantity=0)
+
+
+def priced_item(session: Session, found: AfterSalesOrder, given: ItemInput, can_edit_prices: bool) -> AfterSalesItem:
+    """One item priced as ``create`` prices it (for the items changed after creation)."""
+    order = session.get(Order, found.order_id) if found.order_id is not None else None
+    return _item(session, order, found, given, can_edit_prices)
+
+
+def check_exchange_prices(currency: str, items: list[AfterSalesItem]) -> None:
+    """Exchange items become a messenger order, whose prices keep 2 decimals: a price in fils
+    (KWD, BHD...) that 2 decimals cannot hold is refused rather than rounded."""
+    for item in items:
+        held = fits_orders(item.unit_price) and fits_orders(item.unit_price * item.quantity)
+        if item.kind == EXCHANGED and not held:
+            raise r.AfterSalesError(
+                f"unit price of {item.sku}: {item.unit_price} {currency} has {minor_unit(currency)} decimals, but "
+                f"exchange orders keep prices to {ORDER_DECIMALS} decimals; price it to {ORDER_DECIMALS} decimals "
+                "(e.g. in tens of fils)", field="unit_price")
 
 
 def _line(order: Order | None, given: ItemInput, sku: str) -> OrderLine | None:

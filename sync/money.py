@@ -53,3 +53,13 @@ def parse_amount(value: str | Decimal, currency: str, field: str = "amount") -> 
     if amount != rounded(amount, currency):
         raise FieldError(f"{field}: {currency} amounts have {minor_unit(currency)} decimals at most", field=field)
     return rounded(amount, currency)
+
+
+#: decimals of the amounts of OrderHub's own orders (``sync.models.Money``): a messenger order made
+#: from an amount with more keeps it only if the extra decimals are 0
+ORDER_DECIMALS = 2
+
+
+def fits_orders(amount: Decimal) -> bool:
+    """Whether the amount is kept whole by an order's price and total (2 decimals)."""
+    return Decimal(amount) == Decimal(amount).quantize(Decimal(1).scaleb(-ORDER_DECIMALS), rounding=ROUND_HALF_UP)

@@ -106,6 +106,23 @@ def test_a_channel_refund_starts_an_after_sales_order(db: Database, capsys: pyte
     assert (made["channel_refund_id"], made["return_amount"]) == ("726", "5.00")
 
 
+def test_exchange_items_changed_from_the_command_line(db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    order_id = stored_order(db)
+    assert main(["after-sales", "create", "--type", "exchange", "--order", str(order_id), "--item", "SKU-1:1",
+                 "--exchange-item", "SKU-9:1:3.00"]) == 0
+    capsys.readouterr()
+    assert main(["after-sales", "exchange-items", "AS-000001", "--exchange-item", "SKU-8:2:2.50",
+                 "--exchange-item", "SKU-7:1:1.00", "--json"]) == 0
+    changed = _json(capsys)
+    assert (changed["exchange_amount"], changed["state"]) == ("6.00", "to_confirm")
+    assert main(["after-sales", "show", "AS-000001", "--json"]) == 0
+    shown = _json(capsys)
+    exchanged = [(i["sku"], i["quantity"]) for i in shown["items"] if i["kind"] == "exchange"]
+    assert exchanged == [("SKU-8", 2), ("SKU-7", 1)]
+    assert main(["after-sales", "exchange-items", "AS-000001"]) == 2
+    assert "at least one --exchange-item" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("argv, words", [
     (["after-sales", "create", "--type", "return_refund"], "--order ID or --offline-buyer"),
     (["after-sales", "create", "--type", "swap", "--order", "1"], "invalid choice"),
