@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select, update
 
 from sync import after_sales as a
+from sync import after_sales_exchange as exchange
 from sync import after_sales_rules as rules
 from sync import customer_book, prices
 from sync.after_sales_exchange import generate_exchange, set_exchange_items
@@ -89,20 +90,17 @@ def test_exchange_items_are_refused_out_of_their_lists_and_for_other_kinds(db) -
 
 def test_exchange_items_changed_meanwhile_report_a_lost_race(db, monkeypatch) -> None:
     created = _exchange(db)
-    real = set_exchange_items.__globals__["priced_item"]
-
-    def late(session, found, given, can_edit_prices):  # type: ignore[no-untyped-def]
-        with db.session() as other:  # another operator confirms with stock-in meanwhile
-            other.execute(update(AfterSalesOrder).where(AfterSalesOrder.id == found.id)
-                          .values(state="received_return"))
-        return real(session, found, given, can_edit_prices)
-
-    monkeypatch.setitem(set_exchange_items.__globals__, "priced_item", late)
-    with db.session() as s, pytest.raises(rules.AfterSalesLostRace):
-        set_exchange_items(s, created, [a.ItemInput("SKU-8", 1)], actor="user:bo", **ALLOWED)
+    with db.session() as s:
+        seen = rules.get(s, created)  # read before another operator confirms with stock-in
+        with db.session() as other:
+            other.execute(update(AfterSalesOrder).where(AfterSalesOrder.id == created).values(state="received_return"))
+        monkeypatch.setattr(exchange, "_locked", lambda session, ref: seen)
+        with pytest.raises(rules.AfterSalesLostRace):
+            set_exchange_items(s, created, [a.ItemInput("SKU-8", 1)], actor="user:bo", **ALLOWED)
     with db.session() as s:
         found = rules.get(s, created)
         assert [(i.sku, i.quantity) for i in found.items if i.kind == a.EXCHANGED] == [("SKU-9", 3)]
+        assert found.exchange_amount == Decimal("12.00")
 
 
 def test_an_exchange_price_in_fils_that_an_order_cannot_hold_is_refused_naming_the_currency(db) -> None:
