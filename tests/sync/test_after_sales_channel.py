@@ -49,6 +49,29 @@ def test_a_shopify_refund_is_shown_on_the_order_and_starts_an_after_sales_order(
                               can_after_sales=False)
 
 
+def _node_refund(number: int, amount: str, lines: list[tuple[str, int]], more: bool = False) -> dict:
+    return {"id": f"gid://shopify/Refund/{number}", "createdAt": "2026-03-02T10:00:00Z", "note": "late",
+            "totalRefundedSet": {"shopMoney": {"amount": amount, "currencyCode": "EUR"}},
+            "refundLineItems": {"pageInfo": {"hasNextPage": more}, "nodes": [
+                {"quantity": q, "lineItem": {"id": f"gid://shopify/LineItem/{70 + n}", "sku": sku, "name": sku}}
+                for n, (sku, q) in enumerate(lines)]}}
+
+
+def test_a_shopify_graphql_order_node_shows_its_refunds_like_a_rest_body(db) -> None:
+    node = {"id": "gid://shopify/Order/1", "refunds": [
+        _node_refund(801, "10.00", [("SKU-1", 1)]), _node_refund(802, "5.00", [("SKU-2", 1)], more=True),
+        {"id": "gid://shopify/Refund/803", "totalRefundedSet": None}, {"id": 804}]}
+    order_id = stored_order(db, raw=node)
+    with db.session() as s:
+        shown = channel_refunds(s, s.get(Order, order_id))
+        assert [(f.external_id, f.amount, f.reason) for f in shown] == [
+            ("801", Decimal("10.00"), "late"), ("802", Decimal("5.00"), "late")]
+        assert [(ln.sku, ln.quantity, ln.line_external_id) for ln in shown[0].lines] == [("SKU-1", 1, "70")]
+        assert shown[1].lines == ()  # part of its units would pass for all of them
+        started = start_after_sales(s, order_id, "801", kind=rules.RETURN_REFUND, actor="user:ana", **ALLOWED)
+        assert [(i.sku, i.quantity, i.unit_price) for i in started.items] == [("SKU-1", 1, Decimal("10.00"))]
+
+
 def test_a_channel_refund_not_taken_up_lowers_what_can_still_be_refunded(db) -> None:
     order_id = stored_order(db, raw=_shopify_body())  # 25.00 paid, 10.00 refunded on the channel
     with db.session() as s:
@@ -68,6 +91,21 @@ def test_woocommerce_refunds_in_the_order_body_start_an_after_sales_order_of_the
             ("726", Decimal("5.00"), "damaged", ())]
         started = start_after_sales(s, order_id, "726", kind=rules.REFUND_ONLY, actor="user:ana", **ALLOWED)
         assert [i.sku for i in started.items] == ["SKU-1", "SKU-2"]
+        assert started.return_amount == Decimal("5.00")
+
+
+def test_a_woocommerce_refund_whose_units_the_connector_kept_starts_with_those_units(db) -> None:
+    units = [{"id": 900, "sku": "SKU-2", "name": "Item SKU-2", "quantity": -1,
+              "meta_data": [{"key": "_refunded_item_id", "value": "L1"}]}]
+    body = {"id": 7, "refunds": [{"id": 726, "reason": "damaged", "total": "-5.00", "line_items": units},
+                                 {"id": 727, "reason": "", "total": "-1.00", "line_items": [{"quantity": "x"}]}]}
+    order_id = stored_order(db, kind="woocommerce", raw=body)
+    with db.session() as s:
+        shown = channel_refunds(s, s.get(Order, order_id))
+        assert [(ln.sku, ln.quantity, ln.line_external_id) for ln in shown[0].lines] == [("SKU-2", 1, "L1")]
+        assert shown[1].lines == ()  # units that cannot be read: the whole order, for the operator to narrow
+        started = start_after_sales(s, order_id, "726", kind=rules.RETURN_REFUND, actor="user:ana", **ALLOWED)
+        assert [(i.sku, i.quantity, i.unit_price) for i in started.items] == [("SKU-2", 1, Decimal("5.00"))]
         assert started.return_amount == Decimal("5.00")
 
 
