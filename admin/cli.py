@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 import structlog
 
-from admin import catalogue, commands, customer_commands, messenger_commands
+from admin import after_sales_commands, catalogue, commands, customer_commands, messenger_commands
 from admin.argtypes import kv as _kv
 from admin.argtypes import limit, order_id, port_number, threads
 from admin.checks import explain
@@ -63,6 +63,7 @@ def build_parser() -> Parser:
     catalogue.add_parser(sub, Parser)
     customer_commands.add_parsers(sub, Parser)
     messenger_commands.add_parsers(sub, Parser)
+    after_sales_commands.add_parsers(sub, Parser)
 
     sb = sub.add_parser("sandbox", help="serve the sandbox channels and supplier until interrupted")
     commands.add_sandbox_flags(sb)

@@ -19,7 +19,7 @@ def dispatch(args: argparse.Namespace) -> int:
         "demo": cmd_demo, "db": cmd_db, "worker": cmd_worker, "scheduler": cmd_scheduler, "serve": cmd_serve,
         "channels": cmd_channels, "orders": cmd_orders, "inspect": cmd_inspect, "sandbox": cmd_sandbox,
         "health": cmd_health, "catalogue": cmd_catalogue, "customers": cmd_customers, "prices": cmd_prices,
-        "messenger": cmd_messenger,
+        "messenger": cmd_messenger, "after-sales": cmd_after_sales,
     }[args.command]
     return handler(args)
 
@@ -153,6 +153,12 @@ def cmd_customers(args: argparse.Namespace) -> int:
 
 def cmd_messenger(args: argparse.Namespace) -> int:
     from admin.messenger_commands import cmd_messenger as run
+
+    return run(args, InputError)
+
+
+def cmd_after_sales(args: argparse.Namespace) -> int:
+    from admin.after_sales_commands import cmd_after_sales as run
 
     return run(args, InputError)
 

@@ -114,6 +114,8 @@ def _print_one(v: Any, history: list[Any], as_json: bool) -> None:
     print(f"phone {v.phone or '-'}  email {v.email or '-'}")
     for f in v.figures:
         print(f"{f.currency}: {f.orders} orders, spend {f.spend}, average {f.average}")
+    for currency, amount in sorted(v.refunded.items()):
+        print(f"{currency}: refunded {amount}")
     for a in v.addresses:
         print("address: " + ", ".join(str(a[k]) for k in ("address1", "city", "postcode", "country_code") if a.get(k)))
     for h in history:

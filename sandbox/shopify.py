@@ -68,6 +68,8 @@ class ShopifySandbox(App):
         self._raw: list[dict[str, Any]] = []
         self._fulfilled: dict[int, int] = {}  # line id -> quantity fulfilled
         self._order_fulfillments: dict[int, list[dict[str, Any]]] = {}
+        #: refunds the shop made, per order id, as REST renders them (``add_refund``)
+        self.refunds: dict[int, list[dict[str, Any]]] = {}
         self._clock = seeding.BASE_TIME
         self.hooks = ShopifyHooks(self, self.now)
         self.add_orders(orders)
@@ -238,4 +240,24 @@ class ShopifySandbox(App):
         return render_line(line, currency, self._fulfilled)
 
     def _render_spec(self, spec: seeding.OrderSpec) -> dict[str, Any]:
-        return render_order(spec, self._fulfilled, self._order_fulfillments.get(spec.order_id, []))
+        body = render_order(spec, self._fulfilled, self._order_fulfillments.get(spec.order_id, []))
+        body["refunds"] = [dict(r) for r in self.refunds.get(spec.order_id, [])]
+        return body
+
+    def add_refund(self, order_id: int, amount: str, units: dict[str, int], note: str = "") -> int:
+        """A refund of ``amount`` and of ``units`` (by SKU) of a seeded order, as the shop would
+        make it (a successful refund transaction; one refund line per SKU); returns its id."""
+        with self.lock:
+            spec = self._specs[order_id]
+            body = render_order(spec, self._fulfilled, [])
+            items = {item["sku"]: item for item in body["line_items"]}
+            refund_id = 880_000_000 + sum(len(v) for v in self.refunds.values()) + 1
+            at = self.now().isoformat()
+            self.refunds.setdefault(order_id, []).append({
+                "id": refund_id, "order_id": order_id, "created_at": at, "note": note or None,
+                "transactions": [{"id": refund_id + 1, "kind": "refund", "status": "success", "amount": amount,
+                                  "currency": spec.currency}],
+                "refund_line_items": [{"id": refund_id + 2 + n, "quantity": quantity, "line_item_id": items[sku]["id"],
+                                       "line_item": {"id": items[sku]["id"], "sku": sku, "name": items[sku]["name"]}}
+                                      for n, (sku, quantity) in enumerate(units.items())]})
+            return refund_id

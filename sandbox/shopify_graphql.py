@@ -21,6 +21,7 @@ import re
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -33,6 +34,8 @@ MAX_COST = 1000
 _OPERATION = re.compile(r"\s*(query|mutation)\s+([A-Za-z_][A-Za-z0-9_]*)")
 _SEARCH = re.compile(r"\s*updated_at:>=\s*'(?P<at>[^']+)'\s*")
 _GID = re.compile(r"gid://shopify/(?P<kind>[A-Za-z]+)/(?P<id>[0-9]{1,20})")
+_REFUNDS = re.compile(r"refunds\(first:\s*(?P<refunds>[0-9]{1,3})\)\s*\{.*?"
+                      r"refundLineItems\(first:\s*(?P<lines>[0-9]{1,3})\)", re.S)
 _FINANCIAL = {"paid": "PAID", "pending": "PENDING"}
 _FULFILMENT = {None: "UNFULFILLED", "fulfilled": "FULFILLED", "partial": "PARTIALLY_FULFILLED"}
 SERVICE_LOCATION = 64_000_900  # a fulfilment service's location
@@ -159,6 +162,7 @@ class GraphQLEndpoint:
         with self.shop.lock:
             self.queries.append(name)
             try:
+                self._document = str(document)
                 requested = pricing(variables)
                 if requested > MAX_COST:
                     raise _Refused(f"Query cost is {requested}, which exceeds the single query max cost limit "
@@ -167,7 +171,6 @@ class GraphQLEndpoint:
                     self.throttle_next = max(0, self.throttle_next - 1)
                     self.throttled += 1
                     return json_response(self._throttled(requested), 200, headers)
-                self._document = str(document)
                 data = run(variables)
             except _Refused as exc:
                 return json_response({"errors": [{"message": str(exc), "extensions": {"code": exc.code}}]},
@@ -189,7 +192,14 @@ class GraphQLEndpoint:
 
     def _orders_cost(self, variables: dict[str, Any]) -> int:
         lines = _first(variables, "lines")
-        return _connection(_first(variables, "first"), 7 + _connection(3, 1) + _connection(lines, 3))
+        asked = self._refunds_asked()
+        refunds = asked[0] * (3 + _connection(asked[1], 2)) if asked else 0
+        return _connection(_first(variables, "first"), 7 + _connection(3, 1) + _connection(lines, 3) + refunds)
+
+    def _refunds_asked(self) -> tuple[int, int] | None:
+        """(refunds, lines of each) the order query asks for, or None when it asks for none."""
+        found = _REFUNDS.search(self._document)
+        return (int(found.group("refunds")), int(found.group("lines"))) if found else None
 
     def _orders(self, variables: dict[str, Any]) -> dict[str, Any]:
         first, lines = _first(variables, "first"), _first(variables, "lines")
@@ -238,7 +248,27 @@ class GraphQLEndpoint:
             "lineItems": {"pageInfo": {"hasNextPage": len(items) > lines,
                                        "endCursor": _cursor(min(lines, len(items))) if items else None},
                           "nodes": items[:lines]},
+            **self._refunds(rest["refunds"]),
         }
+
+    def _refunds(self, refunds: list[dict[str, Any]]) -> dict[str, Any]:
+        """The order's refunds as the query asks for them (``refunds(first:)`` is a list)."""
+        asked = self._refunds_asked()
+        if asked is None:
+            return {}
+        first, lines = asked
+        return {"refunds": [{
+            "id": _gid("Refund", r["id"]), "createdAt": _utc(datetime.fromisoformat(r["created_at"])),
+            "note": r.get("note"),
+            "totalRefundedSet": {"shopMoney": {
+                "amount": str(sum(Decimal(t["amount"]) for t in r["transactions"]
+                                  if t["kind"] == "refund" and t["status"] == "success")),
+                "currencyCode": next((t["currency"] for t in r["transactions"]), "USD")}},
+            "refundLineItems": {"pageInfo": {"hasNextPage": len(r["refund_line_items"]) > lines},
+                                "nodes": [{"quantity": item["quantity"], "lineItem": {
+                                    "id": _gid("LineItem", item["line_item"]["id"]), "sku": item["line_item"]["sku"],
+                                    "name": item["line_item"]["name"]}} for item in r["refund_line_items"][:lines]]},
+        } for r in refunds[:first]]}
 
     @staticmethod
     def _line(item: dict[str, Any]) -> dict[str, Any]:

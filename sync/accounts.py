@@ -32,6 +32,8 @@ class Permission(StrEnum):
     MANAGE_CATALOGUE = "manage_catalogue"
     MANAGE_USERS = "manage_users"
     MESSENGER_ORDERS = "messenger_orders"
+    MANUAL_AFTER_SALES = "manual_after_sales"
+    AFTER_SALES_REFUND = "after_sales_refund"
 
 
 ALL_PERMISSIONS = frozenset(Permission)

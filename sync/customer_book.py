@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from sync.after_sales_models import AfterSalesOrder
 from sync.customer_models import CustomerLevel, CustomerStat
 from sync.customers import add_stats, next_codes, reserved_code, with_address
 from sync.fields import FieldError
@@ -146,7 +147,8 @@ def delete(session: Session, ref: str | int) -> str:
 
 
 def erase(session: Session, ref: str | int) -> Customer:
-    """Personal data replaced (a GDPR request); code, orders and statistics kept."""
+    """Personal data replaced (a GDPR request), on the customer and on the offline buyer of its
+    after-sales orders; code, orders, after-sales orders and statistics kept."""
     customer = find(session, ref, lock=True)
     now = utcnow()
     for cid in _family(session, customer.id):
@@ -158,6 +160,10 @@ def erase(session: Session, ref: str | int) -> Customer:
             row.external_id = f"erased:{row.id}"  # the key was the e-mail itself
         row.erased_at = now
         row.updated_at = now
+    # an offline sale's buyer is typed on its after-sales orders: that copy goes too
+    session.execute(update(AfterSalesOrder).where(AfterSalesOrder.customer_id.in_(_family(session, customer.id)))
+                    .values(buyer_name=ERASED, buyer_phone="", buyer_email="")
+                    .execution_options(synchronize_session=False))
     session.flush()
     return customer
 

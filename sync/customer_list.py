@@ -43,6 +43,8 @@ class CustomerView:
     erased: bool
     figures: list[Figures] = field(default_factory=list)
     addresses: list[dict[str, Any]] = field(default_factory=list)
+    #: confirmed after-sales refunds per currency, beside the spend (which keeps refunded orders)
+    refunded: dict[str, Decimal] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -63,6 +65,7 @@ class CustomerView:
         if amounts:
             out["spend"] = [{"currency": f.currency, "orders": f.orders, "total_spend": str(f.spend),
                              "average_order_value": str(f.average)} for f in self.figures]
+            out["refunded"] = {currency: str(amount) for currency, amount in sorted(self.refunded.items())}
         return out
 
 
@@ -123,8 +126,11 @@ def count_customers(session: Session) -> int:
 
 def _views(session: Session, rows: list[Any]) -> list[CustomerView]:
     """Rows of the customers table (ORM objects or plain rows: a page of the list reads plain rows)."""
+    from sync.after_sales_refunds import customer_refunds  # the after-sales domain reads the customers too
+
     ids = [c.id for c in rows]
     stats = stats_of(session, ids)
+    refunded = customer_refunds(session, ids)
     channel_ids = {c.channel_id for c in rows if c.channel_id}
     level_ids = {c.level_id for c in rows if c.level_id}
     channels = dict(session.execute(select(Channel.id, Channel.name).where(Channel.id.in_(channel_ids))).all()
@@ -136,7 +142,7 @@ def _views(session: Session, rows: list[Any]) -> list[CustomerView]:
         email=c.email, source=channels.get(c.channel_id, "manual") if c.channel_id else "manual", note=c.note or "",
         level=levels.get(c.level_id) if c.level_id else None, first_order_at=c.first_order_at,
         last_order_at=c.last_order_at, updated_at=c.updated_at, erased=c.erased_at is not None,
-        figures=[_figures(s) for s in stats[c.id]], addresses=list(c.addresses or []),
+        figures=[_figures(s) for s in stats[c.id]], addresses=list(c.addresses or []), refunded=refunded[c.id],
     ) for c in rows]
 
 

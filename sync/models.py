@@ -415,6 +415,7 @@ class WebhookDelivery(Base):
 
 # the account and alert tables register on the same metadata (migrations and create_all see them)
 from sync import account_models as _account_models  # noqa: E402,F401
+from sync import after_sales_models as _after_sales_models  # noqa: E402,F401
 from sync import alert_models as _alert_models  # noqa: E402,F401
 from sync import blob_models as _blob_models  # noqa: E402,F401
 from sync import customer_models as _customer_models  # noqa: E402,F401

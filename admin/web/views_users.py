@@ -26,6 +26,7 @@ PERMISSION_WORDS = {
     Permission.CANCEL: "Cancel orders", Permission.VIEW_PRICES: "View prices", Permission.EDIT_PRICES: "Edit prices",
     Permission.MANAGE_CHANNELS: "Manage channels", Permission.MANAGE_CATALOGUE: "Manage catalogue",
     Permission.MANAGE_USERS: "Manage users", Permission.MESSENGER_ORDERS: "Messenger orders",
+    Permission.MANUAL_AFTER_SALES: "Manual after-sales", Permission.AFTER_SALES_REFUND: "After-sales refund",
 }
 
 

@@ -14,9 +14,18 @@ LINES_PER_ORDER = 10
 SHIPPING_LINES = 3
 LINES_PAGE = 250
 
+#: refunds read with each order (``Order.refunds`` is a list, priced as ``first`` refunds) and the
+#: units of each; a refund with more lines is read as naming none (the operator narrows the order)
+REFUNDS_PER_ORDER = 5
+REFUND_LINES = 5
+
 ADDRESS = "firstName lastName company address1 address2 city zip province provinceCode countryCodeV2 phone"
 LINE = ("id name title sku quantity currentQuantity unfulfilledQuantity requiresShipping isGiftCard "
         "originalUnitPriceSet { shopMoney { amount currencyCode } }")
+
+REFUND = ("id createdAt note totalRefundedSet { shopMoney { amount currencyCode } } "
+          f"refundLineItems(first: {REFUND_LINES}) {{ pageInfo {{ hasNextPage }} "
+          "nodes { quantity lineItem { id sku name } } }")
 
 ORDERS = f"""query Orders($first: Int!, $after: String, $query: String, $lines: Int!) {{
   orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {{
@@ -30,6 +39,7 @@ ORDERS = f"""query Orders($first: Int!, $after: String, $query: String, $lines: 
       customer {{ id legacyResourceId email phone firstName lastName defaultAddress {{ {ADDRESS} }} }}
       shippingLines(first: {SHIPPING_LINES}) {{ nodes {{ title code }} }}
       lineItems(first: $lines) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ {LINE} }} }}
+      refunds(first: {REFUNDS_PER_ORDER}) {{ {REFUND} }}
     }}
   }}
 }}"""
@@ -86,10 +96,14 @@ def connection(first: int, node: int) -> int:
     return 2 + first * node
 
 
+#: one refund: itself, its total's set and money, and its lines (each with its order line)
+REFUND_COST = 3 + connection(REFUND_LINES, 2)
+
+
 def order_cost(lines: int) -> int:
     """One order node: itself, its price set and money, two addresses, the customer and its
-    address, shipping lines and line items (each with a price set and its money)."""
-    return 7 + connection(SHIPPING_LINES, 1) + connection(lines, 3)
+    address, shipping lines, line items (each with a price set and its money) and refunds."""
+    return 7 + connection(SHIPPING_LINES, 1) + connection(lines, 3) + REFUNDS_PER_ORDER * REFUND_COST
 
 
 def orders_cost(first: int, lines: int) -> int:

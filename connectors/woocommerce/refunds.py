@@ -3,16 +3,20 @@
 The order body lists its refunds only as ``{id, reason, total}``; the units are in each refund's
 own ``line_items`` (``GET /orders/<id>/refunds``), with a negative ``quantity`` and the order's
 line id in the ``_refunded_item_id`` meta entry. A unit refunded must not be bought at the
-supplier.
+supplier. What the connector read there is kept in the order's body as stored: each entry of
+``refunds`` gets the ``line_items`` of its refund (id, SKU, name, quantity and the order line it
+refunds), so that an after-sales order started from a refund takes its units.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from connectors.records import ChannelOrder, OrderLine
-from connectors.woocommerce.errors import describe
+from connectors.refunds import ChannelRefund, RefundedLine
+from connectors.woocommerce.errors import WooParseError, describe
 
 REFUNDED_ITEM = "_refunded_item_id"
 
@@ -73,8 +77,82 @@ def less_refunded(lines: list[OrderLine], refunds: Any) -> list[OrderLine]:
 
 
 def apply_refunds(order: ChannelOrder, refunds: Any) -> ChannelOrder:
-    """The order with the units of ``refunds`` (the refunds endpoint's answer) taken off."""
-    return order.model_copy(update={
+    """The order with the units of ``refunds`` (the refunds endpoint's answer) taken off, and those
+    units kept in its body's ``refunds`` entries (``with_refunded_items``)."""
+    updated = order.model_copy(update={
         "lines": less_refunded(order.lines, refunds),
         "unshipped_lines": less_refunded(order.unshipped_lines, refunds),
+        "raw": with_refunded_items(order.raw, refunds),
     })
+    # the body changed: the store checks and serialises it again
+    updated._store_checked, updated._raw_json = False, None
+    return updated
+
+
+def with_refunded_items(body: dict[str, Any], refunds: Any) -> dict[str, Any]:
+    """The order body with each ``refunds`` entry given the ``line_items`` its refund's own body
+    lists (only what names the units: id, sku, name, quantity, the refunded line's meta entry).
+    The order body's entries never carry line items of their own, so the units are counted once
+    whether the body is read as it came from the refunds endpoint or as stored."""
+    listed = body.get("refunds")
+    if not isinstance(listed, list) or not isinstance(refunds, list):
+        return body
+    by_id = {str(r.get("id")): r.get("line_items") for r in refunds
+             if isinstance(r, dict) and isinstance(r.get("line_items"), list)}
+    if not by_id:
+        return body
+    kept = []
+    for entry in listed:
+        items = by_id.get(str(entry.get("id"))) if isinstance(entry, dict) else None
+        if items is None:
+            kept.append(entry)
+            continue
+        kept.append({**entry, "line_items": [_units_of(item) for item in items if isinstance(item, dict)]})
+    return {**body, "refunds": kept}
+
+
+def _units_of(item: dict[str, Any]) -> dict[str, Any]:
+    meta = [m for m in item.get("meta_data") or [] if isinstance(m, dict) and m.get("key") == REFUNDED_ITEM]
+    return {"id": item.get("id"), "sku": item.get("sku"), "name": item.get("name"), "quantity": item.get("quantity"),
+            "meta_data": [{"key": REFUNDED_ITEM, "value": m.get("value")} for m in meta[:1]]}
+
+
+def refunds_in(body: Any) -> list[ChannelRefund]:
+    """The refunds an order body lists (``{id, reason, total}``, the total negative), with the units
+    the connector read from the refunds endpoint when it kept them (``line_items``; else ``lines``
+    is empty: the whole order). Entries that cannot be read are left out."""
+    found = body.get("refunds") if isinstance(body, dict) else None
+    if not isinstance(found, list):
+        return []
+    out = []
+    for refund in found:
+        if not isinstance(refund, dict) or isinstance(refund.get("id"), bool):
+            continue
+        try:
+            amount = abs(Decimal(str(refund.get("total")).strip()))
+        except InvalidOperation:
+            continue
+        if refund.get("id") is None or not amount.is_finite():
+            continue
+        out.append(ChannelRefund(external_id=str(refund["id"]), amount=amount, reason=str(refund.get("reason") or ""),
+                                 lines=_refunded_lines(refund.get("line_items"))))
+    return out
+
+
+def _refunded_lines(items: Any) -> tuple[RefundedLine, ...]:
+    """The units of one refund, as kept by ``with_refunded_items``; none when any cannot be read
+    (part of the units would pass for all of them)."""
+    if not isinstance(items, list):
+        return ()
+    lines = []
+    for item in items:
+        try:
+            line_id, units = _refunded_item(item, "line_items")
+        except WooParseError:
+            return ()
+        sku = item.get("sku")
+        if units:
+            lines.append(RefundedLine(sku=sku.strip() if isinstance(sku, str) and sku.strip() else None,
+                                      quantity=units, line_external_id=line_id,
+                                      title=str(item.get("name") or "")[:500]))
+    return tuple(lines)

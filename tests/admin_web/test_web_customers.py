@@ -13,6 +13,7 @@ from sync.db import Database
 from sync.models import Order
 
 from support.admin import Seeded, csrf_of
+from support.after_sales import confirmed_refund
 from support.customers import buyer_order, ingest
 
 Client = Callable[[str], TestClient]
@@ -125,3 +126,20 @@ def test_levels_and_prices_pages_with_a_csv_import(signed_in: Client) -> None:
                  "/prices").status_code == 303  # type: ignore[attr-defined]
     page = boss.get("/prices").text
     assert "Wholesale" in page and "31.00" in page and "10+" in page
+
+
+def test_confirmed_refunds_show_beside_the_spend_only_with_view_prices(signed_in: Client, app: FastAPI,
+                                                                       db: Database, seeded: Seeded) -> None:
+    confirmed_refund(db, "CN00000001", "12.50")
+    confirmed_refund(db, "CN00000001", "0.500", currency="KWD")
+    boss, clerk = signed_in("boss"), signed_in("clerk")
+    api = TestClient(app, headers={"Authorization": f"Bearer {_token(boss)}"})
+    listed = api.get("/api/customers", params={"q": "lucia"}).json()["customers"]
+    assert listed[0]["spend"][0]["total_spend"] == "159.60"  # refunded orders stay in the spend
+    one = api.get(f"/api/customers/{listed[0]['id']}").json()
+    assert one["refunded"] == {"EUR": "12.50", "KWD": "0.500"}
+    page = boss.get(f"/customers/{listed[0]['id']}").text
+    assert "Refunded EUR" in page and "12.50 EUR" in page and "0.500 KWD" in page
+    hidden = TestClient(app, headers={"Authorization": f"Bearer {_token(clerk)}"})
+    assert "refunded" not in hidden.get(f"/api/customers/{listed[0]['id']}").json()
+    assert "Refunded" not in clerk.get(f"/customers/{listed[0]['id']}").text

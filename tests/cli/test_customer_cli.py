@@ -11,6 +11,7 @@ import pytest
 from admin.cli import main
 from sync.db import Database
 
+from support.after_sales import confirmed_refund
 from support.customers import add_channel, buyer_order, ingest
 
 
@@ -34,6 +35,14 @@ def test_customers_from_the_command_line(db: Database, tmp_path: Path, capsys: p
     assert main(["customers", "show", "CN00000001", "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)
     assert shown["spend"] == [{"currency": "EUR", "orders": 2, "total_spend": "14.00", "average_order_value": "7.00"}]
+    assert shown["refunded"] == {}
+    confirmed_refund(db, "CN00000001", "3.00")
+    assert main(["customers", "show", "CN00000001", "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["spend"][0]["total_spend"] == "14.00" and shown["refunded"] == {"EUR": "3.00"}
+    assert main(["customers", "show", "CN00000001"]) == 0
+    text = capsys.readouterr().out
+    assert "EUR: 2 orders, spend 14.00, average 7.00\nEUR: refunded 3.00\n" in text
     assert sorted(o["number"] for o in shown["orders"]) == ["#1", "#2"]
 
     assert main(["prices", "level", "VIP"]) == 0

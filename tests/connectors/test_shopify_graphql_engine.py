@@ -3,6 +3,7 @@ same orders land as over REST, and switching a channel between the APIs changes 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -70,5 +71,46 @@ def test_tracking_reaches_a_graphql_channel_once_per_parcel(db) -> None:
         assert stack.shopify_app.graphql.queries.count("FulfillmentCreate") == len(numbers)
         with db.session() as session:
             assert all(s.pushed_at is not None for s in session.scalars(select(Shipment)))
+    finally:
+        stack.stop()
+
+
+def test_a_refund_reads_the_same_over_graphql_and_rest_and_starts_an_after_sales_order(db) -> None:
+    from sqlalchemy import update
+
+    from sync.channel_refunds import channel_refunds, start_after_sales
+
+    stack = _start()
+    try:
+        ids = sandbox_stack.register(db, stack)
+        app = stack.shopify_app
+        spec = next(s for s in app.specs if not s.cancelled and len(s.lines) >= 2 and s.lines[0].sku)
+        refund_id = app.add_refund(spec.order_id, "7.50", {spec.lines[0].sku: 1}, note="damaged")
+        _set_api(db, ids["shopify"], "graphql")
+        pull.pull_channel(db, ids["shopify"], connect.channel_for)
+
+        def read() -> list[Any]:
+            with db.session() as s:
+                order = s.scalar(select(Order).where(Order.channel_id == ids["shopify"],
+                                                     Order.external_id == str(spec.order_id)))
+                assert order is not None
+                return [(f.external_id, f.amount, f.reason, [(ln.sku, ln.quantity, ln.line_external_id)
+                                                              for ln in f.lines]) for f in channel_refunds(s, order)]
+
+        by_graphql = read()
+        assert by_graphql[0][:3] == (str(refund_id), Decimal("7.50"), "damaged")
+        assert [(sku, n) for sku, n, _ in by_graphql[0][3]] == [(spec.lines[0].sku, 1)]
+        with db.session() as s:  # the REST body in place of the node: the same refund
+            s.execute(update(Order).where(Order.channel_id == ids["shopify"],
+                                          Order.external_id == str(spec.order_id))
+                      .values(raw=app._render_spec(spec), status="shipped"))
+        assert read() == by_graphql
+        with db.session() as s:
+            order_id = s.scalar(select(Order.id).where(Order.channel_id == ids["shopify"],
+                                                       Order.external_id == str(spec.order_id)))
+            made = start_after_sales(s, order_id, str(refund_id), kind="refund_only", actor="user:ana",
+                                     can_after_sales=True)
+            assert [(i.sku, i.quantity) for i in made.items] == [(spec.lines[0].sku, 1)]
+            assert made.return_amount == Decimal("7.50")
     finally:
         stack.stop()

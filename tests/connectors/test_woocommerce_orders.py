@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any, ClassVar
 
 import httpx
@@ -102,6 +103,32 @@ def test_refunded_units_are_read_from_the_refunds_and_never_sent(api: respx.Mock
     # the first line has no SKU: refunded whole, it is no longer a flaw, and the rest goes on
     assert [i.code for i in judge(parse_order(body), Context(), {}).issues] == ["missing_sku"]
     assert judge(order, Context(), {}).status is Status.READY
+
+
+def test_each_refunds_units_are_kept_in_the_stored_body_and_counted_once(api: respx.MockRouter) -> None:
+    from connectors.woocommerce.refunds import refunds_in
+
+    body = order_727()
+    first, second = body["line_items"][0], body["line_items"][1]
+    body["refunds"] = [{"id": 726, "reason": "broken", "total": "-3.00"}, {"id": 730, "reason": "", "total": "-9.00"}]
+    api.get(ORDERS).mock(return_value=httpx.Response(200, json=[body], headers={"X-WP-TotalPages": "1"}))
+    later = dict(refund(second["id"], 1), id=730)
+    later["line_items"][0].update(sku="WOO-2", name="Woo Two")
+    api.get(f"{ORDERS}/727/refunds").mock(return_value=httpx.Response(200, json=[later, refund(first["id"], 1)]))
+    with connector() as woo:
+        [order] = woo.fetch_orders(None).orders
+    shown = refunds_in(order.raw)
+    assert [(f.external_id, f.amount, f.reason) for f in shown] == [("726", Decimal("3.00"), "broken"),
+                                                                   ("730", Decimal("9.00"), "")]
+    assert [(ln.sku, ln.quantity, ln.line_external_id) for ln in shown[0].lines] == [(None, 1, str(first["id"]))]
+    assert [(ln.sku, ln.quantity, ln.line_external_id, ln.title) for ln in shown[1].lines] == [
+        ("WOO-2", 1, str(second["id"]), "Woo Two")]
+    assert body["refunds"][0] == {"id": 726, "reason": "broken", "total": "-3.00"}  # the body read is left as it was
+    # the stored body read again gives the same lines: the units are taken off once
+    assert [(ln.external_id, ln.quantity) for ln in parse_order(order.raw).lines] == [
+        (ln.external_id, ln.quantity) for ln in order.lines]
+    assert {ln.external_id: ln.quantity for ln in order.lines}[str(second["id"])] == second["quantity"] - 1
+    assert not order.store_checked  # the body changed: the store checks it again
 
 
 def test_order_without_refunds_costs_no_refunds_call(api: respx.MockRouter) -> None:

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import threading
-import time
-
 import pytest
 from sqlalchemy import func, select
 
 from sync import stock
 from sync.stock_models import StockMovement, Warehouse
+
+from support.races import race
 
 
 def _main(db) -> int:
@@ -89,37 +88,6 @@ def test_bad_input_is_refused_in_words(db, bad) -> None:
         assert s.scalar(select(func.count()).select_from(StockMovement)) == 0
 
 
-def _race(db, first, second) -> list[BaseException | None]:
-    """``first`` holds its transaction open while ``second`` runs against the same rows."""
-    outcomes: list[BaseException | None] = [None, None]
-    started = threading.Event()
-
-    def one() -> None:
-        try:
-            with db.session() as s:
-                first(s)
-                started.set()
-                time.sleep(0.3)  # still uncommitted while the other one writes
-        except BaseException as exc:  # noqa: BLE001 - reported to the test
-            outcomes[0] = exc
-            started.set()
-
-    def two() -> None:
-        started.wait(10)
-        try:
-            with db.session() as s:
-                second(s)
-        except BaseException as exc:  # noqa: BLE001 - reported to the test
-            outcomes[1] = exc
-
-    threads = [threading.Thread(target=one), threading.Thread(target=two)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
-    return outcomes
-
-
 @pytest.mark.postgres
 def test_two_moves_at_once_are_both_counted(db) -> None:
     if db.is_sqlite:
@@ -129,7 +97,7 @@ def test_two_moves_at_once_are_both_counted(db) -> None:
     def stock_in(s) -> None:
         stock.move(s, warehouse_id=wh, sku="SKU-1", quantity=3, reason="stock-in", actor="user:ana")
 
-    assert _race(db, stock_in, stock_in) == [None, None]
+    assert race(db, stock_in, stock_in) == [None, None]
     with db.session() as s:
         assert stock.level(s, wh, "SKU-1") == 6
         assert len(stock.movements(s, sku="SKU-1")) == 2
@@ -146,7 +114,7 @@ def test_two_takes_of_the_last_unit_at_once_take_it_once(db) -> None:
     def take(s) -> None:
         stock.move(s, warehouse_id=wh, sku="SKU-1", quantity=-1, reason="order", actor="user:ana")
 
-    first, second = _race(db, take, take)
+    first, second = race(db, take, take)
     assert first is None and isinstance(second, stock.StockError)
     with db.session() as s:
         assert stock.level(s, wh, "SKU-1") == 0
@@ -162,7 +130,7 @@ def test_the_same_key_twice_at_once_is_recorded_once(db) -> None:
         stock.move(s, warehouse_id=wh, sku="SKU-1", quantity=2, reason="return stock-in", actor="user:ana",
                    key="return:1")
 
-    first, second = _race(db, stock_in, stock_in)
+    first, second = race(db, stock_in, stock_in)
     assert first is None and isinstance(second, stock.DuplicateMovement)
     with db.session() as s:
         assert stock.level(s, wh, "SKU-1") == 2

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0013_messenger_delivery'
-down_revision: str | None = '0011_stock'
+down_revision: str | None = '0013_after_sales_more'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
