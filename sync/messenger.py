@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session
 from connectors.records import Address, ChannelOrder
 from connectors.records import OrderLine as LineRecord
 from sync import customer_book, prices
-from sync.installation import reference_prefix
 from sync.messenger_models import MessengerLink, MessengerOrder, PaymentMethod
 from sync.models import Base, Channel, Order, OrderLine, utcnow
 from sync.records import address_dict, fingerprint, internal_reference
 from sync.review import LostRace, ReviewError, judge_stored
 from sync.states import Status, note, transition
+from sync.supplier_accounts import prefix_for_channel
 from sync.upsert import insert_for
 from validation import validate
 
@@ -190,7 +190,7 @@ def create(session: Session, *, store: str, lines: list[LineInput], actor: str, 
         channel_id=channel.id, external_id=external_id, number=external_id, status=_HELD, status_changed_at=now,
         channel_status=KIND, payment_status="pending", currency=currency.strip().upper()[:3] or "EUR", total=total,
         placed_at=now, channel_updated_at=now, shipping_address=shipping, customer_id=customer_id,
-        internal_reference=internal_reference(channel.id, external_id, reference_prefix(session)),
+        internal_reference=internal_reference(channel.id, external_id, prefix_for_channel(session, channel.id)),
         content_fingerprint=fingerprint(shipping, [(ln.sku.strip(), ln.quantity) for ln in lines]),
         raw={"source": KIND, "store": channel.name},
         lines=[OrderLine(position=i, sku=ln.sku.strip(), quantity=ln.quantity, unit_price=price,
