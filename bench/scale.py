@@ -73,6 +73,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--redis-url", default=os.environ.get("ORDERHUB_TEST_REDIS_URL") or DEFAULT_REDIS_URL,
                    help="a Redis db of the benchmark's own: it is flushed before each run")
     p.add_argument("--schema", default="bench_scale", help="the PostgreSQL schema the run (re)creates")
+    p.add_argument("--profile", default="", help="a folder: each worker runs under cProfile, its stats written there")
     p.add_argument("--logs", default="", help="where worker logs go (default: a new temporary folder)")
     args = p.parse_args(argv)
     if not is_postgres(args.database_url):
@@ -81,7 +82,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 class MeteredBigBuy(BigBuySandbox):
-    """The sandbox BigBuy, noting when each API call arrived and which were refused with a 429."""
+    """The sandbox BigBuy, noting when each API call it took arrived, and how many it refused (429)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -92,8 +93,10 @@ class MeteredBigBuy(BigBuySandbox):
         response = super().dispatch(request)
         if request.path.startswith("/rest/"):
             with self.lock:
-                self.calls.append(time.time())
-                self.throttled += response.status == 429
+                if response.status == 429:
+                    self.throttled += 1
+                else:
+                    self.calls.append(time.time())
         return response
 
 
@@ -161,7 +164,11 @@ def processes(args: argparse.Namespace, count: int, logs: Path) -> Iterator[list
     env = worker_env(args)
     started: list[subprocess.Popen[bytes]] = []
     try:
-        for n, argv in enumerate([[*cli, "worker", "--threads", str(args.threads)]] * count + [[*cli, "scheduler"]]):
+        worker = [*cli, "worker", "--threads", str(args.threads)]
+        for n, argv in enumerate([worker] * count + [[*cli, "scheduler"]]):
+            if args.profile and n < count:
+                argv = [sys.executable, "-m", "cProfile", "-o", f"{args.profile}/worker-{count}-{n}.prof",
+                        "-m", "admin.cli", *argv[3:]]
             with open(logs / f"run{count}-{n}.log", "wb") as out:
                 started.append(subprocess.Popen(argv, env=env, cwd=REPO, stdout=out, stderr=out,
                                                 stdin=subprocess.DEVNULL, start_new_session=True))
@@ -287,7 +294,7 @@ def _account_figures(app: MeteredBigBuy) -> dict[str, Any]:
         throttled = app.throttled
     span = calls[-1] - calls[0] if len(calls) > 1 else 0.0
     busiest, j = 0, 0
-    for i, at in enumerate(calls):  # the most calls inside any one second
+    for i, at in enumerate(calls):  # the most calls taken inside any one second
         while calls[j] <= at - 1.0:
             j += 1
         busiest = max(busiest, i - j + 1)
