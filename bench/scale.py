@@ -355,6 +355,8 @@ def main(argv: list[str] | None = None) -> int:
     from admin.logs import configure
 
     configure("WARNING")
+    # stopped from outside: the servers and the worker processes are stopped on the way out
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     figures = run(parse(argv))
     emit(figures)
     return 0 if figures["lost"] == 0 and figures["duplicates_at_supplier"] == 0 else 1

@@ -9,8 +9,10 @@ go unused. So while several supplier accounts are enabled, each account may hold
 account has its share busy goes back to the queue with a delay, and the thread takes the next
 message. One account (or a process that set no thread count, such as ``serve``) is never gated.
 
-The delays queue the deferred orders of an account one bucket interval apart (``1 / rate``), so
-each comes back about when the account can take it, rather than all at once; none is deferred
+The delays queue the deferred orders of an account as far apart as this process has been taking
+the account's orders lately (how long a turn lasted, over the share: a turn mostly waits for the
+account's bucket, which the other processes draw on too), so each comes back about when the
+process can take it, rather than all at once; none is deferred
 further than ``MAX_DELAY_MS``, well inside the reconciler's horizon (a message delayed beyond it
 would be sent a second time). Nothing is lost by a deferral: the order stays ``ready`` in the
 database and the reconciler sends a message for it again if this one were lost.
@@ -42,6 +44,10 @@ _busy: dict[int, int] = {}
 _accounts = (0, 0.0)  # (how many, counted at)
 #: per account: when the last order deferred by this process is due back (monotonic seconds)
 _due: dict[int, float] = {}
+#: per account: how long this process's turns lasted lately (seconds, a moving average)
+_lasted: dict[int, float] = {}
+#: the weight of the newest turn in that average
+_NEWEST = 0.3
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,7 @@ def configure(threads: int) -> None:
         _threads = threads
         _busy.clear()
         _due.clear()
+        _lasted.clear()
 
 
 def _share(db: Database) -> int:
@@ -100,19 +107,23 @@ def turn(db: Database, order_id: int) -> Iterator[Turn]:
         if taken:
             _busy[account_id] = _busy.get(account_id, 0) + 1
         else:
-            delay = _queue_behind(account_id, rate)
+            delay = _queue_behind(account_id, _lasted.get(account_id, share / max(rate, 0.01)) / share)
+    started = time.monotonic()
     try:
         yield Turn(True) if taken else Turn(False, delay)
     finally:
         if taken:
+            lasted = time.monotonic() - started
             with _lock:
                 _busy[account_id] -= 1
+                before = _lasted.get(account_id, lasted)
+                _lasted[account_id] = (1 - _NEWEST) * before + _NEWEST * lasted
 
 
-def _queue_behind(account_id: int, rate: float) -> int:
-    """The delay that puts this order one bucket interval behind the account's last deferred one
+def _queue_behind(account_id: int, spacing: float) -> int:
+    """The delay that puts this order ``spacing`` seconds behind the account's last deferred one
     (callers hold ``_lock``)."""
     now = time.monotonic()
-    due = max(now, _due.get(account_id, 0.0)) + 1.0 / max(rate, 0.01)
+    due = max(now, _due.get(account_id, 0.0)) + spacing
     _due[account_id] = min(due, now + MAX_DELAY_MS / 1000)
     return int((_due[account_id] - now) * 1000)

@@ -49,7 +49,7 @@ def test_an_accounts_share_busy_defers_its_orders_but_not_another_accounts(db: D
     with account_gate.turn(db, a) as first:  # two threads, two accounts: one thread each
         assert first.mine
         with account_gate.turn(db, a) as second, account_gate.turn(db, a) as third:
-            # deferred one bucket interval apart (the account's pace: 0.9/s by default)
+            # no turn has ended yet: deferred one bucket interval apart (the pace: 0.9/s by default)
             assert not second.mine and not third.mine
             assert 1000 <= second.delay_ms <= 1120 and 2100 <= third.delay_ms <= 2230
         with account_gate.turn(db, b) as other:
@@ -88,3 +88,16 @@ def test_a_deferral_is_never_longer_than_the_reconcilers_horizon_allows(db: Data
             with account_gate.turn(db, a) as later:
                 delays.append(later.delay_ms)
     assert delays == sorted(delays) and delays[-1] <= account_gate.MAX_DELAY_MS
+
+
+def test_deferrals_follow_how_long_this_process_takes_over_an_accounts_orders(
+        db: Database, two_threads: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    a, _ = _two_sellers(db)
+    clock = [1000.0]
+    monkeypatch.setattr(account_gate.time, "monotonic", lambda: clock[0])
+    for _ in range(20):  # turns of 4 s: the bucket is shared with other processes
+        with account_gate.turn(db, a) as mine:
+            assert mine.mine
+            clock[0] += 4.0
+    with account_gate.turn(db, a), account_gate.turn(db, a) as later, account_gate.turn(db, a) as after:
+        assert 3900 <= later.delay_ms <= 4000 and 7900 <= after.delay_ms <= 8000
