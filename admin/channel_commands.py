@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from admin.commands_base import InputError, emit
-from sync import channel_accounts, fields
+from sync import channel_accounts, fields, supplier_accounts
 from sync.db import get_database
 from sync.models import Channel
 
@@ -34,6 +34,7 @@ def list_accounts(args: argparse.Namespace) -> int:
         rows = session.scalars(select(Channel).order_by(Channel.id)).all()
         data = [{"id": r.id, "name": r.name, "kind": r.kind, "role": r.role, "url": r.url,
                  "enabled": r.enabled, "settings": r.settings, "cursor": r.cursor,
+                 "supplier_account": supplier_accounts.named(r.settings) if r.role == "channel" else None,
                  "last_sync_at": r.last_sync_at, "last_error": r.last_error} for r in rows]
     if args.json:
         emit(data)
@@ -43,8 +44,9 @@ def list_accounts(args: argparse.Namespace) -> int:
             error = str(d["last_error"] or "")
             if error.startswith("auth_broken"):  # a revoked grant, an uninstalled app
                 state += f"  {error[:160]}"
+            to = f"  -> {d['supplier_account']}" if d["supplier_account"] else ""
             print(f"{d['id']:>4}  {d['name']:<24} {d['role']:<8} {d['kind']:<12} {d['url']}  "
-                  f"cursor={d['cursor']}{state}")
+                  f"cursor={d['cursor']}{to}{state}")
     return 0
 
 
@@ -55,14 +57,24 @@ def _checked(call: Callable[[], Any]) -> Any:
         raise InputError(str(exc)) from None
 
 
+def _settings(args: argparse.Namespace) -> dict[str, Any]:
+    """``--setting`` pairs, with ``--supplier-account`` as the setting it stands for."""
+    settings: dict[str, Any] = _checked(lambda: channel_accounts.settings_from_pairs(args.setting))
+    if args.supplier_account is not None:
+        if getattr(args, "role", None) == "supplier":
+            raise InputError("--supplier-account names a channel's supplier account: a supplier account has none")
+        settings[supplier_accounts.SETTING] = args.supplier_account
+    return settings
+
+
 def add(args: argparse.Namespace) -> int:
     draft = channel_accounts.Draft(name=args.name, kind=args.kind, url=args.url, role=args.role,
-                                   credentials=dict(args.credential),
-                                   settings=_checked(lambda: channel_accounts.settings_from_pairs(args.setting)))
+                                   credentials=dict(args.credential), settings=_settings(args))
     with get_database().session() as session:
         row = _checked(lambda: channel_accounts.add_account(session, draft))
         role, name, settings = row.role, row.name, dict(row.settings or {})
-        print(f"added {role} {name} (id {row.id})")
+        account = supplier_accounts.named(settings)
+        print(f"added {role} {name} (id {row.id})" + (f", forwarding to {account}" if account else ""))
     if role == "channel":
         from sync.pull import first_pull_hours
 
@@ -84,9 +96,10 @@ def edit(args: argparse.Namespace) -> int:
 
     change = channel_accounts.Change(
         rename=args.rename, url=args.url, credentials=dict(args.credential),
-        settings=_checked(lambda: channel_accounts.settings_from_pairs(args.setting)), unset=tuple(args.unset or ()))
+        settings=_settings(args), unset=tuple(args.unset or ()))
     if change.empty:
-        raise InputError("nothing to change: give --url, --credential, --setting, --unset or --rename")
+        raise InputError("nothing to change: give --url, --credential, --setting, --unset, --supplier-account "
+                         "or --rename")
     with get_database().session() as session:
         row = _account(session, args.name)
         changed = _checked(lambda: channel_accounts.edit_account(session, row, change))

@@ -103,6 +103,8 @@ def _add_channel_commands(sub: Any) -> None:
     add.add_argument("--role", choices=["channel", "supplier"], default=None)
     add.add_argument("--credential", action="append", type=_kv, default=[], metavar="KEY=VALUE")
     add.add_argument("--setting", action="append", type=_kv, default=[], metavar="KEY=VALUE")
+    add.add_argument("--supplier-account", metavar="ACCOUNT",
+                     help="a channel: the supplier account its orders go to (default: the only one)")
     sync = ch_sub.add_parser("sync", help="pull a channel now and enqueue what is ready")
     sync.add_argument("name")
     edit = ch_sub.add_parser("edit", help="change an account's URL, credentials or settings")
@@ -112,6 +114,7 @@ def _add_channel_commands(sub: Any) -> None:
     edit.add_argument("--credential", action="append", type=_kv, default=[], metavar="KEY=VALUE")
     edit.add_argument("--setting", action="append", type=_kv, default=[], metavar="KEY=VALUE")
     edit.add_argument("--unset", action="append", default=[], metavar="KEY", help="drop a setting")
+    edit.add_argument("--supplier-account", metavar="ACCOUNT", help="a channel: forward its orders to this account")
     ch_sub.add_parser("disable", help="stop pulling a channel (or using a supplier)").add_argument("name")
     ch_sub.add_parser("enable", help="start again").add_argument("name")
     ch_sub.add_parser("remove", help="remove an account that holds no orders").add_argument("name")

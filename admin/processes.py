@@ -60,6 +60,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
             raise InputError(f"cannot serve metrics on {where}: {exc.strerror or exc}") from None
     broker = actors.install(make_broker(url), middleware)
     worker = dramatiq.Worker(broker, queues=queues, worker_threads=args.threads)
+    from workers import account_gate
+
+    account_gate.configure(args.threads)
     stop = wait_for_signal()
     worker.start()
     where = f", metrics on :{args.metrics_port}" if args.metrics_port is not None else ""

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from sync import supplier_accounts
 from sync.models import Channel, Order
 from sync.pull import AUTH_BROKEN
 from sync.states import Status
@@ -94,11 +95,13 @@ def _silent(ch: Channel, newest_order: datetime | None, now: datetime, limits: T
 
 
 def _wallet(session: Session, limits: Thresholds) -> list[Condition]:
-    supplier = session.scalars(select(Channel).where(Channel.role == "supplier", Channel.enabled.is_(True))
-                               .order_by(Channel.id)).first()
-    if supplier is None:
-        return []
-    held = held_for_wallet(session)
+    """One condition per supplier account that runs short, counting the orders of its channels."""
+    return [c for supplier in supplier_accounts.accounts(session, enabled_only=True)
+            if (c := _wallet_of(session, supplier, limits)) is not None]
+
+
+def _wallet_of(session: Session, supplier: Channel, limits: Thresholds) -> Condition | None:
+    held = held_for_wallet(session, channel_ids=supplier_accounts.channel_ids(session, supplier))
     cost = sum((h.cost for h in held), Decimal("0"))
     balance = None if supplier.wallet_balance is None else Decimal(str(supplier.wallet_balance))
     reasons = []
@@ -108,9 +111,9 @@ def _wallet(session: Session, limits: Thresholds) -> list[Condition]:
     if limits.wallet_below > 0 and balance is not None and balance < limits.wallet_below:
         reasons.append(f"the balance is below {limits.wallet_below}")
     if not reasons:
-        return []
+        return None
     shown = "not read yet" if balance is None else str(balance)
     summary = f"supplier wallet {supplier.name} runs short (balance {shown}): " + "; ".join(reasons)
     details = {"account": supplier.name, "balance": None if balance is None else str(balance),
                "held": len(held), "held_cost": str(cost), "orders": [h.number for h in held[:NUMBERS_SHOWN]]}
-    return [Condition(f"wallet_short:{supplier.name}", "wallet_short", summary, details)]
+    return Condition(f"wallet_short:{supplier.name}", "wallet_short", summary, details)

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from connectors.base import SupplierConnector
 from connectors.errors import ConnectorError
 from connectors.records import SupplierOrderRequest
+from sync import supplier_accounts
 from sync.db import Database
 from sync.models import Channel, Order
 from sync.request import build_request, remaining_lines
 from sync.review import EDITABLE_STATES, ReviewError, set_carrier
-from sync.wallet import supplier_row
 
 SupplierFor = Callable[[Channel], SupplierConnector]
 
@@ -53,4 +53,4 @@ def _asked(db: Database, order_id: int, supplier_for: SupplierFor) -> tuple[Supp
             raise ReviewError(f"order {order_id} has no delivery address yet: set it before the shipping method",
                               field="carrier")
         request = build_request(session, order, order.internal_reference, remaining_lines(session, order))
-        return request, supplier_for(supplier_row(session))
+        return request, supplier_for(supplier_accounts.for_order(session, order_id))

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from sync import fields
+from sync import fields, supplier_accounts
 from sync.fields import FieldError
 from sync.models import Channel, Order, SupplierOrderRow
 
@@ -74,12 +74,39 @@ def add_account(session: Session, draft: Draft) -> Channel:
     settings = _settings(errors, draft.kind, role, draft.settings)
     if not errors:  # each setting was fine alone: now together
         settings = _collect(errors, lambda: fields.check_settings(draft.kind, role, draft.settings))
+    if not errors and role == "channel":
+        settings = _with_account(errors, session, settings, settings.get(supplier_accounts.SETTING))
     if errors:
         raise AccountRefused(errors)
+    if role == "supplier":
+        _name_the_only_account(session)
     row = Channel(name=name, kind=draft.kind, role=role, url=url, credentials=credentials, settings=settings)
     session.add(row)
     session.flush()
     return row
+
+
+def _with_account(errors: dict[str, str], session: Session, settings: dict[str, Any], name: Any,
+                  channel: Channel | None = None) -> dict[str, Any]:
+    """``settings`` with the supplier account checked (the only one filled in when none is named)."""
+    try:
+        chosen = supplier_accounts.check_choice(session, name, channel=channel)
+    except ValueError as exc:
+        errors[supplier_accounts.SETTING] = str(exc)
+        return settings
+    settings = {k: v for k, v in settings.items() if k != supplier_accounts.SETTING}
+    return {**settings, supplier_accounts.SETTING: chosen} if chosen else settings
+
+
+def _name_the_only_account(session: Session) -> None:
+    """A second supplier account is being added: the channels that named none went to the only
+    one so far, and keep going there."""
+    every = supplier_accounts.accounts(session)
+    if len(every) != 1:
+        return
+    for channel in session.scalars(select(Channel).where(Channel.role == "channel")):
+        if supplier_accounts.named(channel.settings) is None:
+            channel.settings = {**(channel.settings or {}), supplier_accounts.SETTING: every[0].name}
 
 
 @dataclass(frozen=True)
@@ -112,8 +139,14 @@ def edit_account(session: Session, row: Channel, change: Change) -> list[str]:
     settings.update(_settings(errors, row.kind, row.role, change.settings or {}))
     if not errors:
         settings = _collect(errors, lambda: fields.check_settings(row.kind, row.role, settings))
+    if not errors:
+        _check_account_change(errors, session, row, change, settings)
+    if not errors and row.role == "channel" and _touches(change, supplier_accounts.SETTING):
+        settings = _with_account(errors, session, settings, settings.get(supplier_accounts.SETTING), row)
     if errors:
         raise AccountRefused(errors)
+    if new_name and row.role == "supplier":
+        _follow_rename(session, row.name, new_name)
     if new_name:
         row.name = new_name
     if url:
@@ -123,6 +156,30 @@ def edit_account(session: Session, row: Channel, change: Change) -> list[str]:
     row.settings = settings
     return [what for what, done in (("name", new_name), ("url", url), ("credentials", given),
                                     ("settings", change.settings or change.unset)) if done]
+
+
+def _touches(change: Change, key: str) -> bool:
+    return key in (change.settings or {}) or key in change.unset
+
+
+def _check_account_change(errors: dict[str, str], session: Session, row: Channel, change: Change,
+                          settings: dict[str, Any]) -> None:
+    """A supplier account's reference prefix is fixed once its channels hold orders: those orders'
+    references were made with it, and the supplier finds them by reference."""
+    key = supplier_accounts.PREFIX_SETTING
+    if row.role != "supplier" or not _touches(change, key) or settings.get(key) == (row.settings or {}).get(key):
+        return
+    channels = supplier_accounts.channel_ids(session, row)
+    if channels and session.scalar(select(Order.id).where(Order.channel_id.in_(channels)).limit(1)):
+        errors[key] = (f"the orders of {row.name}'s channels carry references made with the present prefix: "
+                       "it cannot change now")
+
+
+def _follow_rename(session: Session, old: str, new: str) -> None:
+    """The channels that name a supplier account by name keep naming it after a rename."""
+    for channel in session.scalars(select(Channel).where(Channel.role == "channel")):
+        if supplier_accounts.named(channel.settings) == old:
+            channel.settings = {**(channel.settings or {}), supplier_accounts.SETTING: new}
 
 
 def remove_account(session: Session, row: Channel) -> None:
@@ -135,6 +192,12 @@ def remove_account(session: Session, row: Channel) -> None:
         held = f"{orders} orders" if orders else f"{placed} supplier orders"
         raise FieldError(f"{row.name} holds {held}: disable it instead (orderhub channels disable {row.name})",
                          field="name")
+    if row.role == "supplier":
+        naming = [c.name for c in session.scalars(select(Channel).where(Channel.role == "channel"))
+                  if supplier_accounts.named(c.settings) == row.name]
+        if naming:
+            raise FieldError(f"channel {naming[0]} forwards to {row.name}: give it another supplier account first",
+                             field="name")
     session.delete(row)
 
 

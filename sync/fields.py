@@ -55,6 +55,9 @@ class ChannelSettings(BaseModel):
     """Settings every sales channel takes, whatever its kind."""
 
     model_config = ConfigDict(extra="forbid")
+    #: the supplier account this channel's orders go to (sync.supplier_accounts); checked against
+    #: the accounts stored by sync.channel_accounts
+    supplier_account: str | None = Field(None, min_length=1, max_length=NAME_MAX)
     pull_every_seconds: int | None = Field(None, ge=10, le=7 * 86_400)
     overlap_seconds: int | None = Field(None, ge=0, le=7 * 86_400)
     allow_authorized: bool | None = None
@@ -108,6 +111,9 @@ class SupplierSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     rate_per_second: float | None = Field(None, gt=0, le=100)
+    #: the prefix of this account's order references, when it is not the installation's (another
+    #: installation places orders on the same account); fixed once its channels hold orders
+    reference_prefix: str | None = Field(None, pattern=r"^[A-Za-z0-9]{1,12}$")
     carriers: list[str] | None = Field(None, min_length=1, max_length=20)
     language: str | None = None
     #: calls per hour on each catalogue list (BigBuy allows about 10)

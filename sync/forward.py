@@ -40,7 +40,7 @@ from connectors.base import SupplierConnector
 from connectors.errors import ConnectorError, NeedsReview, OutcomeUnknown, RetryLater
 from connectors.records import SupplierOrderRequest, SupplierRefusal, SupplierSubmission
 from sync import issues as issue_store
-from sync import wallet
+from sync import supplier_accounts, wallet
 from sync.db import Database
 from sync.messenger_models import self_delivered
 from sync.models import Channel, Order, OrderEvent, SupplierOrderRow, SupplierRequest, utcnow
@@ -94,7 +94,7 @@ def claim(session: Session, order_id: int, *, stale_after: timedelta) -> Claim |
         issue_store.close_open(session, order_id, sources=[issue_store.SUPPLIER])
         session.add(OrderEvent(order_id=order_id, actor="worker", from_status="ready", to_status="forwarding",
                                reason="sending to the supplier"))
-    supplier = wallet.supplier_row(session)
+    supplier = supplier_accounts.for_order(session, order_id)
     order = session.get(Order, order_id)
     assert order is not None
     reference = submission_reference(session, order)

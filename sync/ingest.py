@@ -205,7 +205,7 @@ def _store_orders(session: Session, channel: Channel, prepared: list[Prepared], 
         for p in prepared:
             p.customer_key = None
     customers = store_customers(session, channel.id, prepared, now)
-    prefix = page_prefix(session)
+    prefix = page_prefix(session, channel.id)
     existing = _existing(session, channel.id,
                          prepared if stored is None else [p for p in prepared if p.order.external_id in stored], prefix)
     fresh, changed = _sort_out(prepared, existing, result)

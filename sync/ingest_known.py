@@ -21,9 +21,9 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from sync.db import Database
-from sync.installation import reference_prefix
 from sync.models import Order
 from sync.records import internal_reference
+from sync.supplier_accounts import prefix_for_channel
 
 
 class StoredVersion(NamedTuple):
@@ -59,18 +59,16 @@ def body_digest(body: Any) -> str | None:
     return digest.hexdigest()
 
 
-def page_prefix(session: Session) -> str:
-    """The installation's reference prefix, read once per transaction (a page asks for it twice)."""
-    prefix = session.info.get("reference_prefix")
-    if prefix is None:
-        prefix = session.info["reference_prefix"] = reference_prefix(session)
-    return str(prefix)
+def page_prefix(session: Session, channel_id: int) -> str:
+    """The reference prefix of the channel's orders (its supplier account's, else the
+    installation's), read once per transaction (a page asks for it twice)."""
+    return prefix_for_channel(session, channel_id)
 
 
 def stored_versions(session: Session, channel_id: int, external_ids: Iterable[str]) -> dict[str, StoredVersion]:
     """The channel's time and body digest of each of these orders that is stored: one query, by the
     deterministic reference's single-column unique index."""
-    prefix = page_prefix(session)
+    prefix = page_prefix(session, channel_id)
     references = [internal_reference(channel_id, e, prefix) for e in set(external_ids)]
     if not references:
         return {}

@@ -27,7 +27,6 @@ from sync import customer_book, payment_confirmation, prices
 from sync import messenger_delivery as delivery
 from sync import messenger_fields as fields
 from sync.fields import check_settings
-from sync.installation import reference_prefix
 from sync.messenger_fields import SELF_DELIVERY, SUPPLIER, MessengerError
 from sync.messenger_models import MessengerLink, MessengerOrder, PaymentMethod
 from sync.models import Base, Channel, Order, OrderLine, utcnow
@@ -35,6 +34,7 @@ from sync.payment_models import PaymentConfirmation
 from sync.records import address_dict, fingerprint, internal_reference
 from sync.review import LostRace, judge_stored
 from sync.states import Status, note, transition
+from sync.supplier_accounts import prefix_for_channel
 from sync.upsert import insert_for
 from validation import validate
 
@@ -238,7 +238,7 @@ def create(session: Session, *, store: str, lines: list[LineInput], actor: str, 
         channel_id=channel.id, external_id=external_id, number=external_id, status=_HELD, status_changed_at=now,
         channel_status=KIND, payment_status="pending", currency=code, total=total,
         placed_at=now, channel_updated_at=now, shipping_address=shipping, customer_id=customer_id,
-        internal_reference=internal_reference(channel.id, external_id, reference_prefix(session)),
+        internal_reference=internal_reference(channel.id, external_id, prefix_for_channel(session, channel.id)),
         content_fingerprint=fingerprint(shipping, [(ln.sku.strip(), ln.quantity) for ln in lines]),
         raw={"source": KIND, "store": channel.name},
         lines=[OrderLine(position=i, sku=ln.sku.strip(), quantity=ln.quantity, unit_price=price,

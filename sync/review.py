@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from connectors.records import Address
 from sync import issues as issue_store
-from sync import wallet
+from sync import supplier_accounts, wallet
 from sync.evaluate import catalogue_context, judge
 from sync.messenger_models import MessengerOrder, self_delivered
 from sync.models import Order, OrderIssue, SupplierOrderRow, utcnow
@@ -24,7 +24,6 @@ from sync.payment_models import PaymentConfirmation
 from sync.records import order_fingerprint, to_channel_order
 from sync.search_keys import search_columns
 from sync.states import Status, note, transition
-from sync.wallet import supplier_row
 
 
 class ReviewError(ValueError):
@@ -79,7 +78,7 @@ def resubmit(session: Session, order_id: int, *, actor: str) -> Resubmitted:
         raise ReviewError(f"order {order_id} was changed after it was sent: resubmitting would send it twice")
     if "insufficient_wallet" in issue_store.open_codes(session, order_id):
         # the operator topped the wallet up: read the balance again rather than trust the cache
-        wallet.forget(session, supplier_row(session).id)
+        wallet.forget(session, supplier_accounts.for_order(session, order_id).id)
     issue_store.close_open(session, order_id, sources=[issue_store.SUPPLIER])
     record = to_channel_order(order)
     channel_settings = order.channel.settings or {}
@@ -112,7 +111,7 @@ def mark_sent_manually(session: Session, order_id: int, reference: str, *, actor
     taken = session.scalar(select(SupplierOrderRow.order_id).where(SupplierOrderRow.internal_reference == reference))
     if taken is not None and taken != order_id:
         raise ReviewError(f"reference {reference} already belongs to order {taken}", field="reference")
-    supplier = supplier_row(session)
+    supplier = supplier_accounts.for_order(session, order_id)
     session.add(SupplierOrderRow(order_id=order_id, supplier_id=supplier.id, supplier_order_id=None,
                                  internal_reference=reference, source="manual", status="created"))
     session.flush()

@@ -74,14 +74,32 @@ def followed(session: Session, supplier_id: int, limit: int) -> list[SupplierOrd
 
 def sweep(db: Database, supplier_for: Callable[[Channel], SupplierConnector], *,
           max_orders: int = 100_000) -> SweepResult:
-    """One pass over every untracked supplier order, ``tracking_batch_size`` orders per call."""
+    """One pass over every untracked supplier order of every supplier account, each account asked
+    about its own orders, ``tracking_batch_size`` orders per call."""
+    from sync.supplier_accounts import NoSupplier, accounts
+
     result = SweepResult()
     with db.session() as session:
-        from sync.wallet import supplier_row
+        ids = [a.id for a in accounts(session, enabled_only=True)]
+    if not ids:
+        raise NoSupplier("no supplier account is configured (orderhub channels add --role supplier ...)")
+    failed: ConnectorError | None = None
+    for supplier_id in ids:
+        try:
+            _sweep_account(db, supplier_id, supplier_for, max_orders, result)
+        except ConnectorError as exc:  # one account that does not answer never stops the others
+            failed = failed or exc
+    if failed is not None:
+        raise failed
+    return result
 
-        supplier_row_ = supplier_row(session)
-        supplier_id = supplier_row_.id
-        supplier = supplier_for(supplier_row_)
+
+def _sweep_account(db: Database, supplier_id: int, supplier_for: Callable[[Channel], SupplierConnector],
+                   max_orders: int, result: SweepResult) -> None:
+    with db.session() as session:
+        row = session.get(Channel, supplier_id)
+        assert row is not None
+        supplier = supplier_for(row)
         rows = untracked(session, supplier_id, max_orders)
         rows += followed(session, supplier_id, max_orders - len(rows))
         pending = [(r.id, r.supplier_order_id, r.internal_reference) for r in rows]
@@ -98,7 +116,6 @@ def sweep(db: Database, supplier_for: Callable[[Channel], SupplierConnector], *,
             _store(session, supplier_id, [rid for rid, _ in batch], trackings, result)
         if result.shipped_orders > shipped_before:  # counted once the batch is committed
             metrics.ORDERS_SETTLED.labels(Status.SHIPPED.value).inc(result.shipped_orders - shipped_before)
-    return result
 
 
 def _resolve_manual(db: Database, supplier: SupplierConnector, pending: list[tuple[int, str | None, str]],

@@ -18,17 +18,20 @@ from sqlalchemy.orm import Session
 
 from connectors.records import SupplierOrderRequest
 from sync.models import CatalogueItem, Channel, utcnow
+from sync.supplier_accounts import NoSupplier
 
 CENT = Decimal("0.01")
 #: how many times a compare-and-set is tried against other workers' reservations
 _TRIES = 50
 
 
-class NoSupplier(LookupError):
-    pass
+__all__ = ["NoSupplier", "estimate", "forget", "mark_empty", "needs_reading", "release", "reserve", "store",
+           "supplier_row"]
 
 
 def supplier_row(session: Session) -> Channel:
+    """The first supplier account: what every account of one supplier shares (its catalogue).
+    Anything an account holds for orders goes through ``sync.supplier_accounts``."""
     row = session.scalars(
         select(Channel).where(Channel.role == "supplier", Channel.enabled.is_(True)).order_by(Channel.id)
     ).first()

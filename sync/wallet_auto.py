@@ -24,7 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from connectors.base import SupplierConnector
-from sync import review, wallet
+from sync import review, supplier_accounts, wallet
 from sync.db import Database
 from sync.models import Channel, OrderEvent
 from sync.wallet_held import Held, covered, held_for_wallet
@@ -60,23 +60,36 @@ def set_auto_resubmit(session: Session, supplier_id: int, on: bool) -> None:
 
 def resubmit_covered(db: Database, supplier_for: Callable[[Channel], SupplierConnector], *, ttl: timedelta,
                      after_commit: Callable[[list[int]], object] | None = None) -> AutoResubmit:
+    """Every supplier account whose switch is on, each paying for the orders of its own channels."""
     done = AutoResubmit()
     with db.session() as session:
-        try:
-            supplier = wallet.supplier_row(session)
-        except wallet.NoSupplier:
-            return done
-        if not is_on(supplier.settings) or not held_for_wallet(session, limit=1):
-            return done
-        connector = supplier_for(supplier) if wallet.needs_reading(session, supplier.id, ttl) else None
+        ids = [a.id for a in supplier_accounts.accounts(session, enabled_only=True) if is_on(a.settings)]
+    for supplier_id in ids:
+        _one_account(db, supplier_id, supplier_for, ttl, done)
+    if done.resubmitted:
+        log.info("wallet.auto_resubmitted", orders=len(done.resubmitted), ready=len(done.ready))
+    if done.ready and after_commit is not None:
+        after_commit(done.ready)
+    return done
+
+
+def _one_account(db: Database, supplier_id: int, supplier_for: Callable[[Channel], SupplierConnector],
+                 ttl: timedelta, done: AutoResubmit) -> None:
+    with db.session() as session:
+        supplier = session.get(Channel, supplier_id)
+        assert supplier is not None
+        channels = supplier_accounts.channel_ids(session, supplier)
+        if not held_for_wallet(session, limit=1, channel_ids=channels):
+            return
+        connector = supplier_for(supplier) if wallet.needs_reading(session, supplier_id, ttl) else None
     if connector is not None:
         balance = connector.wallet_balance()  # between transactions: no lock waits on the supplier
         with db.session() as session:
-            wallet.store(session, supplier.id, balance)
+            wallet.store(session, supplier_id, balance)
         done.read = True
     with db.session() as session:
-        cached = session.scalar(select(Channel.wallet_balance).where(Channel.id == supplier.id))
-        held = _still_automatic(session, held_for_wallet(session))
+        cached = session.scalar(select(Channel.wallet_balance).where(Channel.id == supplier_id))
+        held = _still_automatic(session, held_for_wallet(session, channel_ids=channels))
     done.balance = Decimal(str(cached or 0))
     for h in covered(held, done.balance):
         try:
@@ -88,11 +101,6 @@ def resubmit_covered(db: Database, supplier_for: Callable[[Channel], SupplierCon
         done.resubmitted.append(h.order_id)
         if result.status == "ready":
             done.ready.append(h.order_id)
-    if done.resubmitted:
-        log.info("wallet.auto_resubmitted", orders=len(done.resubmitted), ready=len(done.ready))
-    if done.ready and after_commit is not None:
-        after_commit(done.ready)
-    return done
 
 
 def _still_automatic(session: Session, held: list[Held]) -> list[Held]:

@@ -26,12 +26,14 @@ class Held:
     cost: Decimal
 
 
-def held_for_wallet(session: Session, limit: int = 10_000) -> list[Held]:
+def held_for_wallet(session: Session, limit: int = 10_000, *, channel_ids: list[int] | None = None) -> list[Held]:
+    """``channel_ids``: only the orders of these channels (one supplier account's wallet)."""
     held = select(OrderIssue.order_id).where(OrderIssue.code == INSUFFICIENT_WALLET, OrderIssue.closed_at.is_(None))
-    orders = session.execute(
-        select(Order.id, Order.number, Order.status_changed_at)
-        .where(Order.status == Status.PENDING_REVIEW.value, Order.id.in_(held))
-        .order_by(Order.status_changed_at, Order.id).limit(limit)).all()
+    query = select(Order.id, Order.number, Order.status_changed_at).where(
+        Order.status == Status.PENDING_REVIEW.value, Order.id.in_(held))
+    if channel_ids is not None:
+        query = query.where(Order.channel_id.in_(channel_ids))
+    orders = session.execute(query.order_by(Order.status_changed_at, Order.id).limit(limit)).all()
     ids = [o.id for o in orders]
     costs: dict[int, Decimal] = {}
     if ids:

@@ -15,7 +15,7 @@ from sync.db import get_database
 from sync.ingest import PageResult
 from sync.models import utcnow
 from sync.settings import get_settings
-from workers import reconciler, retries
+from workers import account_gate, reconciler, retries
 from workers.broker import ensure_broker
 
 # Actors bind to the global broker when declared, so the broker is chosen first (the settings'
@@ -48,13 +48,18 @@ def process_webhook(delivery_row: int) -> None:
 
 @dramatiq.actor(queue_name="forward", time_limit=300_000, **RETRY)
 @retries.follow_error_tree
-def forward_order(order_id: int) -> None:
+def forward_order(order_id: int, deferred: int = 0) -> None:
     settings = get_settings()
-    outcome = forward.forward(
-        get_database(), order_id, connect.supplier_for,
-        stale_after=timedelta(seconds=settings.stuck_after_seconds),
-        wallet_ttl=timedelta(seconds=settings.wallet_ttl_seconds),
-    )
+    with account_gate.turn(get_database(), order_id) as turn:
+        if not turn.mine:  # the account's share of threads is busy: serve another seller meanwhile
+            forward_order.send_with_options(args=(order_id,), kwargs={"deferred": deferred + 1},
+                                            delay=turn.delay_ms)
+            return
+        outcome = forward.forward(
+            get_database(), order_id, connect.supplier_for,
+            stale_after=timedelta(seconds=settings.stuck_after_seconds),
+            wallet_ttl=timedelta(seconds=settings.wallet_ttl_seconds),
+        )
     log.info("forward.done", order_id=order_id, result=outcome.result, detail=outcome.detail)
 
 

@@ -19,6 +19,8 @@ from sync.channel_accounts import Change, Draft
 
 #: how a setting is typed in: yes/no, one of a few words, a comma-separated list, or text
 BOOL, CHOICE, LIST, TEXT = "bool", "choice", "list", "text"
+#: a channel's supplier account: chosen among the stored ones (blank: the only one)
+ACCOUNT = "supplier_account"
 
 
 @dataclass(frozen=True)
@@ -46,11 +48,13 @@ def optional_credential_keys(kind: str) -> tuple[str, ...]:
     return tuple(connector_class(kind).optional_credential_keys or ())
 
 
-def setting_fields(kind: str) -> list[SettingField]:
+def setting_fields(kind: str, supplier_accounts: tuple[str, ...] = ()) -> list[SettingField]:
+    """``supplier_accounts``: the names a channel's ``supplier_account`` is chosen from."""
     cls = connector_class(kind)
     common: type[BaseModel] = fields.ChannelSettings if cls.role == "channel" else fields.SupplierSettings
     models = [m for m in (common, cls.settings_model) if m is not None]
-    return [_field(key, info.annotation) for m in models for key, info in m.model_fields.items()]
+    return [SettingField(key, CHOICE, supplier_accounts) if key == ACCOUNT and supplier_accounts
+            else _field(key, info.annotation) for m in models for key, info in m.model_fields.items()]
 
 
 def _field(key: str, annotation: Any) -> SettingField:

@@ -10,12 +10,13 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Select, and_, func, literal, literal_column, or_, select, union_all
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from admin.web.words import AGE_CHOICES
 from sync.models import Channel, Order, OrderIssue, Shipment, SupplierOrderRow, utcnow
 from sync.search_keys import PHONE_DIGITS, fold, phone_key, prefix_range
 from sync.states import Status
+from sync.supplier_accounts import SETTING as ACCOUNT_SETTING
 
 PAGE_SIZE = 50
 PLAIN_CODE = re.compile(r"[a-z0-9_]{1,50}")
@@ -25,6 +26,8 @@ PLAIN_CODE = re.compile(r"[a-z0-9_]{1,50}")
 class Filters:
     status: str | None = Status.PENDING_REVIEW.value
     channel: int | None = None
+    #: a supplier account's id: the orders of the channels that forward to it
+    supplier: int | None = None
     reason: str | None = None
     age: str | None = None
     q: str | None = None
@@ -32,7 +35,8 @@ class Filters:
 
     def query(self, **changes: Any) -> dict[str, str]:
         """The filters as URL parameters (for links and the next page)."""
-        values = {"status": self.status or "all", "channel": self.channel, "reason": self.reason,
+        values = {"status": self.status or "all", "channel": self.channel, "supplier": self.supplier,
+                  "reason": self.reason,
                   "age": self.age, "q": self.q, **changes}
         return {k: str(v) for k, v in values.items() if v not in (None, "")}
 
@@ -120,6 +124,8 @@ def _where(stmt: Select[Any], f: Filters, now: datetime) -> Select[Any]:
         stmt = stmt.where(in_state(f.status))
     if f.channel:
         stmt = stmt.where(Order.channel_id == f.channel)
+    if f.supplier:
+        stmt = stmt.where(Order.channel_id.in_(supplier_channels(f.supplier)))
     if f.reason:
         # a code in the SQL (codes are plain words): a statement prepared for one reason would be
         # planned for any, and how many orders a reason holds decides the plan
@@ -256,6 +262,26 @@ def pending_review_count(session: Session) -> int:
     """The red dot: read from the pending-review partial index alone (a tenth of the orders)."""
     return int(session.scalar(select(func.count()).select_from(Order).where(
         in_state(Status.PENDING_REVIEW.value))) or 0)
+
+
+def supplier_channels(supplier_id: int) -> Select[Any]:
+    """The ids of the channels whose orders go to the supplier account ``supplier_id``: those that
+    name it, and those that name none while it is the only enabled account
+    (``sync.supplier_accounts.for_channel``), as one subquery."""
+    account = aliased(Channel)
+    named = Channel.settings[ACCOUNT_SETTING].as_string()
+    its_name = select(account.name).where(account.id == supplier_id, account.role == "supplier").scalar_subquery()
+    enabled = select(account.id).where(account.role == "supplier", account.enabled.is_(True))
+    only = and_(named.is_(None),
+                select(func.count()).select_from(enabled.subquery()).scalar_subquery() == 1,
+                enabled.where(account.id == supplier_id).exists())
+    return select(Channel.id).where(Channel.role == "channel", or_(named == its_name, only))
+
+
+def suppliers(session: Session) -> list[tuple[int, str]]:
+    """The supplier accounts, for the filter beside the channel's (shown when there are several)."""
+    return [(r.id, r.name) for r in session.execute(
+        select(Channel.id, Channel.name).where(Channel.role == "supplier").order_by(Channel.name))]
 
 
 def channels(session: Session) -> list[tuple[int, str]]:

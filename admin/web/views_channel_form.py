@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from admin.web import channel_forms
 from admin.web.auth import Operator, RowId, database, need
 from admin.web.pages import render
-from sync import channel_accounts
+from sync import channel_accounts, supplier_accounts
 from sync.accounts import Permission
 from sync.models import Channel
 
@@ -24,11 +24,13 @@ KindQuery = Annotated[str, Query(max_length=50)]
 def _form(request: Request, who: Operator, kind: str, *, account: dict[str, Any] | None = None,
           values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
           typed: tuple[str, ...] = (), status_code: int = 200) -> Response:
+    with database(request).session() as session:
+        suppliers = tuple(a.name for a in supplier_accounts.accounts(session))
     context = {"kind": kind, "kinds": channel_forms.kinds(), "account": account,
                "credential_keys": channel_forms.credential_keys(kind) if kind else (),
                "optional_keys": channel_forms.optional_credential_keys(kind) if kind else (),
                "typed": typed,
-               "setting_fields": channel_forms.setting_fields(kind) if kind else [],
+               "setting_fields": channel_forms.setting_fields(kind, suppliers) if kind else [],
                "values": values or {}, "errors": errors or {},
                "error": "Not saved: correct the marked fields." if errors else None}
     return render(request, "channel_form.html", context, who=who, status_code=status_code)

@@ -24,11 +24,15 @@ Reviewer = Annotated[Operator, Depends(need(Permission.REVIEW_ORDERS))]
 
 
 def filters_from(status: str | None, channel: str | None, reason: str | None, age: str | None, q: str | None,
-                 after: str | None = None) -> listing.Filters:
+                 after: str | None = None, supplier: str | None = None) -> listing.Filters:
     chosen = status if status in STATES else (None if status == "all" else Status.PENDING_REVIEW.value)
-    return listing.Filters(status=chosen, channel=int(channel) if channel and channel.isdigit() else None,
+    return listing.Filters(status=chosen, channel=_id(channel), supplier=_id(supplier),
                            reason=reason or None, age=age or None, q=(q or "").strip()[:200] or None,
                            after=after or None)
+
+
+def _id(text: str | None) -> int | None:
+    return int(text) if text and text.isascii() and text.isdigit() and len(text) < 19 else None
 
 
 FilterQuery = Annotated[str | None, Query()]
@@ -44,15 +48,16 @@ def home() -> Response:
 @router.get("/orders", response_class=HTMLResponse)
 def orders(request: Request, who: Reviewer, status: FilterQuery = None, channel: FilterQuery = None,
            reason: FilterQuery = None, age: FilterQuery = None, q: FilterQuery = None,
-           after: FilterQuery = None) -> Response:
-    f = filters_from(status, channel, reason, age, q, after)
+           after: FilterQuery = None, supplier: FilterQuery = None) -> Response:
+    f = filters_from(status, channel, reason, age, q, after, supplier)
     with database(request).session() as session:
         page = listing.list_orders(session, f, prices=who.sees_prices, count_up_to=MATCHING_CAP)
         matching = page.matching or 0
         counts = listing.tab_counts(session)
         context = {"f": f, "page": page, "counts": counts, "review_count": counts.by_state.get("pending_review", 0),
                    "matching": f"{MATCHING_CAP}+" if matching > MATCHING_CAP else str(matching),
-                   "channels": listing.channels(session), "reasons": listing.open_reason_codes(session)}
+                   "channels": listing.channels(session), "suppliers": listing.suppliers(session),
+                   "reasons": listing.open_reason_codes(session)}
     if not who.sees_prices:
         for row in page.rows:
             row.reasons = [(code, hide_amounts(message)) for code, message in row.reasons]
@@ -72,8 +77,9 @@ def review_count(request: Request, who: Annotated[Operator, Depends(operator)]) 
 
 @router.get("/orders.csv")
 def orders_csv(request: Request, who: Reviewer, status: FilterQuery = None, channel: FilterQuery = None,
-               reason: FilterQuery = None, age: FilterQuery = None, q: FilterQuery = None) -> Response:
-    f = filters_from(status, channel, reason, age, q, None)
+               reason: FilterQuery = None, age: FilterQuery = None, q: FilterQuery = None,
+               supplier: FilterQuery = None) -> Response:
+    f = filters_from(status, channel, reason, age, q, None, supplier)
     out = io.StringIO()
     writer = csv.writer(out)
     header = ["id", "channel", "number", "buyer", "status", "since", "reasons"]
@@ -98,7 +104,7 @@ async def bulk(request: Request, who: Reviewer) -> Response:
     action = str(form.get("action", ""))
     ids = sorted({int(str(v)) for v in form.getlist("ids") if str(v).isdigit()})
     if form.get("scope") == "matching":
-        given = {k: str(form.get(k) or "") or None for k in ("status", "channel", "reason", "age", "q")}
+        given = {k: str(form.get(k) or "") or None for k in ("status", "channel", "reason", "age", "q", "supplier")}
         chosen = filters_from(**given)
         with database(request).session() as session:
             ids = listing.matching_ids(session, chosen)

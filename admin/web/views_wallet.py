@@ -7,21 +7,24 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from admin.web import actions, listing
 from admin.web.auth import Operator, RowId, database, need
 from admin.web.pages import render
 from admin.web.words import hide_amounts
+from sync import supplier_accounts
 from sync.accounts import Permission
 from sync.models import Channel, Order, OrderIssue
 from sync.states import Status
 from sync.wallet_auto import is_on, set_auto_resubmit
+from sync.wallet_held import held_for_wallet
 
 router = APIRouter()
 Reviewer = Annotated[Operator, Depends(need(Permission.REVIEW_ORDERS))]
@@ -31,9 +34,7 @@ HELD = listing.Filters(status=Status.PENDING_REVIEW.value, reason="insufficient_
 @router.get("/wallet", response_class=HTMLResponse)
 def wallet(request: Request, who: Reviewer) -> Response:
     with database(request).session() as session:
-        suppliers = [{"name": c.name, "balance": c.wallet_balance if who.sees_prices else None,
-                      "read_at": c.wallet_read_at, "id": c.id, "auto": is_on(c.settings)}
-                     for c in session.scalars(select(Channel).where(Channel.role == "supplier").order_by(Channel.id))]
+        suppliers = [_account(session, c, who.sees_prices) for c in supplier_accounts.accounts(session)]
         held = select(OrderIssue.order_id).where(OrderIssue.code == "insufficient_wallet",
                                                  OrderIssue.closed_at.is_(None))
         totals = session.execute(select(Order.currency, func.count(), func.sum(Order.total))
@@ -44,6 +45,15 @@ def wallet(request: Request, who: Reviewer) -> Response:
     sums = [(currency, Decimal(total or 0)) for currency, _, total in totals] if who.sees_prices else []
     return render(request, "wallet.html", {"suppliers": suppliers, "count": count, "sums": sums, "page": page,
                                            "f": HELD}, who=who)
+
+
+def _account(session: Session, row: Channel, prices: bool) -> dict[str, Any]:
+    """One supplier account's wallet, the channels it pays for and the orders held for it."""
+    channel_ids = supplier_accounts.channel_ids(session, row)
+    names = [n for n in session.scalars(select(Channel.name).where(Channel.id.in_(channel_ids)).order_by(Channel.name))]
+    return {"name": row.name, "balance": row.wallet_balance if prices else None, "read_at": row.wallet_read_at,
+            "id": row.id, "auto": is_on(row.settings), "enabled": row.enabled, "channels": names,
+            "held": len(held_for_wallet(session, channel_ids=channel_ids)) if channel_ids else 0}
 
 
 @router.post("/wallet/resubmit-held", response_class=HTMLResponse)

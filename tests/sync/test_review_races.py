@@ -40,15 +40,16 @@ def test_mark_sent_manually_that_loses_to_a_resubmit_says_so_and_the_order_is_se
     oid = _stored(db, last_name=None)
     with db.session() as s:
         edit_address(s, oid, {"last_name": "Garcia"}, actor="user:ana")
-    real_supplier_row = review.supplier_row
+    accounts = review.supplier_accounts
+    real_for_order = accounts.for_order
 
-    def another_operator_resubmits_first(session):
-        monkeypatch.setattr(review, "supplier_row", real_supplier_row)
+    def another_operator_resubmits_first(session, order_id):
+        monkeypatch.setattr(accounts, "for_order", real_for_order)
         with db.session() as other:
             assert resubmit(other, oid, actor="user:bo").status == "ready"
-        return real_supplier_row(session)
+        return real_for_order(session, order_id)
 
-    monkeypatch.setattr(review, "supplier_row", another_operator_resubmits_first)
+    monkeypatch.setattr(accounts, "for_order", another_operator_resubmits_first)
     with pytest.raises(LostRace), db.session() as s:
         mark_sent_manually(s, oid, "BY-HAND-1", actor="user:ana")
     with db.session() as s:
