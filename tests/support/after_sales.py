@@ -59,3 +59,17 @@ def stored_order(db: Database, *, status: str | None = "shipped", lines: list[tu
         if status is not None:
             s.execute(update(Order).where(Order.id == order_id).values(status=status))
         return order_id
+
+
+def shopify_refunded_body() -> dict[str, Any]:
+    """A Shopify order's body with one refund of 10.00 for one unit of its first line (SKU-1)."""
+    import json
+
+    from support import payload
+
+    refund = json.loads(payload("shopify", "refund.json").read_text())["refund"]
+    refund["refund_line_items"][0]["line_item_id"] = "L0"
+    refund["refund_line_items"][0]["line_item"]["sku"] = "SKU-1"
+    del refund["refund_line_items"][1]
+    refund["transactions"][0]["amount"] = "10.00"
+    return {"id": 1, "refunds": [refund]}
