@@ -6,6 +6,8 @@ action shows the page again with the reason (a lost race as a 409), never a 500.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -64,6 +66,33 @@ def lists(request: Request, who: Clerk, state: Q = r.TO_CONFIRM, kind: Q = "", q
                             prices=who.sees_prices)
     return render(request, "after_sales.html", {"counts": counts, "rows": found, "current": state, "kind": kind,
                                                 "q": q}, who=who)
+
+
+CSV_COLUMNS = ("number", "type", "state", "order_number", "buyer_name", "return_tracking", "created_by",
+               "created_at", "currency")
+CSV_AMOUNTS = ("returned_amount", "exchange_amount", "return_amount")
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else value.isoformat() if hasattr(value, "isoformat") else str(value)
+    # a spreadsheet must not read a buyer's name as a formula
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@router.get("/after-sales.csv")
+def lists_csv(request: Request, who: Clerk, state: Q = "all", kind: Q = "", q: Q = "") -> Response:
+    """The list as shown (state, type, search), amounts only for an account with "view prices"."""
+    with database(request).session() as s:
+        found = detail.rows(s, state=state if state in r.STATES else None, kind=kind if kind in r.KINDS else None,
+                            q=q, prices=who.sees_prices)
+    columns = CSV_COLUMNS + (CSV_AMOUNTS if who.sees_prices else ())
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for row in found:
+        writer.writerow([_cell(row.get(c)) for c in columns])
+    return Response(out.getvalue(), media_type="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="after-sales.csv"'})
 
 
 def _warehouses(s: Session) -> list[str]:

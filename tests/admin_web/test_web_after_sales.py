@@ -325,6 +325,11 @@ def test_an_account_without_view_prices_sees_no_amount_in_pages_or_api(
     assert "return_amount" not in one and "refundable" not in one and "unit_price" not in one["items"][0]
     assert "amount" not in one["refund_orders"][0] and "20.00" not in str(one)
     assert "return_amount" not in api.get("/api/after-sales").json()["after_sales"][0]
+    sheet = client.get("/after-sales.csv").text
+    assert sheet.startswith("number,type,state") and "AS-000001" in sheet and "amount" not in sheet
+    assert "20.00" not in sheet
+    full = signed_in("boss").get("/after-sales.csv?state=refund_processing").text
+    assert "return_amount" in full.splitlines()[0] and "20.00" in full
 
 
 def test_channel_refunds_on_the_order_page_start_an_after_sales_order(
