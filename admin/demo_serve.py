@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from admin import demo_after_sales
 from admin.logs import configure
 from admin.processes import start_admin, wait_for_signal
 from sync import accounts
@@ -29,7 +30,7 @@ SUB = "operator"
 SUB_ROLE = "operator without prices"
 SUB_PERMISSIONS = (Permission.REVIEW_ORDERS, Permission.EDIT_ORDERS, Permission.RESUBMIT,
                    Permission.MARK_SENT_MANUALLY, Permission.CANCEL, Permission.MANAGE_CATALOGUE,
-                   Permission.MESSENGER_ORDERS)
+                   Permission.MESSENGER_ORDERS, Permission.MANUAL_AFTER_SALES, Permission.AFTER_SALES_REFUND)
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ def hold(db: Database, *, host: str, port: int, supplier_url: str, say: Callable
         for sign_in in sign_ins:
             say(f"  {sign_in.what}: {sign_in.username} / {sign_in.password}")
         say(f"a messenger order waits for its buyer: {messenger_demo(db, admin.url)}")
+        say(f"after-sales orders (After-sales page): {demo_after_sales.make(db, DEMO_STORE)}")
         say("the sandbox supplier's wallet has run dry; top it up, then Wallet > resubmit them all:")
         say(f"  curl -X POST {supplier_url}/_sandbox/wallet -d '{{\"amount\": 1000}}'")
         say("the shops, the supplier and the workers stay up; Ctrl-C stops everything")

@@ -145,7 +145,7 @@ def confirm_refund(session: Session, refund_id: int, *, actor: str, can_refund: 
         raise r.AfterSalesError(f"refund order {refund_id} is {refund.state} already")
     _decide(session, refund, found, CONFIRMED, actor, "")
     r.move(session, found, r.REFUND_PROCESSING, r.COMPLETED, actor=actor, action="refunded",
-           reason=f"refund order {refund_id} of {refund.amount} {refund.currency} confirmed")
+           reason=f"refund order {refund_id} of {rounded(refund.amount, refund.currency)} {refund.currency} confirmed")
     return refund
 
 

@@ -14,8 +14,11 @@ from itsdangerous import URLSafeTimedSerializer
 
 from admin.web import (
     api,
+    api_after_sales,
     api_customers,
     api_messenger,
+    views_after_sales,
+    views_after_sales_pages,
     views_alerts,
     views_auth,
     views_buyer,
@@ -177,6 +180,7 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
     app.include_router(api.router, dependencies=signed_in)
     app.include_router(api_customers.router, dependencies=signed_in)
     app.include_router(api_messenger.router, dependencies=signed_in)
+    app.include_router(api_after_sales.router, dependencies=signed_in)
     app.include_router(_schema_router(app), dependencies=signed_in, include_in_schema=False)
     return app
 
@@ -188,7 +192,8 @@ MAX_BUYER_BODY = 5_400_000
 
 
 def _too_large(request: Request) -> bool:
-    cap = MAX_BUYER_BODY if request.url.path.startswith("/m/") else MAX_BODY
+    # a buyer's form and a refund order carry a payment slip or proof (at most 5 MB)
+    cap = MAX_BUYER_BODY if request.url.path.startswith(("/m/", "/after-sales/orders/")) else MAX_BODY
     try:
         return int(request.headers.get("content-length") or 0) > cap
     except ValueError:
@@ -199,8 +204,8 @@ def _too_large(request: Request) -> bool:
 PAGES = (views_auth.router, views_orders.router, views_order.router, views_wallet.router, views_dashboard.router,
          views_alerts.router, views_channels.router, views_channel_form.router, views_catalogue.router,
          views_users.router, views_customers.router, views_prices.router, views_messenger.router,
-         views_messenger_order.router)
-ROUTERS = (*PAGES, api.router, api_customers.router, api_messenger.router)
+         views_messenger_order.router, views_after_sales.router, views_after_sales_pages.router)
+ROUTERS = (*PAGES, api.router, api_customers.router, api_messenger.router, api_after_sales.router)
 #: routers authenticated by a platform's signature over the body, not by a session
 SIGNED = (webhooks.router,)
 #: routers authenticated by a buyer's link token (sync.messenger_links), not by a session

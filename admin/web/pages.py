@@ -15,12 +15,15 @@ from admin.web.auth import Operator, web_session
 from admin.web.listing import pending_review_count
 from sync.accounts import Permission
 from sync.models import utcnow
+from sync.money import rounded
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.autoescape = True  # every template, whatever its name: a buyer's name is text, never markup
 templates.env.globals.update(reason=words.reason, state=words.state, age=words.age, P=Permission,
-                             STATES=words.STATES, REASONS=words.REASONS)
+                             STATES=words.STATES, REASONS=words.REASONS, as_state=words.as_state,
+                             as_kind=words.as_kind, AS_STATES=words.AFTER_SALES_STATES,
+                             AS_KINDS=words.AFTER_SALES_KINDS)
 
 
 def money(value: Any, currency: str | None = None) -> str:
@@ -33,7 +36,14 @@ def when(value: Any) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value is not None else ""
 
 
-templates.env.filters.update(money=money, when=when)
+def minor(value: Any, currency: str) -> str:
+    """An amount in its currency's minor unit (JPY 0 decimals, KWD 3)."""
+    if value is None:
+        return ""
+    return f"{rounded(value, currency):,f} {currency}"
+
+
+templates.env.filters.update(money=money, when=when, minor=minor)
 
 
 def is_htmx(request: Request) -> bool:

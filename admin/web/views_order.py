@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from admin.web import actions, detail, forms
+from admin.web import actions, after_sales_detail, detail, forms
 from admin.web.auth import Operator, RowId, database, need
 from admin.web.pages import render
 from sync.accounts import Permission
@@ -37,12 +37,14 @@ Seller = Annotated[Operator, Depends(need(Permission.MESSENGER_ORDERS))]
 def _page(request: Request, who: Operator, order_id: RowId, *, status_code: int = 200, **extra: Any) -> Response:
     with database(request).session() as session:
         view = detail.load(session, order_id, prices=who.sees_prices)
+        after_sales = after_sales_detail.for_order(session, order_id, prices=who.sees_prices)
     if view is None:
         return render(request, "error.html", {"title": "No such order",
                                               "message": f"There is no order {order_id}."}, who=who, status_code=404)
     context: dict[str, Any] = {"v": view, "o": view.order, "settled": view.order["status"] in SETTLED,
                                "fields": detail.ADDRESS_FIELDS, "labels": detail.LABELS,
                                "values": view.address, "errors": {}, "error": None, "edit_open": False,
+                               "after_sales": after_sales,
                                "done": DONE.get(str(request.query_params.get("done", ""))), **extra}
     return render(request, "order.html", context, who=who, status_code=status_code)
 

@@ -66,3 +66,25 @@ _AMOUNT = re.compile(r"(?:[€$£]\s?)?\b\d[\d.,\s]*[.,]\d{1,2}\b(?:\s?(?:EUR|US
 def hide_amounts(text: str) -> str:
     """Free text (a supplier's message, a history line) for someone without "view prices"."""
     return _AMOUNT.sub("[amount hidden]", text)
+
+
+#: after-sales lists (states) and types as the seller's manual names them
+AFTER_SALES_STATES = {
+    "to_confirm": "To confirm",
+    "confirm_return": "Confirm return",
+    "confirm_refund": "Confirm refund",
+    "confirm_exchange": "Confirm exchange",
+    "received_return": "Received return",
+    "refund_processing": "Refund processing",
+    "completed": "Completed",
+    "cancelled": "Cancelled",
+}
+AFTER_SALES_KINDS = {"return_refund": "Return & refund", "refund_only": "Refund only", "exchange": "Exchange"}
+
+
+def as_state(code: str | None) -> str:
+    return AFTER_SALES_STATES.get(code or "", code or "")
+
+
+def as_kind(code: str | None) -> str:
+    return AFTER_SALES_KINDS.get(code or "", code or "")

@@ -291,13 +291,21 @@ def test_import_a_mapping_csv_and_see_the_mappings(page: Page, site: Site) -> No
 
 
 def test_no_page_scrolls_sideways_at_phone_width(page: Page, site: Site) -> None:
+    from sync import after_sales
+
     hold_for_wallet(site.db, site.seeded.orders["surname"])
+    sent = site.seeded.orders["sent"]
+    with site.db.session() as s:
+        made = after_sales.create(s, kind="return_refund", order_id=sent, actor="user:boss", can_after_sales=True,
+                                  return_tracking="RT-PHONE-1").id
     sign_in(page, site)
     page.set_viewport_size(SIZES["phone"])
     paths = ["/orders", "/orders?status=all", f"/orders/{site.seeded.orders['postcode']}",
-             f"/orders/{site.seeded.orders['sent']}", "/wallet", "/dashboard", "/channels", "/channels/new?kind=shopee",
+             f"/orders/{sent}", "/wallet", "/dashboard", "/channels", "/channels/new?kind=shopee",
              f"/channels/{site.seeded.channel_id}/edit", "/catalogue", "/users", "/account", "/alerts",
-             "/customers", "/prices"]
+             "/customers", "/prices", "/after-sales?state=all", f"/after-sales/orders/{made}",
+             f"/after-sales/new?order={sent}", "/after-sales/new", "/after-sales/stock-in?tracking=RT-PHONE-1",
+             "/after-sales/refunds", "/stock"]
     for path in paths:
         page.goto(site.url + path)
         wide, inner = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")

@@ -79,6 +79,9 @@ def test_demo_serve_keeps_the_admin_up_with_two_accounts(tmp_path: Path) -> None
         with httpx.Client(timeout=30) as buyer:  # no session: the link alone opens the buyer's page
             page = buyer.get(link)
             assert page.status_code == 200 and 'name="form_token"' in page.text and "25.00" in page.text
+        made = demo.wait_for(r"after-sales orders \(After-sales page\): (.+)", timeout=60).group(1)
+        assert re.findall(r"AS-\d{6} (return refund|refund only|exchange)", made) == [
+            "return refund", "refund only", "exchange"], made
         with httpx.Client(base_url=url, follow_redirects=True, timeout=30) as owner:
             sign_in(owner, main_user, main_password)
             review = owner.get("/orders", params={"status": "pending_review", "reason": "missing_surname"})
@@ -93,9 +96,14 @@ def test_demo_serve_keeps_the_admin_up_with_two_accounts(tmp_path: Path) -> None
                 time.sleep(0.5)
             else:
                 raise AssertionError("the catalogue page never showed the supplier's products")
+            listed = owner.get("/after-sales", params={"state": "all"}).text
+            assert len(set(re.findall(r'data-number="(AS-\d{6})"', listed))) == 3
+            assert owner.get("/after-sales", params={"state": "refund_processing"}).text.count("data-number=") == 1
+            amounts |= set(AMOUNT.findall(listed))
         with httpx.Client(base_url=url, follow_redirects=True, timeout=30) as operator:
             sign_in(operator, sub_user, sub_password)
-            for path in (f"/orders/{held[0]}", "/orders?status=pending_review", "/wallet"):
+            for path in (f"/orders/{held[0]}", "/orders?status=pending_review", "/wallet", "/after-sales?state=all",
+                         "/after-sales/refunds"):
                 text = operator.get(path).text
                 assert not amounts & set(AMOUNT.findall(text)), path
             assert operator.get("/orders", params={"status": "pending_review",

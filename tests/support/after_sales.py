@@ -75,3 +75,17 @@ def confirmed_refund(db: Database, customer: str, amount: str, currency: str = "
         refund = refunds.create_refund(s, found.id, amount=amount, actor="user:ana", **REFUNDER)
         refunds.confirm_refund(s, refund.id, actor="user:ana", **REFUNDER)
         return found.id
+
+
+def shopify_refunded_body() -> dict[str, Any]:
+    """A Shopify order's body with one refund of 10.00 for one unit of its first line (SKU-1)."""
+    import json
+
+    from support import payload
+
+    refund = json.loads(payload("shopify", "refund.json").read_text())["refund"]
+    refund["refund_line_items"][0]["line_item_id"] = "L0"
+    refund["refund_line_items"][0]["line_item"]["sku"] = "SKU-1"
+    del refund["refund_line_items"][1]
+    refund["transactions"][0]["amount"] = "10.00"
+    return {"id": 1, "refunds": [refund]}
