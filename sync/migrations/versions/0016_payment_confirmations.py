@@ -1,7 +1,7 @@
 """payment confirmation for any order: the messenger orders' confirmation columns move to a
 table of their own, keyed by order, which channel orders use as well
 
-Revision ID: 0011_payment_confirmations
+Revision ID: 0016_payment_confirmations
 Revises: 0010_body_digest
 Create Date: 2026-11-29 22:00:00
 """
@@ -14,8 +14,8 @@ from alembic import op
 
 import sync.models
 
-revision: str = '0011_payment_confirmations'
-down_revision: str | None = '0013_messenger_delivery'
+revision: str = '0016_payment_confirmations'
+down_revision: str | None = '0015_messenger_delivery'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,8 +2,8 @@
 leaves from, line weights, a revision
 for line edits; a shipment typed by hand has no supplier order; products' GTIN
 
-Revision ID: 0013_messenger_delivery
-Revises: 0011_stock
+Revision ID: 0015_messenger_delivery
+Revises: 0012_stock
 Create Date: 2026-11-29 21:45:00
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0013_messenger_delivery'
-down_revision: str | None = '0013_after_sales_more'
+revision: str = '0015_messenger_delivery'
+down_revision: str | None = '0014_after_sales_more'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,8 +1,8 @@
 """after-sales: refund proofs kept through sync.blobs like payment slips; a proof row names its
 store and key, and keeps bytes only when older
 
-Revision ID: 0013_after_sales_more
-Revises: 0012_after_sales
+Revision ID: 0014_after_sales_more
+Revises: 0013_after_sales
 Create Date: 2026-11-29 22:15:00
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0013_after_sales_more'
-down_revision: str | None = '0012_after_sales'
+revision: str = '0014_after_sales_more'
+down_revision: str | None = '0013_after_sales'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

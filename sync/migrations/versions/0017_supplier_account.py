@@ -2,7 +2,7 @@
 ``supplier_account`` setting), filled in for the channels stored before with the account they
 forwarded to until now (the first enabled supplier account)
 
-Revision ID: 0011_supplier_account
+Revision ID: 0017_supplier_account
 Revises: 0010_body_digest
 Create Date: 2026-11-29 21:40:00
 """
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-revision: str = '0011_supplier_account'
-down_revision: str | None = '0011_payment_confirmations'
+revision: str = '0017_supplier_account'
+down_revision: str | None = '0016_payment_confirmations'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 """own stock: warehouses, stock levels and the ledger of stock movements
 
-Revision ID: 0011_stock
+Revision ID: 0012_stock
 Revises: 0011_proof_storage
 Create Date: 2026-11-29 21:30:00
 """
@@ -13,7 +13,7 @@ from alembic import op
 import sync.models
 
 
-revision: str = '0011_stock'
+revision: str = '0012_stock'
 down_revision: str | None = '0011_proof_storage'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

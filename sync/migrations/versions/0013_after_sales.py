@@ -1,7 +1,7 @@
 """after-sales orders: their items, history, refund orders and refund payment proofs
 
-Revision ID: 0012_after_sales
-Revises: 0011_stock
+Revision ID: 0013_after_sales
+Revises: 0012_stock
 Create Date: 2026-11-29 22:00:00
 """
 from __future__ import annotations
@@ -13,8 +13,8 @@ from alembic import op
 import sync.models
 
 
-revision: str = '0012_after_sales'
-down_revision: str | None = '0011_stock'
+revision: str = '0013_after_sales'
+down_revision: str | None = '0012_stock'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
