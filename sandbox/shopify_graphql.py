@@ -241,6 +241,7 @@ class GraphQLEndpoint:
             "displayFinancialStatus": _FINANCIAL.get(rest["financial_status"], "PENDING"),
             "displayFulfillmentStatus": _FULFILMENT.get(rest["fulfillment_status"], "UNFULFILLED"),
             "currencyCode": spec.currency, "email": spec.email, "phone": None,
+            "paymentGatewayNames": rest.get("payment_gateway_names") or [],
             "totalPriceSet": {"shopMoney": {"amount": rest["total_price"], "currencyCode": spec.currency}},
             "shippingAddress": _address(rest["shipping_address"]), "billingAddress": _address(rest["billing_address"]),
             "customer": _customer(rest["customer"]),

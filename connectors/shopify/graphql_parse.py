@@ -68,6 +68,14 @@ def parse_order(node: Any) -> ChannelOrder:
         raise ShopifyParseError(f"order node could not be read ({type(exc).__name__})") from None
 
 
+def gateway_of(names: Any) -> str | None:
+    """The payment gateway's name ("manual", "Cash on Delivery (COD)", "Bank Deposit"): the newest
+    of ``paymentGatewayNames``, as REST's ``payment_gateway_names``."""
+    if isinstance(names, list) and names and isinstance(names[-1], str):
+        return names[-1].strip()[:100] or None
+    return None
+
+
 def _order(node: dict[str, Any]) -> ChannelOrder:
     storable_json(node)
     external_id = gid_number(node.get("id"), "id", "Order")
@@ -103,6 +111,7 @@ def _order(node: dict[str, Any]) -> ChannelOrder:
         cancelled=cancelled_at is not None,
         test=flag(node.get("test"), "test"),
         fulfilled_on_channel=fulfilled,
+        payment_method=gateway_of(node.get("paymentGatewayNames")),
         raw=node,
     )
     fits_store(order)

@@ -32,7 +32,7 @@ ORDERS = f"""query Orders($first: Int!, $after: String, $query: String, $lines: 
     pageInfo {{ hasNextPage endCursor }}
     nodes {{
       id legacyResourceId name createdAt updatedAt cancelledAt test
-      displayFinancialStatus displayFulfillmentStatus currencyCode email phone
+      displayFinancialStatus displayFulfillmentStatus currencyCode email phone paymentGatewayNames
       totalPriceSet {{ shopMoney {{ amount currencyCode }} }}
       shippingAddress {{ {ADDRESS} }}
       billingAddress {{ {ADDRESS} }}

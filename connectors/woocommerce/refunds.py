@@ -112,9 +112,28 @@ def with_refunded_items(body: dict[str, Any], refunds: Any) -> dict[str, Any]:
 
 
 def _units_of(item: dict[str, Any]) -> dict[str, Any]:
-    meta = [m for m in item.get("meta_data") or [] if isinstance(m, dict) and m.get("key") == REFUNDED_ITEM]
-    return {"id": item.get("id"), "sku": item.get("sku"), "name": item.get("name"), "quantity": item.get("quantity"),
-            "meta_data": [{"key": REFUNDED_ITEM, "value": m.get("value")} for m in meta[:1]]}
+    """Only values that can be stored as they are: a malformed field of a refund's line is dropped,
+    not copied into the stored body (it would fail the store's checks and lose the whole order)."""
+    meta = item.get("meta_data")
+    refunded = [m.get("value") for m in (meta if isinstance(meta, list) else [])
+                if isinstance(m, dict) and m.get("key") == REFUNDED_ITEM]
+    value = refunded[0] if refunded else None
+    kept_value = _plain(value) if isinstance(value, str | int) and not isinstance(value, bool) else None
+    return {"id": _whole(item.get("id")), "sku": _plain(item.get("sku")), "name": _plain(item.get("name")),
+            "quantity": _whole(item.get("quantity")),
+            "meta_data": [{"key": REFUNDED_ITEM, "value": kept_value}] if kept_value is not None else []}
+
+
+def _whole(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**53 else None
+
+
+def _plain(value: Any) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or "\x00" in value:
+        return None
+    return value[:500]
 
 
 def refunds_in(body: Any) -> list[ChannelRefund]:

@@ -139,7 +139,9 @@ def test_throttled_without_end_raises_rate_limited(sandbox: ShopifySandbox, runn
 
 def test_a_small_bucket_makes_the_connector_wait_before_sending(sandbox: ShopifySandbox,
                                                                  running: server.Running, clock: Clock) -> None:
-    sandbox.graphql.bucket.maximum = sandbox.graphql.bucket.available = 400.0
+    # Shopify's smallest bucket (1,000 points, the standard plans'): pages of 7 orders with their
+    # refunds cost ~500 points each, so the 30 orders need the bucket to refill on the way
+    sandbox.graphql.bucket.maximum = sandbox.graphql.bucket.available = 1000.0
     connector = connect(running)
     orders, _ = pull(connector)
     assert len(orders) == 30
