@@ -356,9 +356,13 @@ def approve(session: Session, order_id: int, *, actor: str) -> str:
         raise MessengerError(f"order {order_id} has no payment method: the buyer chooses one through the link",
                              field="payment_method")
     move(session, order_id, TO_APPROVE, APPROVED, "approved")
+    # the payment read after the order's row is ours: a confirmation committed meanwhile is seen,
+    # and one still to come finds the order approved (``payment_confirmation.confirm`` locks it too)
+    payment_confirmation.lock_order(session, order_id)
+    paid = session.scalar(select(PaymentConfirmation.state).where(PaymentConfirmation.order_id == order_id)) \
+        in (None, payment_confirmation.CONFIRMED)
     order = session.get(Order, order_id)
     assert order is not None
-    paid = current.payment_state in ("none", "confirmed")
     session.execute(update(Order).where(Order.id == order_id)
                     .values(payment_status="paid" if paid else "pending", channel_updated_at=utcnow())
                     .execution_options(synchronize_session=False))

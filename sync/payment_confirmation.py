@@ -124,6 +124,12 @@ def find_order(session: Session, ref: str) -> int:
     return int(with_confirmation[0])
 
 
+def lock_order(session: Session, order_id: int) -> None:
+    """The order's row held until the commit (PostgreSQL; SQLite has one writer at a time): a
+    confirmation and a messenger order's approval take it first, so each sees what the other did."""
+    session.execute(select(Order.id).where(Order.id == order_id).with_for_update())
+
+
 def confirmation(session: Session, order_id: int) -> PaymentConfirmation:
     found = session.get(PaymentConfirmation, order_id)
     if found is None:
@@ -141,10 +147,11 @@ def confirm(session: Session, order_id: int, *, actor: str, reference: str | Non
     next, instead of being judged again. A self-delivered messenger order always waits for its
     shipment, whichever page, API or command confirms it: judged again, it would be made ready for
     the supplier that never takes it."""
+    lock_order(session, order_id)  # an approval at the same moment is seen, or sees this
     current = confirmation(session, order_id)
     if release is None and delivery.is_self_delivered(session, order_id):
         release = _wait_for_shipment(order_id)
-    order = session.get(Order, order_id)
+    order = session.get(Order, order_id, populate_existing=True)
     assert order is not None
     if current.state == CONFIRMED:
         return Confirmed(False, order.status)

@@ -218,3 +218,21 @@ def test_confirmed_like_any_order_it_still_waits_for_its_shipment(shop, approve_
     with shop.session() as s:
         delivery.ship(s, order_id, carrier="SEUR", tracking="T-SD", actor="user:seller")
     assert _status(shop, order_id) == "shipped"
+
+
+@pytest.mark.parametrize("first", ["approve", "confirm"])
+def test_an_approval_and_a_confirmation_at_the_same_moment_end_waiting_for_the_shipment(shop, first: str) -> None:
+    """Whichever commits first, the other sees it: the order never stays in awaiting_payment with
+    its payment confirmed."""
+    from support.races import race
+
+    if shop.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writer at a time")
+    order_id = self_delivered(shop, method="Bank transfer", approve=False)
+    steps = {"approve": lambda s: m.approve(s, order_id, actor="user:ana"),
+             "confirm": lambda s: payment.confirm(s, order_id, actor="user:bo")}
+    second = "confirm" if first == "approve" else "approve"
+    assert race(shop, steps[first], steps[second]) == [None, None]
+    assert _status(shop, order_id) == "awaiting_shipment"
+    with shop.session() as s:
+        assert s.get(MessengerOrder, order_id).payment_state == "confirmed"
