@@ -311,7 +311,7 @@ def _receive(session: Session, found: AfterSalesOrder, from_: str | tuple[str, .
     counts = _received_counts(found, received)
     place = (stock.warehouse_named(session, warehouse) if warehouse else
              session.get(Warehouse, found.warehouse_id) if found.warehouse_id else
-             stock.default_warehouse(session))
+             r.left_from(session, found.order_id) or stock.default_warehouse(session))
     assert place is not None
     r.move(session, found, from_, r.RECEIVED_RETURN, actor=actor, reason=f"{reason} into {place.name}",
            action="stocked in", warehouse_id=place.id, stocked_in_by=actor, stocked_in_at=utcnow())

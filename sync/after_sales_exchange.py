@@ -13,8 +13,10 @@ from sqlalchemy.orm import Session
 
 from sync import after_sales_rules as r
 from sync import messenger
+from sync import messenger_delivery as delivery
 from sync.after_sales import EXCHANGED, ItemInput, check_exchange_prices, priced_item
 from sync.after_sales_models import AfterSalesItem, AfterSalesOrder
+from sync.messenger_models import MessengerOrder
 from sync.models import Channel, Order
 from sync.money import rounded
 from sync.states import note
@@ -76,7 +78,9 @@ def _locked(session: Session, ref: int | str) -> AfterSalesOrder:
 def generate_exchange(session: Session, ref: int | str, *, actor: str, can_after_sales: bool,
                       store: str | None = None) -> int:
     """Make the exchange order in ``store`` (by default the original order's messenger store) at
-    the exchange items' prices. Returns the new order's id."""
+    the exchange items' prices. Returns the new order's id. The exchange of a self-delivered order
+    is self-delivered from the same warehouse: its lines were the seller's own stock, and an order's
+    logistics cannot be changed once it is made."""
     r.need(can_after_sales, r.MANUAL_AFTER_SALES)
     found = _locked(session, ref)
     if found.kind != r.EXCHANGE:
@@ -97,7 +101,7 @@ def generate_exchange(session: Session, ref: int | str, *, actor: str, can_after
         order_id = messenger.create(
             session, store=_store(session, original, store), lines=lines, actor=actor, can_edit_prices=True,
             customer=found.customer_id, buyer=buyer, currency=found.currency,
-            for_approval=not messenger.buyer_errors(buyer))
+            for_approval=not messenger.buyer_errors(buyer), **_delivery(session, original))
     except (messenger.MessengerError, ValueError) as exc:
         raise r.AfterSalesError(f"exchange order: {exc}", field=getattr(exc, "field", None) or "store") from None
     claimed = session.execute(
@@ -113,6 +117,14 @@ def generate_exchange(session: Session, ref: int | str, *, actor: str, can_after
     r.history(session, found, actor=actor, reason=f"exchange order {made.number} generated")
     session.refresh(found)
     return order_id
+
+
+def _delivery(session: Session, original: Order | None) -> dict[str, Any]:
+    """How the original order went out, when the seller shipped it from a warehouse of their own."""
+    was = session.get(MessengerOrder, original.id) if original is not None else None
+    if was is None or was.logistics != messenger.SELF_DELIVERY:
+        return {}
+    return {"logistics": messenger.SELF_DELIVERY, "warehouse": delivery.warehouse_name(session, was)}
 
 
 def _store(session: Session, original: Order | None, store: str | None) -> str:

@@ -15,9 +15,11 @@ from sqlalchemy import exists, select, text, update
 from sqlalchemy.orm import Session
 
 from sync.after_sales_models import AfterSalesEvent, AfterSalesOrder
+from sync.messenger_models import MessengerOrder
 from sync.models import Base, Order, Shipment
 from sync.review import LostRace, ReviewError
 from sync.states import Status, note
+from sync.stock_models import Warehouse
 from sync.upsert import insert_for
 
 RETURN_REFUND = "return_refund"
@@ -152,3 +154,10 @@ def reason_text(reason: str, what: str) -> str:
     if not reason:
         raise AfterSalesError(f"reason: say why the {what}", field="reason")
     return reason[:500]
+
+
+def left_from(session: Session, order_id: int | None) -> Warehouse | None:
+    """The seller's own warehouse a self-delivered order was shipped from: its units come back there."""
+    was = session.get(MessengerOrder, order_id) if order_id is not None else None
+    place = session.get(Warehouse, was.warehouse_id) if was is not None and was.warehouse_id else None
+    return place if place is not None and place.enabled else None

@@ -97,6 +97,9 @@ class MessengerStoreSettings(BaseModel):
     link_hours: float | None = Field(None, ge=LINK_HOURS_MIN, le=LINK_HOURS_MAX, allow_inf_nan=False)
     #: its orders' currency unless an order says otherwise (ISO 4217, checked where it is set)
     currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    #: the supplier account its supplier-fulfilled orders go to, like any sales channel's
+    #: (``sync.supplier_accounts``; written down for it when a second account is added)
+    supplier_account: str | None = Field(None, min_length=1, max_length=NAME_MAX)
 
 
 def check_link_hours(hours: float) -> float:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from connectors.records import Address, ChannelOrder
 from connectors.records import OrderLine as LineRecord
-from sync import customer_book, payment_confirmation, prices
+from sync import customer_book, payment_confirmation, prices, supplier_accounts
 from sync import messenger_delivery as delivery
 from sync import messenger_fields as fields
 from sync.fields import check_settings
@@ -80,6 +80,7 @@ def add_store(session: Session, name: str, settings: dict[str, Any] | None = Non
     checked = check_settings(KIND, "channel", {**(settings or {}), "currency": code})
     if session.scalar(select(Channel.id).where(Channel.name == name)) is not None:
         raise MessengerError(f"store: {name[:40]!r} exists already", field="name")
+    _check_account(session, checked)
     store = Channel(name=name, kind=KIND, role="channel", url="", credentials={}, settings=checked)
     session.add(store)
     session.flush()
@@ -90,9 +91,24 @@ def edit_store(session: Session, name: str, changes: dict[str, Any]) -> Channel:
     """Change a store's settings; a value of None takes the setting away (the default applies)."""
     store = store_named(session, name)
     merged = {**(store.settings or {}), **changes}
-    store.settings = check_settings(KIND, "channel", {k: v for k, v in merged.items() if v is not None})
+    checked = check_settings(KIND, "channel", {k: v for k, v in merged.items() if v is not None})
+    if supplier_accounts.named(checked) != supplier_accounts.named(store.settings):
+        _check_account(session, checked, store)
+    store.settings = checked
     session.flush()
     return store
+
+
+def _check_account(session: Session, settings: dict[str, Any], store: Channel | None = None) -> None:
+    """A supplier account the store names exists (and its orders' references keep their prefix);
+    naming none is the seller's choice: self-delivered orders need no supplier."""
+    name = supplier_accounts.named(settings)
+    if name is None:
+        return
+    try:
+        supplier_accounts.check_choice(session, name, channel=store)
+    except ValueError as exc:
+        raise MessengerError(f"supplier account: {exc}", field=supplier_accounts.SETTING) from None
 
 
 def store_named(session: Session, name: str) -> Channel:
@@ -340,9 +356,13 @@ def approve(session: Session, order_id: int, *, actor: str) -> str:
         raise MessengerError(f"order {order_id} has no payment method: the buyer chooses one through the link",
                              field="payment_method")
     move(session, order_id, TO_APPROVE, APPROVED, "approved")
+    # the payment read after the order's row is ours: a confirmation committed meanwhile is seen,
+    # and one still to come finds the order approved (``payment_confirmation.confirm`` locks it too)
+    payment_confirmation.lock_order(session, order_id)
+    paid = session.scalar(select(PaymentConfirmation.state).where(PaymentConfirmation.order_id == order_id)) \
+        in (None, payment_confirmation.CONFIRMED)
     order = session.get(Order, order_id)
     assert order is not None
-    paid = current.payment_state in ("none", "confirmed")
     session.execute(update(Order).where(Order.id == order_id)
                     .values(payment_status="paid" if paid else "pending", channel_updated_at=utcnow())
                     .execution_options(synchronize_session=False))

@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 from connectors.bigbuy.catalogue import gtin as as_gtin
 from sync import messenger as m
 from sync import messenger_fields as fields
+from sync import payment_confirmation
 from sync.messenger_models import MessengerOrder
 from sync.models import CatalogueItem, Order, OrderLine, SupplierProduct, utcnow
+from sync.payment_models import PaymentConfirmation
 from sync.records import fingerprint
 from sync.states import note
 
@@ -126,9 +128,28 @@ def edit_lines(session: Session, order_id: int, lines: list[m.LineInput], *, see
     if not moved:
         raise m.LostRace(order_id, "edited by someone else")
     said = _described(list(order.lines), lines, prices)
+    was = Decimal(order.total)
     _replace(session, order, lines, prices)
     note(session, order_id, f"lines edited: {said}", actor=actor)
+    if order.total > was:
+        _confirm_again(session, order_id, was, Decimal(order.total), actor)
     return seen_revision + 1
+
+
+def _confirm_again(session: Session, order_id: int, was: Decimal, now: Decimal, actor: str) -> None:
+    """A payment confirmed early (before approval) covered the total as it was: once the total
+    grows, the payment is to be confirmed again, or the order would be approved as paid."""
+    reopened = session.execute(
+        update(PaymentConfirmation).where(PaymentConfirmation.order_id == order_id,
+                                          PaymentConfirmation.state == payment_confirmation.CONFIRMED)
+        .values(state=payment_confirmation.PENDING, decided_by=None, decided_at=None, transaction_reference=None,
+                reason=f"the total grew from {was} to {now} after the payment was confirmed")
+        .execution_options(synchronize_session=False)).rowcount  # type: ignore[attr-defined]
+    if reopened:
+        payment_confirmation.forget(session, order_id)
+        session.execute(update(Order).where(Order.id == order_id).values(payment_status="pending")
+                        .execution_options(synchronize_session=False))
+        note(session, order_id, f"payment to be confirmed again: the total grew from {was} to {now}", actor=actor)
 
 
 def _price(session: Session, line: m.LineInput, was: OrderLine | None, customer_id: int | None,

@@ -15,9 +15,8 @@ from sqlalchemy.orm import Session
 
 from sync import blobs
 from sync import messenger as m
-from sync import messenger_delivery as delivery
 from sync import payment_confirmation as pc
-from sync.messenger_models import SELF_DELIVERY, MessengerOrder, PaymentSlip
+from sync.messenger_models import MessengerOrder, PaymentSlip
 from sync.models import Order, utcnow
 from sync.payment_confirmation import Confirmed
 from sync.payment_models import PaymentConfirmation
@@ -92,14 +91,9 @@ def latest_slip(session: Session, order_id: int) -> PaymentSlip | None:
 
 
 def confirm(session: Session, order_id: int, *, actor: str, reference: str | None = None) -> Confirmed:
-    current = m.messenger_order(session, order_id)
-
-    def wait_for_shipment(s: Session, actor_: str) -> None:
-        delivery.enter(s, order_id, Status.AWAITING_PAYMENT, paid=True, actor=actor_, reason="payment confirmed")
-
-    try:
-        return pc.confirm(session, order_id, actor=actor, reference=reference, mark_paid=True,
-                          release=wait_for_shipment if current.logistics == SELF_DELIVERY else None)
+    m.messenger_order(session, order_id)
+    try:  # a self-delivered order then waits for its shipment (sync.payment_confirmation.confirm)
+        return pc.confirm(session, order_id, actor=actor, reference=reference, mark_paid=True)
     except pc.LostRace:
         raise
     except pc.PaymentError as exc:

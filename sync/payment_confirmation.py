@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from connectors.records import ChannelOrder
+from sync import messenger_delivery as delivery
 from sync import payment_rules as rules
 from sync.models import Order, utcnow
 from sync.payment_models import PaymentConfirmation
@@ -123,6 +124,12 @@ def find_order(session: Session, ref: str) -> int:
     return int(with_confirmation[0])
 
 
+def lock_order(session: Session, order_id: int) -> None:
+    """The order's row held until the commit (PostgreSQL; SQLite has one writer at a time): a
+    confirmation and a messenger order's approval take it first, so each sees what the other did."""
+    session.execute(select(Order.id).where(Order.id == order_id).with_for_update())
+
+
 def confirmation(session: Session, order_id: int) -> PaymentConfirmation:
     found = session.get(PaymentConfirmation, order_id)
     if found is None:
@@ -137,9 +144,14 @@ def confirm(session: Session, order_id: int, *, actor: str, reference: str | Non
     """Conditional on the confirmation the caller read: of two sellers confirming at once, the
     second is told (``LostRace``). ``mark_paid``: the order's payment status becomes paid (an order
     whose only word on payment is ours). ``release``: what an order waiting for its payment does
-    next, instead of being judged again (a self-delivered order waits for its shipment)."""
+    next, instead of being judged again. A self-delivered messenger order always waits for its
+    shipment, whichever page, API or command confirms it: judged again, it would be made ready for
+    the supplier that never takes it."""
+    lock_order(session, order_id)  # an approval at the same moment is seen, or sees this
     current = confirmation(session, order_id)
-    order = session.get(Order, order_id)
+    if release is None and delivery.is_self_delivered(session, order_id):
+        release = _wait_for_shipment(order_id)
+    order = session.get(Order, order_id, populate_existing=True)
     assert order is not None
     if current.state == CONFIRMED:
         return Confirmed(False, order.status)
@@ -177,6 +189,12 @@ def confirm(session: Session, order_id: int, *, actor: str, reference: str | Non
     session.refresh(order)
     forget(session, order_id)
     return Confirmed(True, order.status)
+
+
+def _wait_for_shipment(order_id: int) -> Callable[[Session, str], None]:
+    def release(session: Session, actor: str) -> None:
+        delivery.enter(session, order_id, Status.AWAITING_PAYMENT, paid=True, actor=actor, reason="payment confirmed")
+    return release
 
 
 def reject(session: Session, order_id: int, reason: str, *, actor: str) -> None:

@@ -193,3 +193,22 @@ def test_the_api_makes_a_link_with_the_store_lifetime_or_the_hours_given(app: Fa
     refused = client.post(f"/api/messenger/orders/{order_id}/link?hours=0.5", headers=headers)
     assert refused.status_code == 422 and refused.json()["field"] == "link_hours"
     assert client.post("/api/messenger/orders/999/link", headers=headers).status_code == 409
+
+
+@pytest.mark.parametrize("page", ["/messenger/orders/{id}/confirm-payment", "/orders/{id}/confirm-payment"])
+def test_a_self_delivered_order_confirmed_on_either_page_waits_for_its_shipment(
+        app: FastAPI, db, seeded: Seeded, signed_in, page: str) -> None:  # type: ignore[no-untyped-def]
+    from support.messenger import self_delivered, setup_warehouse
+
+    setup_store(db)
+    setup_warehouse(db)
+    seller = _seller(db, signed_in, prices=False)
+    token = csrf_of(seller.get("/messenger").text)
+    order_id = self_delivered(db, method="Bank transfer")
+    with db.session() as s:
+        assert s.get(Order, order_id).status == "awaiting_payment"
+    confirmed = seller.post(page.format(id=order_id), data={"csrf_token": token})
+    assert confirmed.status_code == 303
+    with db.session() as s:
+        assert s.get(Order, order_id).status == "awaiting_shipment"
+    assert seeded.supplier.creates == 0

@@ -142,3 +142,35 @@ def test_erasing_a_customer_clears_the_offline_buyer_of_their_after_sales_orders
         assert (erased.buyer_name, erased.buyer_phone, erased.buyer_email) == ("erased", "", "")
         assert (erased.number, erased.state, erased.return_amount) == ("AS-000001", "to_confirm", Decimal("5.00"))
         assert (untouched.buyer_name, untouched.buyer_phone) == ("Sara Saleh", "+96550000000")
+
+
+def test_a_self_delivered_order_comes_back_to_its_warehouse_and_its_exchange_leaves_from_there(db) -> None:
+    """Shipped by hand from one of two warehouses: the return's units go back where they were taken
+    from (each movement once), and the exchange order is self-delivered from the same warehouse."""
+    from sync import messenger_delivery as delivery
+    from sync import stock
+    from sync.messenger_models import MessengerOrder
+    from sync.stock_models import StockMovement
+
+    from support.messenger import BUYER, self_delivered, setup_store, setup_warehouse
+
+    setup_store(db)
+    setup_warehouse(db, "Main", {"SKU-2": 1})  # the first warehouse: where a return goes by default
+    shop_floor = setup_warehouse(db)
+    order_id = self_delivered(db, quantity=2)
+    with db.session() as s:
+        delivery.ship(s, order_id, carrier="SEUR", tracking="T-1", actor="user:seller")
+        assert stock.level(s, shop_floor, "SKU-1") == 8
+        created = a.create(s, kind=rules.EXCHANGE, order_id=order_id, actor="user:ana", **ALLOWED,
+                           items=[a.ItemInput("SKU-1", 2), a.ItemInput("SKU-1", 1, kind=a.EXCHANGED,
+                                                                          unit_price=Decimal("5.00"))],
+                           can_edit_prices=True).id
+        a.confirm(s, created, actor="user:ana", stock_in=True, **ALLOWED)
+        assert stock.level(s, shop_floor, "SKU-1") == 10
+        assert stock.level(s, stock.warehouse_named(s, "Main").id, "SKU-1") == 0
+        keys = s.scalars(select(StockMovement.key).where(StockMovement.order_id == order_id)).all()
+        assert len(keys) == len(set(keys)) == 2
+        made = generate_exchange(s, created, actor="user:ana", **ALLOWED)
+        mo = s.get(MessengerOrder, made)
+        assert (mo.logistics, delivery.warehouse_name(s, mo)) == ("self_delivery", "Shop floor")
+        assert s.get(Order, made).shipping_address["phone"] == BUYER["phone"]

@@ -192,3 +192,47 @@ def test_two_sellers_shipping_at_once_one_loses(shop) -> None:
             delivery.ship(first, order_id, carrier="GLS", tracking="GL2", actor="user:a")
     with shop.session() as s:
         assert [sh.tracking_number for sh in s.scalars(select(Shipment))] == ["SE1"]
+
+
+@pytest.mark.parametrize("approve_first", [True, False])
+def test_confirmed_like_any_order_it_still_waits_for_its_shipment(shop, approve_first: bool) -> None:
+    """The order page, the API and ``orderhub orders confirm-payment`` confirm through
+    ``sync.payment_confirmation`` directly: a self-delivered order is never judged for the supplier."""
+    from sync import payment_confirmation as pc
+
+    fake = FakeSupplier()
+    order_id = self_delivered(shop, method="Bank transfer", approve=approve_first)
+    with shop.session() as s:
+        done = pc.confirm(s, order_id, actor="user:seller", reference="TX-SD", mark_paid=True)
+        assert done.changed
+        if not approve_first:
+            assert m.approve(s, order_id, actor="user:seller") == "awaiting_shipment"
+    assert _status(shop, order_id) == "awaiting_shipment"
+    with shop.session() as s:
+        events = [e.to_status for e in s.scalars(select(OrderEvent).where(
+            OrderEvent.order_id == order_id, OrderEvent.to_status.is_not(None)).order_by(OrderEvent.id))]
+        assert "ready" not in events and events[-1] == "awaiting_shipment"
+        assert s.get(Order, order_id).payment_status == "paid"
+    assert order_id not in find_stuck(shop, older_than=timedelta(0)).to_forward
+    assert forward.forward(shop, order_id, lambda row: fake).result == "skipped" and fake.creates == 0
+    with shop.session() as s:
+        delivery.ship(s, order_id, carrier="SEUR", tracking="T-SD", actor="user:seller")
+    assert _status(shop, order_id) == "shipped"
+
+
+@pytest.mark.parametrize("first", ["approve", "confirm"])
+def test_an_approval_and_a_confirmation_at_the_same_moment_end_waiting_for_the_shipment(shop, first: str) -> None:
+    """Whichever commits first, the other sees it: the order never stays in awaiting_payment with
+    its payment confirmed."""
+    from support.races import race
+
+    if shop.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writer at a time")
+    order_id = self_delivered(shop, method="Bank transfer", approve=False)
+    steps = {"approve": lambda s: m.approve(s, order_id, actor="user:ana"),
+             "confirm": lambda s: payment.confirm(s, order_id, actor="user:bo")}
+    second = "confirm" if first == "approve" else "approve"
+    assert race(shop, steps[first], steps[second]) == [None, None]
+    assert _status(shop, order_id) == "awaiting_shipment"
+    with shop.session() as s:
+        assert s.get(MessengerOrder, order_id).payment_state == "confirmed"

@@ -166,3 +166,26 @@ def test_after_approval_the_lines_are_kept(db) -> None:
         lines_.edit_lines(s, other, [m.LineInput("SKU-1", 1), m.LineInput("SKU-1", 2)], seen_revision=0,
                           actor="user:a", can_edit_prices=False)
     assert _lines(db, order_id) == [("SKU-1", 2, Decimal("9.50"), None)]
+
+
+def test_a_payment_confirmed_before_the_total_grew_is_to_be_confirmed_again(db) -> None:
+    """Confirmed early (before approval) for 19.00: edited up, the order is not approved as paid;
+    edited down, the payment still covers it."""
+    from sync import messenger_payment as payment
+
+    setup_store(db)
+    order_id = new_order(db, buyer=BUYER, for_approval=True)  # SKU-1 x2 at 9.50, bank transfer
+    with db.session() as s:
+        payment.confirm(s, order_id, actor="user:seller", reference="TX-19")
+        lines_.edit_lines(s, order_id, [m.LineInput("SKU-1", 1)], seen_revision=0, actor="user:clerk",
+                          can_edit_prices=False)
+        assert s.get(MessengerOrder, order_id).payment_state == "confirmed"
+        lines_.edit_lines(s, order_id, [m.LineInput("SKU-1", 20)], seen_revision=1, actor="user:clerk",
+                          can_edit_prices=False)
+    with db.session() as s:
+        mo = s.get(MessengerOrder, order_id)
+        assert mo.payment_state == "pending" and "9.50 to 190.00" in mo.payment_reason
+        assert m.approve(s, order_id, actor="user:seller") == "awaiting_payment"
+        assert s.get(Order, order_id).payment_status == "pending"
+    with db.session() as s:
+        assert payment.confirm(s, order_id, actor="user:seller", reference="TX-19").status == "ready"

@@ -61,3 +61,43 @@ def test_messenger_payment_confirmations_move_to_the_table_every_order_uses(tmp_
     assert [tuple(r) for r in rows] == [(1, "confirmed", "Bank transfer", "", "user:seller", "TX-1"),
                                         (2, "rejected", "Bank transfer", "blurred", "user:seller", None)]
     db.dispose()
+
+
+def test_shop_orders_held_for_a_bank_transfer_before_confirmations_existed_get_their_pending_one(
+        db: Database, tmp_path: Path) -> None:
+    """Their bodies are unchanged, so a pull passes them over: the migration asks for them."""
+    from alembic import command
+    from sqlalchemy import text
+
+    if db.engine.dialect.name == "sqlite":
+        db = Database(f"sqlite:///{tmp_path / 'm.sqlite3'}")
+        upgrade(db, "0017_supplier_account")
+    else:
+        command.downgrade(config(db.url), "0017_supplier_account")
+    now = "2026-11-02 09:00:00+00:00"
+    yes, no = ("true", "false") if db.engine.dialect.name == "postgresql" else ("1", "0")
+    with db.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO channels (id, name, kind, role, url, credentials, settings, enabled, cursor_state) VALUES "
+            f"(1, 'woo', 'woocommerce', 'channel', '', '{{}}', '{{}}', {yes}, '{{}}'), "
+            f"(2, 'cod-shop', 'shopify', 'channel', '', '{{}}', '{{\"confirm_payment_methods\": [\"manual\"]}}', "
+            f"{yes}, '{{}}')"))
+        bodies = [(1, 1, "awaiting_payment", '{"payment_method": "bacs"}'),
+                  (2, 1, "awaiting_payment", '{"payment_method": "cheque"}'),  # not listed: none
+                  (3, 1, "ready", '{"payment_method": "bacs"}'),  # not waiting: none
+                  (4, 2, "awaiting_payment", '{"payment_gateway_names": ["manual"]}'),
+                  (5, 2, "awaiting_payment", '{"gateway": "bogus"}')]
+        for n, channel, status, raw in bodies:
+            conn.execute(text(
+                "INSERT INTO orders (id, channel_id, external_id, number, status, status_changed_at, channel_status, "
+                "payment_status, cancelled_on_channel, is_test, currency, total, channel_updated_at, shipping_edited, "
+                "internal_reference, outcome_unknown, forward_attempts, content_fingerprint, raw, created_at, "
+                f"updated_at, create_failures) VALUES (:n, :c, :e, :e, :s, :t, 'on-hold', 'pending', {no}, {no}, "
+                f"'EUR', 10, :t, {no}, :r, {no}, 0, '', :raw, :t, :t, 0)"),
+                {"n": n, "c": channel, "s": status, "e": str(n), "t": now, "r": f"OH1-{n}", "raw": raw})
+    upgrade(db)
+    with db.engine.connect() as conn:
+        rows = conn.execute(text("SELECT order_id, state, method FROM payment_confirmations ORDER BY order_id")).all()
+    assert [tuple(r) for r in rows] == [(1, "pending", "bacs"), (4, "pending", "manual")]
+    assert upgrade(db) == "0018_pending_confirmations"
+    db.dispose()

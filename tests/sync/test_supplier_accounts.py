@@ -291,3 +291,27 @@ def test_the_first_account_is_still_what_the_catalogue_is_read_from(db: Database
     _two_sellers(db)
     with db.session() as s:
         assert wallet.supplier_row(s).name == "a"
+
+
+def test_a_messenger_store_names_its_supplier_account_like_any_channel(db: Database) -> None:
+    """A second account writes the first down on every channel, the messenger stores too: the
+    store's settings stay editable, and it may name another account, never one that does not exist."""
+    from sync import messenger
+
+    _supplier(db, "bigbuy-a")
+    with db.session() as s:
+        messenger.add_store(s, "Chat shop")
+    _supplier(db, "bigbuy-b")
+    with db.session() as s:
+        store = messenger.edit_store(s, "Chat shop", {"link_hours": 48})
+        assert supplier_accounts.named(store.settings) == "bigbuy-a" and store.settings["link_hours"] == 48
+        with pytest.raises(messenger.MessengerError, match="no supplier account") as refused:
+            messenger.edit_store(s, "Chat shop", {supplier_accounts.SETTING: "nope"})
+        assert refused.value.field == supplier_accounts.SETTING
+    with db.session() as s:
+        store = messenger.edit_store(s, "Chat shop", {supplier_accounts.SETTING: "bigbuy-b"})
+        assert supplier_accounts.for_channel(s, store).name == "bigbuy-b"
+        with pytest.raises(messenger.MessengerError, match="no supplier account"):
+            messenger.add_store(s, "Other shop", {supplier_accounts.SETTING: "nope"})
+        other = messenger.add_store(s, "Other shop", {supplier_accounts.SETTING: "bigbuy-a"})
+        assert supplier_accounts.for_channel(s, other).name == "bigbuy-a"
