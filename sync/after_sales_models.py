@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from sync.blob_models import KeptProof
 from sync.models import Base, Id, UtcDateTime, utcnow
 
 #: any ISO 4217 minor unit (up to 4 decimals); ``sync.money`` rounds to the currency's own
@@ -111,22 +112,12 @@ class RefundOrder(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
-class RefundProof(Base):
+class RefundProof(KeptProof, Base):
     """A refund's payment proof, kept like a payment slip (through ``sync.blobs``): its type is what
     its bytes are."""
 
     __tablename__ = "refund_proofs"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    #: random, never the uploaded file's name
-    name: Mapped[str] = mapped_column(String(64), unique=True)
-    content_type: Mapped[str] = mapped_column(String(50))
-    size: Mapped[int] = mapped_column(Integer)
-    #: which store of ``sync.blobs`` holds the bytes ("database", "s3"), under ``blob_key``
-    storage: Mapped[str] = mapped_column(String(20), default="database", server_default="database")
-    blob_key: Mapped[str | None] = mapped_column(String(250))
-    #: the bytes of a proof kept before the stores existed (newer proofs: None)
-    data: Mapped[bytes | None] = mapped_column(LargeBinary)
-    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

@@ -199,10 +199,7 @@ def proof(session: Session, key: str) -> RefundProof | None:
 
 def proof_bytes(session: Session, found: RefundProof, settings: Settings | None = None) -> bytes:
     """The proof's bytes from whichever store holds them (``sync.blobs.BlobError`` when it cannot)."""
-    if found.data is not None:  # kept in its row, before the stores existed
-        return bytes(found.data)
-    assert found.blob_key is not None
-    return blobs.reader(session, found.storage, settings).get(found.blob_key)
+    return blobs.kept_bytes(session, found, settings)
 
 
 def customer_refunds(session: Session, customer_ids: list[int]) -> dict[int, dict[str, Decimal]]:

@@ -27,7 +27,7 @@ import structlog
 from sqlalchemy import delete, event
 from sqlalchemy.orm import Session, SessionTransaction
 
-from sync.blob_models import StoredBlob
+from sync.blob_models import KeptProof, StoredBlob
 from sync.settings import Settings, get_settings
 
 log = structlog.get_logger(__name__)
@@ -177,6 +177,14 @@ def reader(session: Session, storage: str, settings: Settings | None = None) -> 
     if storage == S3 and settings.proofs_s3_bucket:
         return s3_store(settings)
     raise BlobError(f"the file is kept in {storage[:20]!r} storage, which is not configured here")
+
+
+def kept_bytes(session: Session, row: KeptProof, settings: Settings | None = None) -> bytes:
+    """A proof's bytes from whichever store holds them (``BlobError`` when it cannot)."""
+    if row.data is not None:  # kept in its row, before the stores existed
+        return bytes(row.data)
+    assert row.blob_key is not None
+    return reader(session, row.storage, settings).get(row.blob_key)
 
 
 def keep(session: Session, data: bytes, content_type: str, settings: Settings | None = None) -> tuple[str, str]:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, Select, String, Text, select
+from sqlalchemy import Boolean, ForeignKey, Integer, Select, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from sync.blob_models import KeptProof
 from sync.models import Base, Id, UtcDateTime, utcnow
 from sync.payment_models import PaymentConfirmation
 
@@ -87,23 +88,13 @@ class MessengerLink(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
-class PaymentSlip(Base):
+class PaymentSlip(KeptProof, Base):
     """A payment proof as uploaded: its type is what its bytes are, never what it was called."""
 
     __tablename__ = "payment_slips"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
-    #: random, never the buyer's file name
-    name: Mapped[str] = mapped_column(String(64), unique=True)
-    content_type: Mapped[str] = mapped_column(String(50))
-    size: Mapped[int] = mapped_column(Integer)
-    #: which store of ``sync.blobs`` holds the bytes ("database", "s3"), under ``blob_key``
-    storage: Mapped[str] = mapped_column(String(20), default="database", server_default="database")
-    blob_key: Mapped[str | None] = mapped_column(String(250))
-    #: the bytes of a slip kept before the stores existed (newer slips: None)
-    data: Mapped[bytes | None] = mapped_column(LargeBinary)
-    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 SELF_DELIVERY = "self_delivery"

@@ -56,10 +56,7 @@ def keep_slip(session: Session, order_id: int, data: bytes, content_type: str,
 
 def slip_bytes(session: Session, slip: PaymentSlip, settings: Settings | None = None) -> bytes:
     """The slip's bytes from whichever store holds them (``sync.blobs.BlobError`` when it cannot)."""
-    if slip.data is not None:  # kept in its row, before the stores existed
-        return bytes(slip.data)
-    assert slip.blob_key is not None
-    return blobs.reader(session, slip.storage, settings).get(slip.blob_key)
+    return blobs.kept_bytes(session, slip, settings)
 
 
 def upload(session: Session, order_id: int, data: bytes, *, actor: str, only_after_rejection: bool = False,
