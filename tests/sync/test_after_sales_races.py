@@ -12,13 +12,11 @@ from sync import stock
 from sync.review import LostRace
 
 from support.after_sales import ALLOWED, REFUNDER, stored_order
-from support.races import race
+from support.races import ON_POSTGRES, race
 
 
 @pytest.fixture
 def pg(db):
-    if db.is_sqlite:
-        pytest.skip("SQLite runs one writer at a time")
     return db
 
 
@@ -30,7 +28,7 @@ def _received(db) -> int:
         return created.id
 
 
-@pytest.mark.postgres
+@ON_POSTGRES
 def test_two_confirmations_of_one_refund_confirm_it_once(pg) -> None:
     created = _received(pg)
     with pg.session() as s:
@@ -48,7 +46,7 @@ def test_two_confirmations_of_one_refund_confirm_it_once(pg) -> None:
         assert [e.actor for e in rules.events(s, created) if e.to_state == "completed"] == ["user:ana"]
 
 
-@pytest.mark.postgres
+@ON_POSTGRES
 def test_a_confirmation_racing_a_rejection_keeps_only_the_first(pg) -> None:
     created = _received(pg)
     with pg.session() as s:
@@ -60,7 +58,7 @@ def test_a_confirmation_racing_a_rejection_keeps_only_the_first(pg) -> None:
         assert rules.get(s, created).state == "received_return"
 
 
-@pytest.mark.postgres
+@ON_POSTGRES
 def test_two_stock_ins_of_one_return_at_once_take_the_units_in_once(pg) -> None:
     order_id = stored_order(pg)
     with pg.session() as s:
@@ -76,7 +74,7 @@ def test_two_stock_ins_of_one_return_at_once_take_the_units_in_once(pg) -> None:
         assert stock.level(s, stock.default_warehouse(s).id, "SKU-1") == 2
 
 
-@pytest.mark.postgres
+@ON_POSTGRES
 def test_two_refund_orders_at_once_never_pass_what_was_paid(pg) -> None:
     order_id = stored_order(pg)
     ids = []

@@ -21,6 +21,7 @@ from workers.reconciler import find_stuck
 
 from support.messenger import BUYER, new_order, self_delivered, setup_store, setup_warehouse
 from support.orders import add_accounts
+from support.races import ON_POSTGRES
 from support.supplier import FakeSupplier
 
 
@@ -220,14 +221,13 @@ def test_confirmed_like_any_order_it_still_waits_for_its_shipment(shop, approve_
     assert _status(shop, order_id) == "shipped"
 
 
+@ON_POSTGRES
 @pytest.mark.parametrize("first", ["approve", "confirm"])
 def test_an_approval_and_a_confirmation_at_the_same_moment_end_waiting_for_the_shipment(shop, first: str) -> None:
     """Whichever commits first, the other sees it: the order never stays in awaiting_payment with
     its payment confirmed."""
     from support.races import race
 
-    if shop.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite runs one writer at a time")
     order_id = self_delivered(shop, method="Bank transfer", approve=False)
     steps = {"approve": lambda s: m.approve(s, order_id, actor="user:ana"),
              "confirm": lambda s: payment.confirm(s, order_id, actor="user:bo")}

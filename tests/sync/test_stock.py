@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sync import stock
 from sync.stock_models import StockMovement, Warehouse
 
-from support.races import race
+from support.races import ON_POSTGRES, race
 
 
 def _main(db) -> int:
@@ -88,10 +88,8 @@ def test_bad_input_is_refused_in_words(db, bad) -> None:
         assert s.scalar(select(func.count()).select_from(StockMovement)) == 0
 
 
-@pytest.mark.postgres
+@ON_POSTGRES
 def test_two_moves_at_once_are_both_counted(db) -> None:
-    if db.is_sqlite:
-        pytest.skip("SQLite runs one writer at a time")
     wh = _main(db)
 
     def stock_in(s) -> None:
@@ -103,10 +101,8 @@ def test_two_moves_at_once_are_both_counted(db) -> None:
         assert len(stock.movements(s, sku="SKU-1")) == 2
 
 
-@pytest.mark.postgres
+@ON_POSTGRES
 def test_two_takes_of_the_last_unit_at_once_take_it_once(db) -> None:
-    if db.is_sqlite:
-        pytest.skip("SQLite runs one writer at a time")
     wh = _main(db)
     with db.session() as s:
         stock.move(s, warehouse_id=wh, sku="SKU-1", quantity=1, reason="stock-in", actor="user:ana")
@@ -120,10 +116,8 @@ def test_two_takes_of_the_last_unit_at_once_take_it_once(db) -> None:
         assert stock.level(s, wh, "SKU-1") == 0
 
 
-@pytest.mark.postgres
+@ON_POSTGRES
 def test_the_same_key_twice_at_once_is_recorded_once(db) -> None:
-    if db.is_sqlite:
-        pytest.skip("SQLite runs one writer at a time")
     wh = _main(db)
 
     def stock_in(s) -> None:
