@@ -8,6 +8,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from itsdangerous import URLSafeTimedSerializer
@@ -162,6 +164,12 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
                                               "message": f"Your role does not include “{exc.permission.value}”. "
                                                          "Ask the main account."}, status_code=403)
 
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if not request.url.path.startswith("/api/"):
+            return await request_validation_exception_handler(request, exc)
+        return JSONResponse(_problem_of(exc), status_code=422)
+
     @app.exception_handler(BadCsrf)
     async def bad_csrf(request: Request, exc: BadCsrf) -> Response:
         return render(request, "error.html", {"title": "Form expired",
@@ -221,3 +229,16 @@ def _schema_router(app: FastAPI) -> APIRouter:
         return JSONResponse(app.openapi())
 
     return router
+
+
+def _problem_of(exc: RequestValidationError) -> dict[str, str | None]:
+    """The API's one error shape (``api.Problem``) for a request FastAPI refused: the first field
+    named as a path (``items.0.quantity``) and what is wrong with it, without echoing the input."""
+    errors = exc.errors()
+    if not errors:
+        return {"detail": "the request is not valid", "field": None}
+    first = errors[0]
+    where = [str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path", "header")]
+    field = ".".join(where)[:200] or None
+    message = str(first.get("msg", "not valid"))[:300]
+    return {"detail": f"{field}: {message}" if field else message, "field": field}

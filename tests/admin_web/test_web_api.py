@@ -92,3 +92,12 @@ def test_the_openapi_document_describes_the_api_to_signed_in_callers(app: FastAP
     assert set(doc["paths"]) >= {"/api/orders", "/api/orders/{order_id}/resubmit", "/api/pending-review/count"}
     assert all(p.startswith("/api/") for p in doc["paths"])
     assert TestClient(app, follow_redirects=False).get("/api/openapi.json").status_code == 401
+
+
+def test_a_request_the_api_refuses_gets_its_one_error_shape_naming_the_field(app: FastAPI, signed_in: Client) -> None:
+    api = _api(app, _token(signed_in("boss")))
+    answer = api.post("/api/after-sales", json={"type": "return_refund", "order_id": 2**63})
+    assert answer.status_code == 422
+    body = answer.json()
+    assert body["field"] == "order_id" and isinstance(body["detail"], str) and body["detail"].startswith("order_id:")
+    assert str(2**63) not in answer.text  # what was sent is not echoed back
