@@ -20,6 +20,9 @@ from sync.review import LostRace, ReviewError
 from sync.states import Status, note
 from sync.upsert import insert_for
 
+#: the largest id a BIGINT column holds
+MAX_ID = 2**63 - 1
+
 RETURN_REFUND = "return_refund"
 REFUND_ONLY = "refund_only"
 EXCHANGE = "exchange"
@@ -110,7 +113,8 @@ def get(session: Session, ref: int | str) -> AfterSalesOrder:
     """An after-sales order by id or number (AS-000001)."""
     text_ref = str(ref).strip().upper()
     if text_ref.isdigit():
-        found = session.get(AfterSalesOrder, int(text_ref))
+        # an id past the database's integer cannot name an order (and the driver refuses to send it)
+        found = session.get(AfterSalesOrder, int(text_ref)) if int(text_ref) <= MAX_ID else None
     else:
         found = session.scalar(select(AfterSalesOrder).where(AfterSalesOrder.number == text_ref))
     if found is None:
