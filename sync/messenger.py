@@ -13,6 +13,7 @@ Every change is conditional on the state the caller saw; a lost race changes not
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -48,6 +49,8 @@ PENDING_STATES = (ADD_INFO, TO_APPROVE)
 #: the buyer details a link asks for, and nothing else
 BUYER_FIELDS = ("first_name", "last_name", "phone", "email", "address1", "address2", "city", "region",
                 "postcode", "country_code")
+#: one @, something on each side, a dot in the domain: enough to catch a mistyped address
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _HELD = Status.IGNORED.value  # out of the pipeline until approved
 DEFAULT_CURRENCY = "EUR"
 __all__ = ["SELF_DELIVERY", "SUPPLIER", "LostRace", "MessengerError"]
@@ -143,6 +146,9 @@ def buyer_errors(details: dict[str, Any]) -> dict[str, str]:
         if issue.field.startswith("shipping_address"):
             name = issue.field.partition(".")[2] or "address1"
             errors.setdefault(name, issue.message)
+    if values["email"] and not EMAIL.fullmatch(values["email"]):
+        # the rules judge the address alone; a mistyped e-mail would reach the seller and the carrier
+        errors["email"] = "email: an address like name@example.com"
     return errors
 
 
