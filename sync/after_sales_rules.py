@@ -27,6 +27,8 @@ RETURN_REFUND = "return_refund"
 REFUND_ONLY = "refund_only"
 EXCHANGE = "exchange"
 KINDS = (RETURN_REFUND, REFUND_ONLY, EXCHANGE)
+#: each type as a history line says it
+KIND_WORDS = {RETURN_REFUND: "return & refund", REFUND_ONLY: "refund only", EXCHANGE: "exchange"}
 #: the kinds whose items come back to a warehouse
 RETURN_KINDS = (RETURN_REFUND, EXCHANGE)
 
