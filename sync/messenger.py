@@ -30,7 +30,7 @@ from sync import messenger_fields as fields
 from sync.fields import check_settings
 from sync.messenger_fields import SELF_DELIVERY, SUPPLIER, MessengerError
 from sync.messenger_models import MessengerLink, MessengerOrder, PaymentMethod
-from sync.models import Base, Channel, Order, OrderLine, utcnow
+from sync.models import Base, CatalogueItem, Channel, Order, OrderLine, utcnow
 from sync.payment_models import PaymentConfirmation
 from sync.records import address_dict, fingerprint, internal_reference
 from sync.review import LostRace, judge_stored
@@ -187,6 +187,16 @@ def one_per_sku(lines: list[LineInput]) -> list[LineInput]:
     return list(merged.values())
 
 
+def line_title(session: Session, line: LineInput, before: OrderLine | None = None) -> str:
+    """What the buyer's page and the order call a line: the title given, else the line's before an
+    edit, else the catalogue's (a SKU typed or pasted arrives without one)."""
+    if line.title:
+        return line.title[:500]
+    if before is not None and before.title:
+        return before.title
+    return session.scalar(select(CatalogueItem.title).where(CatalogueItem.sku == line.sku.strip())) or ""
+
+
 def store_currency(store: Channel) -> str:
     return str((store.settings or {}).get("currency") or DEFAULT_CURRENCY)
 
@@ -248,7 +258,7 @@ def create(session: Session, *, store: str, lines: list[LineInput], actor: str, 
         content_fingerprint=fingerprint(shipping, [(ln.sku.strip(), ln.quantity) for ln in lines]),
         raw={"source": KIND, "store": channel.name},
         lines=[OrderLine(position=i, sku=ln.sku.strip(), quantity=ln.quantity, unit_price=price,
-                         title=ln.title[:500], weight=fields.weight(ln.weight))
+                         title=line_title(session, ln), weight=fields.weight(ln.weight))
                for i, (ln, price) in enumerate(priced_lines)],
     )
     session.add(order)
