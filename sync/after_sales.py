@@ -20,6 +20,7 @@ from sync import after_sales_rules as r
 from sync import customer_book, prices, stock
 from sync.after_sales_models import AfterSalesItem, AfterSalesOrder
 from sync.fields import FieldError
+from sync.messenger import EMAIL
 from sync.models import CatalogueItem, Order, OrderLine, utcnow
 from sync.money import ORDER_DECIMALS, currency_code, fits_orders, minor_unit, parse_amount, rounded
 from sync.stock_models import Warehouse
@@ -121,6 +122,8 @@ def _head(session: Session, order_id: int | None, offline: OfflineSale | None) -
     name = offline.buyer_name.strip()
     if not name or len(name) > 200:
         raise r.AfterSalesError("buyer: a name of 1 to 200 characters", field="buyer_name")
+    if offline.buyer_email.strip() and not EMAIL.fullmatch(offline.buyer_email.strip()):
+        raise r.AfterSalesError("buyer email: an address like name@example.com", field="buyer_email")
     try:
         currency = currency_code(offline.currency)
         customer_id = customer_book.find(session, offline.customer).id if offline.customer else None

@@ -133,6 +133,8 @@ def test_exchange_items_changed_from_the_command_line(db: Database, capsys: pyte
     (["after-sales", "create", "--type", "refund_only", "--order", "{shipped}", "--item", "SKU-1:1:abc"],
      "not an amount"),
     (["after-sales", "confirm", "AS-999999"], "no after-sales order"),
+    (["after-sales", "create", "--type", "refund_only", "--offline-buyer", "Bo", "--currency", "EUR",
+      "--item", "SKU-1:1:1", "--buyer", "email=bo at home"], "buyer email: an address like"),
     (["after-sales", "show", "99999999999999999999"], "no after-sales order"),
     (["after-sales", "list", "--state", "shipped"], "invalid choice"),
     (["after-sales", "list", "--type", "swap"], "invalid choice"),

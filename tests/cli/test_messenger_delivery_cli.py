@@ -61,6 +61,8 @@ def test_self_delivered_from_a_list_edited_approved_and_shipped(db: Database, tm
     (["messenger", "ship", "999", "--carrier", "SEUR", "--tracking", "T1"], "is not a messenger order"),
     (["messenger", "ship", "{made}", "--carrier", "SEUR", "--tracking", "T1"], "not self-delivered"),
     (["messenger", "create", "--store", "Chat shop", "--line", "SKU-1:1:-5"], "'-5' is below 0"),
+    (["messenger", "create", "--store", "Chat shop", "--line", "SKU-1:1", "--buyer", "surname=Ruiz"],
+     "--buyer: surname is not one of first_name"),
     (["messenger", "create", "--store", "Chat shop", "--line", "SKU-1:1", "--logistics", "self_delivery"],
      "one of your warehouses"),
     (["messenger", "create", "--store", "Chat shop", "--line", "SKU-1:1", "--currency", "XYZ"], "ISO 4217"),
