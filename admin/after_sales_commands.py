@@ -13,6 +13,7 @@ from typing import Any
 
 from admin.argtypes import kv, limit, order_id
 from admin.commands_base import emit
+from sync.after_sales_rules import KINDS, STATES
 
 ACTOR = "cli"
 OWNER = {"can_after_sales": True}
@@ -83,8 +84,8 @@ def add_parsers(sub: Any, parser_class: type[argparse.ArgumentParser]) -> None:
         p.add_argument("ref", type=_ref)
         p.add_argument("--reason", required=True)
     ls = a_sub.add_parser("list", help="after-sales orders, oldest first")
-    ls.add_argument("--state")
-    ls.add_argument("--type", dest="kind")
+    ls.add_argument("--state", choices=STATES)
+    ls.add_argument("--type", dest="kind", choices=KINDS)
     ls.add_argument("--order", type=order_id)
     ls.add_argument("--limit", type=limit, default=200)
     ls.add_argument("--json", action="store_true")

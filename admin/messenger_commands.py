@@ -147,6 +147,9 @@ def cmd_messenger(args: argparse.Namespace, input_error: type[Exception]) -> int
                 method = m.add_payment_method(s, args.name, args.instructions, needs_proof=not args.no_proof)
                 print(f"payment method {method.name} added")
             elif command == "create":
+                unknown = sorted(set(dict(args.buyer)) - set(m.BUYER_FIELDS))
+                if unknown:
+                    raise input_error(f"--buyer: {unknown[0][:40]} is not one of {', '.join(m.BUYER_FIELDS)}")
                 lines = [_line(x, input_error) for x in args.line] + _bulk(s, args.bulk, input_error)
                 if not lines:
                     raise input_error("create: give --line or --bulk")

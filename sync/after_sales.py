@@ -20,7 +20,8 @@ from sync import after_sales_rules as r
 from sync import customer_book, prices, stock
 from sync.after_sales_models import AfterSalesItem, AfterSalesOrder
 from sync.fields import FieldError
-from sync.models import Order, OrderLine, utcnow
+from sync.messenger import EMAIL
+from sync.models import CatalogueItem, Order, OrderLine, utcnow
 from sync.money import ORDER_DECIMALS, currency_code, fits_orders, minor_unit, parse_amount, rounded
 from sync.stock_models import Warehouse
 
@@ -104,7 +105,7 @@ def build(session: Session, *, kind: str, actor: str, items: list[ItemInput] | N
     head.items = priced
     session.add(head)
     session.flush()
-    r.history(session, head, actor=actor, reason=f"{kind} created", to_state=r.TO_CONFIRM)
+    r.history(session, head, actor=actor, reason=f"{r.KIND_WORDS[kind]} created", to_state=r.TO_CONFIRM)
     return head
 
 
@@ -121,6 +122,8 @@ def _head(session: Session, order_id: int | None, offline: OfflineSale | None) -
     name = offline.buyer_name.strip()
     if not name or len(name) > 200:
         raise r.AfterSalesError("buyer: a name of 1 to 200 characters", field="buyer_name")
+    if offline.buyer_email.strip() and not EMAIL.fullmatch(offline.buyer_email.strip()):
+        raise r.AfterSalesError("buyer email: an address like name@example.com", field="buyer_email")
     try:
         currency = currency_code(offline.currency)
         customer_id = customer_book.find(session, offline.customer).id if offline.customer else None
@@ -155,10 +158,17 @@ def _item(session: Session, order: Order | None, head: AfterSalesOrder, given: I
     else:
         quote = prices.price_for(session, sku, head.customer_id, given.quantity)
         price = quote.price if quote.price is not None else Decimal(0)
-    title = given.title or (line.title if line is not None else "")
+    title = given.title or (line.title if line is not None else _title(session, order, sku))
     return AfterSalesItem(kind=given.kind, order_line_id=line.id if line is not None else None, sku=sku,
                           title=title[:500], quantity=given.quantity, unit_price=rounded(price, head.currency),
                           received_quantity=0)
+
+
+def _title(session: Session, order: Order | None, sku: str) -> str:
+    """An added or exchanged SKU's product name: the order's line of that SKU, else the catalogue's,
+    so the item does not show up nameless beside the returned one."""
+    same = next((ln.title for ln in (order.lines if order is not None else []) if ln.sku == sku and ln.title), None)
+    return same or session.scalar(select(CatalogueItem.title).where(CatalogueItem.sku == sku)) or ""
 
 
 def priced_item(session: Session, found: AfterSalesOrder, given: ItemInput, can_edit_prices: bool) -> AfterSalesItem:

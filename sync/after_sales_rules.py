@@ -22,10 +22,15 @@ from sync.states import Status, note
 from sync.stock_models import Warehouse
 from sync.upsert import insert_for
 
+#: the largest id a BIGINT column holds
+MAX_ID = 2**63 - 1
+
 RETURN_REFUND = "return_refund"
 REFUND_ONLY = "refund_only"
 EXCHANGE = "exchange"
 KINDS = (RETURN_REFUND, REFUND_ONLY, EXCHANGE)
+#: each type as a history line says it
+KIND_WORDS = {RETURN_REFUND: "return & refund", REFUND_ONLY: "refund only", EXCHANGE: "exchange"}
 #: the kinds whose items come back to a warehouse
 RETURN_KINDS = (RETURN_REFUND, EXCHANGE)
 
@@ -112,7 +117,8 @@ def get(session: Session, ref: int | str) -> AfterSalesOrder:
     """An after-sales order by id or number (AS-000001)."""
     text_ref = str(ref).strip().upper()
     if text_ref.isdigit():
-        found = session.get(AfterSalesOrder, int(text_ref))
+        # an id past the database's integer cannot name an order (and the driver refuses to send it)
+        found = session.get(AfterSalesOrder, int(text_ref)) if int(text_ref) <= MAX_ID else None
     else:
         found = session.scalar(select(AfterSalesOrder).where(AfterSalesOrder.number == text_ref))
     if found is None:

@@ -13,6 +13,7 @@ Every change is conditional on the state the caller saw; a lost race changes not
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -29,7 +30,7 @@ from sync import messenger_fields as fields
 from sync.fields import check_settings
 from sync.messenger_fields import SELF_DELIVERY, SUPPLIER, MessengerError
 from sync.messenger_models import MessengerLink, MessengerOrder, PaymentMethod
-from sync.models import Base, Channel, Order, OrderLine, utcnow
+from sync.models import Base, CatalogueItem, Channel, Order, OrderLine, utcnow
 from sync.payment_models import PaymentConfirmation
 from sync.records import address_dict, fingerprint, internal_reference
 from sync.review import LostRace, judge_stored
@@ -48,6 +49,8 @@ PENDING_STATES = (ADD_INFO, TO_APPROVE)
 #: the buyer details a link asks for, and nothing else
 BUYER_FIELDS = ("first_name", "last_name", "phone", "email", "address1", "address2", "city", "region",
                 "postcode", "country_code")
+#: one @, something on each side, a dot in the domain: enough to catch a mistyped address
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _HELD = Status.IGNORED.value  # out of the pipeline until approved
 DEFAULT_CURRENCY = "EUR"
 __all__ = ["SELF_DELIVERY", "SUPPLIER", "LostRace", "MessengerError"]
@@ -159,6 +162,9 @@ def buyer_errors(details: dict[str, Any]) -> dict[str, str]:
         if issue.field.startswith("shipping_address"):
             name = issue.field.partition(".")[2] or "address1"
             errors.setdefault(name, issue.message)
+    if values["email"] and not EMAIL.fullmatch(values["email"]):
+        # the rules judge the address alone; a mistyped e-mail would reach the seller and the carrier
+        errors["email"] = "email: an address like name@example.com"
     return errors
 
 
@@ -195,6 +201,16 @@ def one_per_sku(lines: list[LineInput]) -> list[LineInput]:
             was.sku, was.quantity + ln.quantity, was.unit_price if was.unit_price is not None else ln.unit_price,
             was.use_last_price, was.title, was.weight if was.weight is not None else ln.weight)
     return list(merged.values())
+
+
+def line_title(session: Session, line: LineInput, before: OrderLine | None = None) -> str:
+    """What the buyer's page and the order call a line: the title given, else the line's before an
+    edit, else the catalogue's (a SKU typed or pasted arrives without one)."""
+    if line.title:
+        return line.title[:500]
+    if before is not None and before.title:
+        return before.title
+    return session.scalar(select(CatalogueItem.title).where(CatalogueItem.sku == line.sku.strip())) or ""
 
 
 def store_currency(store: Channel) -> str:
@@ -258,7 +274,7 @@ def create(session: Session, *, store: str, lines: list[LineInput], actor: str, 
         content_fingerprint=fingerprint(shipping, [(ln.sku.strip(), ln.quantity) for ln in lines]),
         raw={"source": KIND, "store": channel.name},
         lines=[OrderLine(position=i, sku=ln.sku.strip(), quantity=ln.quantity, unit_price=price,
-                         title=ln.title[:500], weight=fields.weight(ln.weight))
+                         title=line_title(session, ln), weight=fields.weight(ln.weight))
                for i, (ln, price) in enumerate(priced_lines)],
     )
     session.add(order)

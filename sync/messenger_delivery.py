@@ -74,7 +74,9 @@ def ship(session: Session, order_id: int, *, carrier: str, tracking: str, actor:
     chosen_carrier = fields.carrier(carrier)
     number = fields.tracking(tracking)
     current = session.get(MessengerOrder, order_id)
-    if current is None or current.logistics != SELF_DELIVERY:
+    if current is None:
+        raise MessengerError(f"order {order_id} is not a messenger order", field="order")
+    if current.logistics != SELF_DELIVERY:
         raise MessengerError(f"order {order_id} is not self-delivered: its tracking comes from the supplier")
     order = session.get(Order, order_id)
     assert order is not None

@@ -129,7 +129,7 @@ def edit_lines(session: Session, order_id: int, lines: list[m.LineInput], *, see
         raise m.LostRace(order_id, "edited by someone else")
     said = _described(list(order.lines), lines, prices)
     was = Decimal(order.total)
-    _replace(session, order, lines, prices)
+    _replace(session, order, lines, prices, before)
     note(session, order_id, f"lines edited: {said}", actor=actor)
     if order.total > was:
         _confirm_again(session, order_id, was, Decimal(order.total), actor)
@@ -161,13 +161,15 @@ def _price(session: Session, line: m.LineInput, was: OrderLine | None, customer_
     return m.priced(session, line, customer_id, can_edit_prices)
 
 
-def _replace(session: Session, order: Order, lines: list[m.LineInput], prices: list[Decimal]) -> None:
+def _replace(session: Session, order: Order, lines: list[m.LineInput], prices: list[Decimal],
+             before: dict[str | None, OrderLine]) -> None:
+    titles = [m.line_title(session, ln, before.get(ln.sku.strip())) for ln in lines]
     for old in list(order.lines):
         session.delete(old)
     session.flush()
     order.lines = [OrderLine(position=i, sku=ln.sku.strip(), quantity=ln.quantity, unit_price=price,
-                             title=ln.title[:500], weight=fields.weight(ln.weight))
-                   for i, (ln, price) in enumerate(zip(lines, prices, strict=True))]
+                             title=title, weight=fields.weight(ln.weight))
+                   for i, (ln, price, title) in enumerate(zip(lines, prices, titles, strict=True))]
     order.total = sum((p * ln.quantity for ln, p in zip(lines, prices, strict=True)), Decimal(0))
     order.content_fingerprint = fingerprint(order.shipping_address, [(ln.sku.strip(), ln.quantity) for ln in lines])
     order.channel_updated_at = utcnow()

@@ -87,7 +87,11 @@ def parse_price(value: str, field: str = "price") -> Decimal:
         price = Decimal(value.strip())
     except (InvalidOperation, AttributeError):
         raise FieldError(f"{field}: {value[:20]!r} is not an amount", field=field) from None
-    if not price.is_finite() or price < 0 or price > MAX_PRICE or price != price.quantize(Decimal("0.01")):
+    if not price.is_finite():
+        raise FieldError(f"{field}: {value[:20]!r} is not an amount", field=field)
+    if price < 0:
+        raise FieldError(f"{field}: {value[:20]!r} is below 0", field=field)
+    if price > MAX_PRICE or price != price.quantize(Decimal("0.01")):
         raise FieldError(f"{field}: {value[:20]!r} is not an amount of at most 2 decimals", field=field)
     return price
 

@@ -357,3 +357,34 @@ def test_find_a_customer_open_their_page_and_give_them_a_level_with_a_tiered_pri
     page.get_by_role("button", name="Save").click()
     expect(page.locator("dl.kv")).to_contain_text("VIP")
     shoot(page, "customer")
+
+
+@pytest.mark.parametrize("width", [800, 1024, 1280])
+def test_the_main_account_top_bar_fits_a_laptop_without_scrolling_sideways(page: Page, site: Site,
+                                                                           width: int) -> None:
+    sign_in(page, site)
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(site.url + "/orders")
+    wide, inner = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+    assert wide <= inner, (width, wide, inner)
+    right = page.evaluate("document.querySelector('nav.top form.inline').getBoundingClientRect().right")
+    assert right <= inner, ("sign out off the screen", right, inner)
+
+
+def test_on_a_phone_a_history_still_says_who_and_a_stock_movement_where(page: Page, site: Site) -> None:
+    from sync import after_sales, stock
+
+    with site.db.session() as s:
+        stock.add_warehouse(s, "Back room")
+        made = after_sales.create(s, kind="return_refund", order_id=site.seeded.orders["sent"], actor="user:boss",
+                                  can_after_sales=True, return_tracking="RT-PHONE-2")
+        after_sales.confirm(s, made.id, actor="user:boss", can_after_sales=True, stock_in=True, warehouse="Back room")
+        made_id = made.id
+    sign_in(page, site)
+    page.set_viewport_size(SIZES["phone"])
+    page.goto(site.url + f"/after-sales/orders/{made_id}")
+    expect(page.locator("#history tbody tr").first.locator("td", has_text="user:boss")).to_be_visible()
+    page.goto(site.url + "/stock")
+    expect(page.locator("#movements tbody tr").first.locator("td", has_text="Back room")).to_be_visible()
+    wide, inner = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+    assert wide <= inner, ("/stock", wide, inner)

@@ -63,6 +63,17 @@ def test_errors_are_shown_beside_their_fields_and_what_was_typed_is_kept(app: Fa
     assert 'value="+34600000001"' in answer.text
 
 
+def test_an_email_that_is_no_address_is_refused_beside_its_field(app: FastAPI, db, seeded: Seeded) -> None:
+    order_id, token = _linked(db)
+    client = TestClient(app, follow_redirects=False)
+    data, _ = _form(client, token, db, email="ana at example")
+    answer = client.post(f"/m/{token}", data=data, files={"slip": ("slip.png", PNG, "image/png")})
+    assert answer.status_code == 400
+    assert 'id="error-email"' in answer.text and 'value="ana at example"' in answer.text
+    with db.session() as s:
+        assert s.get(MessengerOrder, order_id).submitted_at is None
+
+
 def test_unknown_revoked_expired_and_tampered_tokens_get_one_neutral_page(app: FastAPI, db, seeded: Seeded) -> None:
     order_id, token = _linked(db)
     client = TestClient(app, follow_redirects=False)

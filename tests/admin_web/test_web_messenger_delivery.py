@@ -55,6 +55,9 @@ def test_the_create_form_takes_self_delivery_a_list_and_ticked_products(app: Fas
     assert "GHOST 4 (unknown SKU)" in refused.text and "SKU-1 x (not SKU,quantity)" in refused.text
     assert "SKU-1,2\nGHOST 4\nSKU-1 x</textarea>" in refused.text  # the list as typed
     assert 'value="0.75"' in refused.text
+    assert "<option selected>Cash on delivery</option>" in refused.text  # the payment method as chosen
+    kept_ticked = boss.post("/messenger/orders", data={**data, "use_last_price": "on"})
+    assert kept_ticked.status_code == 400 and 'name="use_last_price" checked' in kept_ticked.text
     with db.session() as s:
         assert s.scalar(select(MessengerOrder)) is None
     made = boss.post("/messenger/orders", data={**data, "bulk": "SKU-1,2"})

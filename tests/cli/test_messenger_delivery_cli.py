@@ -58,7 +58,11 @@ def test_self_delivered_from_a_list_edited_approved_and_shipped(db: Database, tm
 
 @pytest.mark.parametrize("argv, words", [
     (["messenger", "ship", "1", "--carrier", "SEUR"], "--tracking"),
-    (["messenger", "ship", "999", "--carrier", "SEUR", "--tracking", "T1"], "not self-delivered"),
+    (["messenger", "ship", "999", "--carrier", "SEUR", "--tracking", "T1"], "is not a messenger order"),
+    (["messenger", "ship", "{made}", "--carrier", "SEUR", "--tracking", "T1"], "not self-delivered"),
+    (["messenger", "create", "--store", "Chat shop", "--line", "SKU-1:1:-5"], "'-5' is below 0"),
+    (["messenger", "create", "--store", "Chat shop", "--line", "SKU-1:1", "--buyer", "surname=Ruiz"],
+     "--buyer: surname is not one of first_name"),
     (["messenger", "create", "--store", "Chat shop", "--line", "SKU-1:1", "--logistics", "self_delivery"],
      "one of your warehouses"),
     (["messenger", "create", "--store", "Chat shop", "--line", "SKU-1:1", "--currency", "XYZ"], "ISO 4217"),
@@ -70,8 +74,8 @@ def test_misuse_exits_2_with_one_line(db: Database, capsys: pytest.CaptureFixtur
                                       words: str) -> None:
     setup_store(db)
     setup_warehouse(db)
-    assert main(["messenger", "create", "--store", "Chat shop", "--line", "SKU-1:1"]) == 0
-    capsys.readouterr()
-    assert main(argv) == 2
+    assert main(["messenger", "create", "--store", "Chat shop", "--line", "SKU-1:1", "--json"]) == 0
+    made = str(json.loads(capsys.readouterr().out)["id"])
+    assert main([made if a == "{made}" else a for a in argv]) == 2
     err = capsys.readouterr().err
     assert words in err and err.count("\n") == 1, err

@@ -12,7 +12,7 @@ from sync import money, prices, stock
 from sync.after_sales_exchange import generate_exchange
 from sync.messenger import add_store
 from sync.messenger_models import MessengerOrder
-from sync.models import Customer, Order, OrderEvent, Shipment, SupplierOrderRow
+from sync.models import CatalogueItem, Customer, Order, OrderEvent, Shipment, SupplierOrderRow
 
 from support.after_sales import ALLOWED, REFUNDER, stored_order
 from support.messenger import PNG
@@ -146,6 +146,22 @@ def test_an_exchange_makes_a_messenger_order_to_approve_and_refunds_the_differen
         a.stock_in(s, created, actor="user:ana", **ALLOWED)
         assert refunds.refundable(s, rules.get(s, created)) == Decimal("8.00")
         refunds.create_refund(s, created, amount="8.00", actor="user:ana", **REFUNDER)
+
+
+def test_exchanged_items_are_named_like_the_order_line_or_the_catalogue_and_the_history_says_the_type(
+        db) -> None:
+    order_id = stored_order(db)
+    with db.session() as s:
+        s.add(CatalogueItem(sku="SKU-9", supplier_sku="B-9", title="Blue mug"))
+    created = _create(db, order_id, kind=rules.EXCHANGE,
+                      items=[a.ItemInput("SKU-1", 1), a.ItemInput("SKU-1", 1, kind=a.EXCHANGED),
+                             a.ItemInput("SKU-9", 1, kind=a.EXCHANGED), a.ItemInput("SKU-0", 1, kind=a.EXCHANGED)])
+    with db.session() as s:
+        found = rules.get(s, created)
+        assert [(i.kind, i.sku, i.title) for i in found.items] == [
+            ("returned", "SKU-1", "Item SKU-1"), ("exchange", "SKU-1", "Item SKU-1"),
+            ("exchange", "SKU-9", "Blue mug"), ("exchange", "SKU-0", "")]
+        assert [e.reason for e in rules.events(s, found.id)] == ["exchange created"]
 
 
 def test_an_exchange_worth_more_than_the_return_refunds_nothing(db) -> None:

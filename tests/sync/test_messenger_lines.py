@@ -189,3 +189,19 @@ def test_a_payment_confirmed_before_the_total_grew_is_to_be_confirmed_again(db) 
         assert s.get(Order, order_id).payment_status == "pending"
     with db.session() as s:
         assert payment.confirm(s, order_id, actor="user:seller", reference="TX-19").status == "ready"
+
+
+def test_a_typed_sku_is_named_by_the_catalogue_and_an_edit_keeps_each_line_s_name(db) -> None:
+    setup_store(db)  # SKU-1 is "Lamp" in the catalogue
+    order_id = new_order(db)
+    with db.session() as s:
+        assert [ln.title for ln in s.get(Order, order_id).lines] == ["Lamp"]
+        s.get(Order, order_id).lines[0].title = "Lamp, blue"  # as the seller named it
+        s.merge(CatalogueItem(sku="SKU-2", supplier_sku="S-SKU-2", title="Shade"))
+    with db.session() as s:
+        lines_.edit_lines(s, order_id, [m.LineInput("SKU-1", 3), m.LineInput("SKU-2", 1, Decimal("4.00")),
+                                        m.LineInput("SKU-3", 1, Decimal("1.00"))],
+                          seen_revision=0, actor="user:clerk", can_edit_prices=True)
+    with db.session() as s:
+        assert [(ln.sku, ln.title) for ln in s.get(Order, order_id).lines] == [
+            ("SKU-1", "Lamp, blue"), ("SKU-2", "Shade"), ("SKU-3", "")]
