@@ -10,8 +10,7 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from sync.blob_models import KeptProof
-from sync.models import Base, Id, UtcDateTime, utcnow
+from sync.models import Base, Id, KeptProof, UtcDateTime, utcnow
 
 #: any ISO 4217 minor unit (up to 4 decimals); ``sync.money`` rounds to the currency's own
 Amount = Numeric(18, 4)

@@ -27,7 +27,8 @@ import structlog
 from sqlalchemy import delete, event
 from sqlalchemy.orm import Session, SessionTransaction
 
-from sync.blob_models import KeptProof, StoredBlob
+from sync.blob_models import StoredBlob
+from sync.models import KeptProof
 from sync.settings import Settings, get_settings
 
 log = structlog.get_logger(__name__)

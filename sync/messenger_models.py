@@ -9,8 +9,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Integer, Select, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from sync.blob_models import KeptProof
-from sync.models import Base, Id, UtcDateTime, utcnow
+from sync.models import Base, Id, KeptProof, UtcDateTime, utcnow
 from sync.payment_models import PaymentConfirmation
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     String,
@@ -411,6 +412,22 @@ class WebhookDelivery(Base):
     #: set once the order was read again and stored (or could not be, for good: see ``outcome``)
     processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     outcome: Mapped[str | None] = mapped_column(String(300))
+
+
+class KeptProof:
+    """The columns of an uploaded proof's row (a payment slip, a refund's payment proof): its type
+    is what its bytes are, never what it was called; its bytes are in a ``sync.blobs`` store."""
+
+    #: random, never the uploaded file's name
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(50))
+    size: Mapped[int] = mapped_column(Integer)
+    #: which store of ``sync.blobs`` holds the bytes ("database", "s3"), under ``blob_key``
+    storage: Mapped[str] = mapped_column(String(20), default="database", server_default="database")
+    blob_key: Mapped[str | None] = mapped_column(String(250))
+    #: the bytes of a proof kept before the stores existed (newer proofs: None)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 # the account and alert tables register on the same metadata (migrations and create_all see them)
