@@ -164,6 +164,26 @@ def proc_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def service_cpu_s(name: str) -> float:
+    """CPU seconds spent so far by every local process called ``name`` (``postgres``,
+    ``redis-server``), counting the children they reaped: PostgreSQL's backends that ended are in
+    the postmaster's children's time. Linux /proc; 0 when none is visible."""
+    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                head, _, rest = f.read().rpartition(")")
+        except OSError:
+            continue
+        if head.partition("(")[2] != name:
+            continue
+        fields = rest.split()
+        total += sum(int(v) for v in fields[11:15]) / tick  # utime stime cutime cstime
+    return total
+
+
 def rss_mb() -> float:
     """This process's resident set size now (Linux)."""
     with open("/proc/self/statm") as f:

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from _common import REPO, emit, fresh_database, is_postgres, log, proc_cpu_s
+from _common import REPO, emit, fresh_database, is_postgres, log, proc_cpu_s, service_cpu_s
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import aliased
@@ -176,7 +176,7 @@ def processes(args: argparse.Namespace, count: int, logs: Path) -> Iterator[list
                 started.append(subprocess.Popen(argv, env=env, cwd=REPO, stdout=out, stderr=out,
                                                 stdin=subprocess.DEVNULL, start_new_session=True))
         _wait_ready(logs, count, started)
-        yield started[:count]
+        yield started  # the workers, then the scheduler
     finally:
         for proc in started:
             if proc.poll() is None:
@@ -231,16 +231,24 @@ def one_run(args: argparse.Namespace, shops: Shops, count: int, pace: float, log
                  for n in range(args.accounts)]
     try:
         register(db, shops, suppliers, pace)
-        with processes(args, count, logs) as workers:
+        with processes(args, count, logs) as procs:
+            before = _cpu_split(procs)
             started = time.monotonic()
             send_pulls(db, args.redis_url)
             sent, seconds = _until_sent(db, shops.expected, started, args.deadline, count)
-            cpu = sum(proc_cpu_s(p.pid) for p in workers)
+            cpu = {k: round(v - before[k], 1) for k, v in _cpu_split(procs).items()}
         return _figures(db, shops, suppliers, count, sent, seconds, cpu)
     finally:
         for server in suppliers:
             server.stop()
         db.dispose()
+
+
+def _cpu_split(procs: list[subprocess.Popen[bytes]]) -> dict[str, float]:
+    """CPU seconds so far, by who spent them: where the machine's cores went during a run."""
+    return {"workers": sum(proc_cpu_s(p.pid) for p in procs[:-1]), "scheduler": proc_cpu_s(procs[-1].pid),
+            "postgres": service_cpu_s("postgres"), "redis": service_cpu_s("redis-server"),
+            "sandboxes": time.process_time()}  # this process: the shops' and the suppliers' servers
 
 
 def _until_sent(db: Database, expected: int, started: float, deadline: float, count: int) -> tuple[int, float]:
@@ -259,7 +267,7 @@ def _until_sent(db: Database, expected: int, started: float, deadline: float, co
 
 
 def _figures(db: Database, shops: Shops, suppliers: list[Running], count: int, sent: int,
-             seconds: float, cpu: float) -> dict[str, Any]:
+             seconds: float, cpu: dict[str, float]) -> dict[str, Any]:
     apps: list[MeteredBigBuy] = [s.app for s in suppliers]  # type: ignore[misc]
     with db.session() as session:
         shop = aliased(Channel)
@@ -286,7 +294,9 @@ def _figures(db: Database, shops: Shops, suppliers: list[Running], count: int, s
         "duplicates_at_supplier": sum(a.state()["duplicates"] for a in apps)
         + sum(1 for accounts in holders.values() if len(accounts) > 1),
         "accounts": {account_name(n): _account_figures(app) for n, app in enumerate(apps)},
-        "worker_cpu_s": round(cpu, 1),
+        "worker_cpu_s": cpu["workers"],
+        # the cores' time during the run by who spent it, and per order (ms): which one bounds it
+        "cpu_s": cpu, "cpu_ms_per_order": {k: round(v * 1000 / max(sent, 1), 2) for k, v in cpu.items()},
         "loadavg": [round(x, 2) for x in os.getloadavg()],
     }
 

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from connectors.base import ChannelConnector, ConnectorConfig, SupplierConnector
+from connectors.http import make_transport
 from connectors.ratelimit import TokenBucket
 from connectors.registry import channel_class, supplier_class
 from sync import metrics
@@ -36,7 +37,7 @@ class MeteredTransport(httpx.BaseTransport):
 
     def __init__(self, account: str, inner: httpx.BaseTransport | None = None) -> None:
         self.account = account
-        self.inner = inner or httpx.HTTPTransport()
+        self.inner = inner or make_transport()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         endpoint = metrics.endpoint_label(request.url.path)
