@@ -9,6 +9,7 @@ bucket lives in: Redis when there is one (every machine), else a file beside the
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,10 @@ from sync.settings import get_settings
 _lock = threading.Lock()
 _cache: dict[tuple[int, str, str], Any] = {}
 _buckets: dict[tuple[str, float, str], TokenBucket] = {}
+#: per supplier account (its name): when its bucket last kept a call of this process waiting
+_paced_at: dict[str, float] = {}
+#: a wait shorter than this is the bucket's own spacing of calls, not a queue of callers
+NOTABLE_WAIT_S = 0.05
 #: tests and benchmarks may route connectors through their own transport
 transport_factory: Callable[[Channel], httpx.BaseTransport | None] = lambda row: None  # noqa: E731
 
@@ -70,10 +75,18 @@ class MeteredPacer:
     def wait(self, cost: int = 1) -> float:
         seconds = self.inner.wait(cost)
         metrics.RATE_WAIT.labels(self.account).observe(seconds)
+        if seconds >= NOTABLE_WAIT_S:
+            _paced_at[self.account] = time.monotonic()
         return seconds
 
     def hold_until(self, epoch_seconds: float) -> None:
         self.inner.hold_until(epoch_seconds)
+
+
+def paced_lately(account: str, within: float = 30.0) -> bool:
+    """Whether the account's bucket kept a call of this process waiting in the last ``within`` s."""
+    at = _paced_at.get(account)
+    return at is not None and time.monotonic() - at < within
 
 
 def _transport(row: Channel) -> httpx.BaseTransport:

@@ -43,9 +43,9 @@ from sync import issues as issue_store
 from sync import supplier_accounts, wallet
 from sync.db import Database
 from sync.messenger_models import self_delivered
-from sync.models import Channel, Order, OrderEvent, SupplierOrderRow, SupplierRequest, utcnow
+from sync.models import Channel, Order, OrderEvent, SupplierRequest, utcnow
 from sync.records import order_fingerprint, to_channel_order
-from sync.request import build_request, remaining_lines, submission_reference
+from sync.request import Placed, build_request, placed, remaining_lines, submission_reference, supplier_skus
 from sync.settle import Claim, Outcome, count_refused, refused, settle, settle_manual
 from sync.states import Status, transition
 from sync.upsert import upsert
@@ -64,9 +64,26 @@ class _Work:
     taken: Claim
     request: SupplierOrderRequest
     supplier: SupplierConnector
+    estimate: Decimal  # the wallet's share for it: the catalogue's cost of its lines
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    """A claim with what it read, held for the rest of the transaction (the session's identity map
+    keeps objects only while something refers to them)."""
+
+    taken: Claim
+    order: Order
+    account: Channel
+    made: list[Placed]
 
 
 def claim(session: Session, order_id: int, *, stale_after: timedelta) -> Claim | None:
+    claimed = _claim(session, order_id, stale_after)
+    return claimed.taken if claimed is not None else None
+
+
+def _claim(session: Session, order_id: int, stale_after: timedelta) -> _Claimed | None:
     row = session.execute(
         select(Order.status, Order.forward_attempts, Order.outcome_unknown, Order.status_changed_at)
         .where(Order.id == order_id)
@@ -94,12 +111,12 @@ def claim(session: Session, order_id: int, *, stale_after: timedelta) -> Claim |
         issue_store.close_open(session, order_id, sources=[issue_store.SUPPLIER])
         session.add(OrderEvent(order_id=order_id, actor="worker", from_status="ready", to_status="forwarding",
                                reason="sending to the supplier"))
-    supplier = supplier_accounts.for_order(session, order_id)
-    order = session.get(Order, order_id)
-    assert order is not None
-    reference = submission_reference(session, order)
-    return Claim(order_id, supplier.id, reference, lookup_first=taking_over or row.outcome_unknown,
-                 attempt=row.forward_attempts + 1)
+    made = placed(session, order_id)  # read once the order is ours: nobody adds to it meanwhile
+    order = session.get_one(Order, order_id)
+    account = supplier_accounts.for_loaded_order(session, order, made[0].supplier_id if made else None)
+    reference = submission_reference(session, order, made)
+    return _Claimed(Claim(order_id, account.id, reference, lookup_first=taking_over or row.outcome_unknown,
+                          attempt=row.forward_attempts + 1), order, account, made)
 
 
 def forward(db: Database, order_id: int, supplier_for: Callable[[Channel], SupplierConnector], *,
@@ -138,21 +155,20 @@ def _take(db: Database, order_id: int, supplier_for: Callable[[Channel], Supplie
           stale_after: timedelta) -> _Work | Outcome:
     """Step 1: claim the order, build its request and write it down, in one transaction."""
     with db.session() as session:
-        taken = claim(session, order_id, stale_after=stale_after)
-        if taken is None:
+        claimed = _claim(session, order_id, stale_after)
+        if claimed is None:
             return Outcome("skipped", "not ready, or another worker has it")
-        manual = session.scalar(select(SupplierOrderRow.internal_reference).where(
-            SupplierOrderRow.order_id == order_id, SupplierOrderRow.source == "manual").limit(1))
+        taken, order = claimed.taken, claimed.order
+        manual = next((row.internal_reference for row in claimed.made if row.source == "manual"), None)
         if manual is not None:
             return settle_manual(session, taken, manual)
-        order = session.get(Order, order_id)
-        assert order is not None
-        supplier_row = session.get(Channel, taken.supplier_id)
-        assert supplier_row is not None
-        request = build_request(session, order, taken.reference, remaining_lines(session, order))
+        mapping = supplier_skus(session, [ln.sku for ln in order.lines if ln.sku])
+        lines = remaining_lines(session, order, mapping=mapping, made=claimed.made)
+        request = build_request(session, order, taken.reference, lines, mapping=mapping)
         _write_down(session, order, request)
-        supplier = supplier_for(supplier_row)
-    return _Work(taken, request, supplier)
+        estimate = wallet.estimate(session, request)
+        supplier = supplier_for(claimed.account)
+    return _Work(taken, request, supplier, estimate)
 
 
 def _write_down(session: Session, order: Order, request: SupplierOrderRequest) -> None:
@@ -174,17 +190,17 @@ def _held(supplier: SupplierConnector, found: SupplierSubmission) -> dict[str, S
 
 def _reserve(db: Database, work: _Work, ttl: timedelta) -> Decimal | None:
     """Step 3: the estimate reserved, ``Decimal(0)`` when only the supplier can tell, None when short."""
-    taken = work.taken
-    with db.session() as session:
-        estimate = wallet.estimate(session, work.request)
+    taken, estimate = work.taken, work.estimate
+    with db.session() as session:  # a fresh balance is reserved from at once, in one transaction
         stale = wallet.needs_reading(session, taken.supplier_id, ttl)
+        reserved = not stale and wallet.reserve(session, taken.supplier_id, estimate)
     if stale:
         balance = work.supplier.wallet_balance()  # between transactions: no lock waits on the supplier
         with db.session() as session:
             wallet.store(session, taken.supplier_id, balance)
-    with db.session() as session:
-        if wallet.reserve(session, taken.supplier_id, estimate):
-            return estimate
+            reserved = wallet.reserve(session, taken.supplier_id, estimate)
+    if reserved:
+        return estimate
     if taken.lookup_first:
         # An earlier attempt may have been stored although the lookup said nothing (BigBuy can
         # answer an empty 200): only the create's duplicate-reference answer can tell, so ask it
@@ -195,8 +211,7 @@ def _reserve(db: Database, work: _Work, ttl: timedelta) -> Decimal | None:
 
 def _wallet_short(db: Database, work: _Work) -> Outcome:
     with db.session() as session:
-        estimate = wallet.estimate(session, work.request)
-        message = f"the supplier wallet does not cover about {estimate} for this order"
+        message = f"the supplier wallet does not cover about {work.estimate} for this order"
         short = [SupplierRefusal(code=codes.INSUFFICIENT_WALLET, message=message)]
         outcome = refused(session, work.taken, short, reason="wallet too low (checked locally)")
     count_refused(short)

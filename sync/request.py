@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,24 +19,42 @@ from validation.delivery import (
 )
 
 
+@dataclass(frozen=True)
+class Placed:
+    """One supplier order already made for an order (a ``supplier_orders`` row, as the forward
+    path reads it: once per claim, for the account, the reference, the sent lines and a manual mark)."""
+
+    supplier_id: int
+    internal_reference: str
+    source: str
+    skus: list[str]
+
+
+def placed(session: Session, order_id: int) -> list[Placed]:
+    rows = session.execute(select(SupplierOrderRow.supplier_id, SupplierOrderRow.internal_reference,
+                                  SupplierOrderRow.source, SupplierOrderRow.skus)
+                           .where(SupplierOrderRow.order_id == order_id).order_by(SupplierOrderRow.id))
+    return [Placed(r.supplier_id, r.internal_reference, r.source, list(r.skus or [])) for r in rows]
+
+
 def sent_skus(session: Session, order_id: int) -> set[str]:
-    rows = session.scalars(select(SupplierOrderRow.skus).where(SupplierOrderRow.order_id == order_id))
-    return {sku for skus in rows for sku in (skus or [])}
+    return {sku for row in placed(session, order_id) for sku in row.skus}
 
 
-def remaining_lines(session: Session, order: Order) -> list[OrderLine]:
-    """Lines not already at the supplier (after a partial create, only the rest is sent)."""
-    mapping = supplier_skus(session, [ln.sku for ln in order.lines if ln.sku])
-    done = sent_skus(session, order.id)
+def remaining_lines(session: Session, order: Order, *, mapping: dict[str, str] | None = None,
+                    made: Sequence[Placed] | None = None) -> list[OrderLine]:
+    """Lines not already at the supplier (after a partial create, only the rest is sent).
+    ``mapping`` and ``made``: what the caller already read in this transaction."""
+    if mapping is None:
+        mapping = supplier_skus(session, [ln.sku for ln in order.lines if ln.sku])
+    done = {sku for row in made for sku in row.skus} if made is not None else sent_skus(session, order.id)
     return [ln for ln in order.lines if ln.quantity > 0 and mapping.get(ln.sku or "", ln.sku) not in done]
 
 
-def submission_reference(session: Session, order: Order) -> str:
+def submission_reference(session: Session, order: Order, made: Sequence[Placed] | None = None) -> str:
     """The order's own reference the first time; ``<ref>-2``, ``-3``... for what a partial create
     left over, so the supplier's duplicate-reference guard never refuses the remainder."""
-    used = set(session.scalars(
-        select(SupplierOrderRow.internal_reference).where(SupplierOrderRow.order_id == order.id)
-    ))
+    used = {row.internal_reference for row in (placed(session, order.id) if made is None else made)}
     if not used:
         return order.internal_reference
     return f"{order.internal_reference}-{len(used) + 1}"
@@ -46,11 +67,13 @@ def supplier_skus(session: Session, skus: list[str]) -> dict[str, str]:
     return {sku: supplier_sku for sku, supplier_sku in rows}
 
 
-def build_request(session: Session, order: Order, reference: str, lines: list[OrderLine]) -> SupplierOrderRequest:
+def build_request(session: Session, order: Order, reference: str, lines: list[OrderLine], *,
+                  mapping: dict[str, str] | None = None) -> SupplierOrderRequest:
     record = to_channel_order(order)
     addr = record.shipping_address
     assert addr is not None, "an order without an address never reaches ready"
-    mapping = supplier_skus(session, [ln.sku for ln in lines if ln.sku])
+    if mapping is None:
+        mapping = supplier_skus(session, [ln.sku for ln in lines if ln.sku])
     supplier_settings = order.channel.settings or {}
     carriers = [order.carrier] if order.carrier else list(supplier_settings.get("carriers") or [])
     return SupplierOrderRequest(

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from connectors import codes
@@ -62,8 +62,9 @@ def settle(db: Database, taken: Claim, submission: SupplierSubmission, *, source
             mismatch = _check_found(session, taken, submission, held or {})
         if mismatch is None or mismatch.ours:
             _store_rows(session, taken, submission, source)
-        session.execute(update(Order).where(Order.id == taken.order_id).values(outcome_unknown=False))
         ids = ", ".join(o.supplier_order_id for o in submission.orders)
+        if mismatch is not None or submission.refusals:
+            _known(session, taken.order_id)
         if mismatch is not None:
             flagged = [SupplierRefusal(code=codes.SUPPLIER_REJECTED, message=mismatch.message)]
             outcome = refused(session, taken, flagged, reason=f"found at the supplier ({ids}) but not as sent")
@@ -76,7 +77,8 @@ def settle(db: Database, taken: Claim, submission: SupplierSubmission, *, source
         else:
             moved = _sent(session, taken, ids, source)
             outcome, counted = Outcome("sent", ids), []
-        waited = (utcnow() - session.get_one(Order, taken.order_id).created_at).total_seconds()
+        created = session.scalar(select(Order.created_at).where(Order.id == taken.order_id))
+        waited = (utcnow() - created).total_seconds() if created is not None else 0.0
     # counted once committed, and only by the attempt that moved the order
     if moved and outcome.result == "sent":
         metrics.ORDERS_SETTLED.labels(outcome.result).inc()
@@ -87,13 +89,21 @@ def settle(db: Database, taken: Claim, submission: SupplierSubmission, *, source
     return outcome
 
 
+def _known(session: Session, order_id: int) -> None:
+    """The attempt's outcome is known now, whatever becomes of the order."""
+    session.execute(update(Order).where(Order.id == order_id).values(outcome_unknown=False))
+
+
 def _sent(session: Session, taken: Claim, ids: str, source: str) -> bool:
-    order = session.get_one(Order, taken.order_id)
-    order.create_failures = 0
-    if order.sent_fingerprint is None:  # claimed before requests were written down
-        order.sent_fingerprint = order.content_fingerprint
-    return transition(session, taken.order_id, Status.FORWARDING, Status.SENT,
-                      reason=f"supplier order {ids} ({_HOW[source]}, reference {taken.reference})")
+    """The order to ``sent`` and its attempt known, in one UPDATE; the fingerprint of what was sent
+    kept if the claim was made before requests were written down."""
+    moved = transition(session, taken.order_id, Status.FORWARDING, Status.SENT,
+                       reason=f"supplier order {ids} ({_HOW[source]}, reference {taken.reference})",
+                       also={"outcome_unknown": False, "create_failures": 0,
+                             "sent_fingerprint": func.coalesce(Order.sent_fingerprint, Order.content_fingerprint)})
+    if not moved:
+        _known(session, taken.order_id)
+    return moved
 
 
 def _store_rows(session: Session, taken: Claim, submission: SupplierSubmission, source: str) -> None:

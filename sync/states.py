@@ -3,8 +3,9 @@ both make it) and writes an event row (so the history shows who did what, and wh
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import insert, update
 from sqlalchemy.orm import Session
@@ -71,8 +72,10 @@ def transition(
     *,
     actor: str = "worker",
     reason: str = "",
+    also: Mapping[str, Any] | None = None,
 ) -> bool:
     """Move one order if (and only if) it is still in ``from_``. Returns whether it moved.
+    ``also``: more columns the same UPDATE sets, only if it moves the order.
 
     The conditional UPDATE is the claim: of two workers racing, exactly one sees a row changed.
     """
@@ -83,7 +86,7 @@ def transition(
         result = session.execute(
             update(Order)
             .where(Order.id == order_id, Order.status == source)
-            .values(status=to, status_changed_at=utcnow())
+            .values(status=to, status_changed_at=utcnow(), **(also or {}))
             .execution_options(synchronize_session=False)
         )
         if result.rowcount:  # type: ignore[attr-defined]

@@ -66,13 +66,19 @@ def for_order(session: Session, order_id: int) -> Channel:
     """The account an order goes to: the one that holds part of it already, else its channel's."""
     held = session.scalar(select(SupplierOrderRow.supplier_id).where(SupplierOrderRow.order_id == order_id)
                           .order_by(SupplierOrderRow.id).limit(1))
+    order = session.get(Order, order_id)
+    if order is None:
+        raise LookupError(f"no order {order_id}")
+    return for_loaded_order(session, order, held)
+
+
+def for_loaded_order(session: Session, order: Order, held: int | None) -> Channel:
+    """``for_order`` for an order already read: ``held`` is the account of its first supplier
+    order, if any."""
     if held is not None:
         row = session.get(Channel, held)
         if row is not None:
             return row
-    order = session.get(Order, order_id)
-    if order is None:
-        raise LookupError(f"no order {order_id}")
     return for_channel(session, order.channel)
 
 

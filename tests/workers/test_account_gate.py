@@ -22,10 +22,10 @@ from support.orders import add_accounts, order
 @pytest.fixture
 def two_threads() -> Iterator[None]:
     account_gate.configure(2)
-    account_gate._accounts = (0, 0.0)  # count the accounts of this test's database
+    account_gate._accounts = ({}, 0.0)  # count the accounts of this test's database
     yield
     account_gate.configure(0)
-    account_gate._accounts = (0, 0.0)
+    account_gate._accounts = ({}, 0.0)
 
 
 def _two_sellers(db: Database) -> tuple[int, int]:
@@ -101,3 +101,45 @@ def test_deferrals_follow_how_long_this_process_takes_over_an_accounts_orders(
             clock[0] += 4.0
     with account_gate.turn(db, a), account_gate.turn(db, a) as later, account_gate.turn(db, a) as after:
         assert 3900 <= later.delay_ms <= 4000 and 7900 <= after.delay_ms <= 8000
+
+
+def _paced_at(db: Database, rate: float) -> None:
+    with db.session() as s:
+        for account in s.scalars(select(Channel).where(Channel.role == "supplier")):
+            account.settings = {**(account.settings or {}), "rate_per_second": rate}
+
+
+def test_an_account_paced_above_what_the_process_can_send_is_not_gated(db: Database, two_threads: None) -> None:
+    a, _ = _two_sellers(db)
+    _paced_at(db, 100.0)  # 100 calls a second for 2 threads: the bucket never keeps a thread asleep
+    with account_gate.turn(db, a) as first, account_gate.turn(db, a) as second, \
+            account_gate.turn(db, a) as third:
+        assert first.mine and second.mine and third.mine
+
+
+def test_a_fast_account_whose_bucket_kept_a_call_waiting_is_gated_again(
+        db: Database, two_threads: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sync import connect
+
+    a, b = _two_sellers(db)
+    _paced_at(db, 100.0)
+    monkeypatch.setattr(connect, "_paced_at", {"supplier": connect.time.monotonic()})  # account A waited
+    with account_gate.turn(db, a) as first, account_gate.turn(db, a) as second, account_gate.turn(db, b) as other, \
+                account_gate.turn(db, b) as other_again:
+        assert first.mine and not second.mine  # A's share (one thread of two) is busy
+        assert other.mine and other_again.mine  # B's bucket never waited: not gated
+
+
+def test_a_wait_on_the_bucket_is_noted_for_the_gate() -> None:
+    from connectors.ratelimit import Unpaced
+    from sync import connect
+
+    class Slow(Unpaced):
+        def wait(self, cost: int = 1) -> float:
+            return 0.2
+
+    assert not connect.paced_lately("slow-account")
+    connect.MeteredPacer("slow-account", Slow()).wait()  # type: ignore[arg-type]
+    assert connect.paced_lately("slow-account")
+    connect.MeteredPacer("quick-account", Unpaced()).wait()  # type: ignore[arg-type]
+    assert not connect.paced_lately("quick-account")
