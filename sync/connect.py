@@ -31,8 +31,8 @@ _cache: dict[tuple[int, str, str], Any] = {}
 _buckets: dict[tuple[str, float, str], TokenBucket] = {}
 #: per supplier account (its name): when its bucket last kept a call of this process waiting
 _paced_at: dict[str, float] = {}
-#: a wait shorter than this is the bucket's own spacing of calls, not a queue of callers
-NOTABLE_WAIT_S = 0.05
+#: a wait shorter than this costs a thread less than a deferral through the queue would save
+NOTABLE_WAIT_S = 0.5
 #: tests and benchmarks may route connectors through their own transport
 transport_factory: Callable[[Channel], httpx.BaseTransport | None] = lambda row: None  # noqa: E731
 

@@ -136,7 +136,7 @@ def test_a_wait_on_the_bucket_is_noted_for_the_gate() -> None:
 
     class Slow(Unpaced):
         def wait(self, cost: int = 1) -> float:
-            return 0.2
+            return connect.NOTABLE_WAIT_S
 
     assert not connect.paced_lately("slow-account")
     connect.MeteredPacer("slow-account", Slow()).wait()  # type: ignore[arg-type]
