@@ -254,7 +254,7 @@ def _cpu_split(procs: list[subprocess.Popen[bytes]]) -> dict[str, float]:
 def _until_sent(db: Database, expected: int, started: float, deadline: float, count: int) -> tuple[int, float]:
     sent, last_report = 0, 0.0
     while time.monotonic() - started < deadline:
-        time.sleep(0.25)
+        time.sleep(0.5)  # each count is PostgreSQL's work too: not more often than needed
         with db.session() as session:
             sent = int(session.scalar(select(func.count()).select_from(Order).where(Order.status == "sent")) or 0)
         now = time.monotonic()

@@ -65,6 +65,7 @@ class _Work:
     request: SupplierOrderRequest
     supplier: SupplierConnector
     estimate: Decimal  # the wallet's share for it: the catalogue's cost of its lines
+    reserved: bool  # taken from a fresh balance in the claim's own transaction
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ def forward(db: Database, order_id: int, supplier_for: Callable[[Channel], Suppl
             stale_after: timedelta = timedelta(minutes=2), wallet_ttl: timedelta = timedelta(minutes=5),
             hook: Callable[[str], None] | None = None) -> Outcome:
     """``hook`` is called at named points ("answered") so tests can kill the step there."""
-    work = _take(db, order_id, supplier_for, stale_after)
+    work = _take(db, order_id, supplier_for, stale_after, wallet_ttl)
     if isinstance(work, Outcome):
         return work
     taken = work.taken
@@ -132,7 +133,7 @@ def forward(db: Database, order_id: int, supplier_for: Callable[[Channel], Suppl
             found = work.supplier.find_by_reference(taken.reference)
             if found is not None and found.orders:
                 return settle(db, taken, found, source="lookup", held=_held(work.supplier, found))
-        estimate = _reserve(db, work, wallet_ttl)
+        estimate = work.estimate if work.reserved else _reserve(db, work, wallet_ttl)
         if estimate is None:
             return _wallet_short(db, work)
         submission = _send(db, work, estimate, hook)
@@ -152,8 +153,10 @@ def forward(db: Database, order_id: int, supplier_for: Callable[[Channel], Suppl
 
 
 def _take(db: Database, order_id: int, supplier_for: Callable[[Channel], SupplierConnector],
-          stale_after: timedelta) -> _Work | Outcome:
-    """Step 1: claim the order, build its request and write it down, in one transaction."""
+          stale_after: timedelta, wallet_ttl: timedelta) -> _Work | Outcome:
+    """Step 1: claim the order, build its request and write it down, in one transaction; and
+    when the wallet's balance is fresh and covers it, step 3 too (its row locked last, until the
+    commit just after). An earlier attempt still unaccounted for looks up before it reserves."""
     with db.session() as session:
         claimed = _claim(session, order_id, stale_after)
         if claimed is None:
@@ -168,7 +171,9 @@ def _take(db: Database, order_id: int, supplier_for: Callable[[Channel], Supplie
         _write_down(session, order, request)
         estimate = wallet.estimate(session, request)
         supplier = supplier_for(claimed.account)
-    return _Work(taken, request, supplier, estimate)
+        reserved = (not taken.lookup_first and not wallet.needs_reading(session, taken.supplier_id, wallet_ttl)
+                    and wallet.reserve(session, taken.supplier_id, estimate))
+    return _Work(taken, request, supplier, estimate, reserved)
 
 
 def _write_down(session: Session, order: Order, request: SupplierOrderRequest) -> None:
