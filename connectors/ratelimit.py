@@ -200,8 +200,10 @@ class TokenBucket:
         # Each try here carries the time it is made.
         while not self._limiter.try_acquire(self.key, weight=cost, blocking=False):
             item = self._limiter.bucket_factory.wrap_item(self.key, cost)
-            due_ms = self._bucket.waiting(item)  # type: ignore[arg-type]
-            time.sleep(max(int(due_ms), 1) / 1000)  # type: ignore[arg-type]
+            due_ms = int(self._bucket.waiting(item))  # type: ignore[arg-type]
+            if due_ms == -1:  # a cost the bucket can never hold: go, as the limiter's own retry does
+                break
+            time.sleep(max(due_ms, 1) / 1000)
         waited = time.monotonic() - started
         self.waited += waited
         return waited

@@ -66,3 +66,9 @@ def test_a_hold_after_a_429_pauses_every_holder(store: str) -> None:
     started = time.monotonic()
     other.wait()
     assert time.monotonic() - started >= 0.5
+
+
+def test_a_cost_the_bucket_can_never_hold_goes_without_waiting_forever() -> None:
+    bucket = TokenBucket(f"too-heavy-{uuid.uuid4()}", 1.0)
+    bucket.wait()  # the one slot taken: a second call of weight 1 would wait its turn
+    assert bucket.wait(cost=2) < 1.0  # weight 2 never fits a bucket of burst 1: it goes at once
