@@ -154,34 +154,33 @@ def backend_cpu_s(db: Database) -> float:
     return sum(proc_cpu_s(pid) for pid in pids)
 
 
-def proc_cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a local process (NaN when it cannot be read)."""
+def _stat(pid: int | str) -> tuple[str, list[str]] | None:
+    """A local process's name and the fields after it in ``/proc/PID/stat`` (Linux), or None."""
     try:
         with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
+            head, _, rest = f.read().rpartition(")")
     except OSError:
+        return None
+    return head.partition("(")[2], rest.split()
+
+
+def proc_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a local process (NaN when it cannot be read)."""
+    stat = _stat(pid)
+    if stat is None:
         return float("nan")
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return (int(stat[1][11]) + int(stat[1][12])) / os.sysconf("SC_CLK_TCK")
 
 
 def service_cpu_s(name: str) -> float:
     """CPU seconds spent so far by every local process called ``name`` (``postgres``,
     ``redis-server``), counting the children they reaped: PostgreSQL's backends that ended are in
     the postmaster's children's time. Linux /proc; 0 when none is visible."""
-    total, tick = 0.0, os.sysconf("SC_CLK_TCK")
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                head, _, rest = f.read().rpartition(")")
-        except OSError:
-            continue
-        if head.partition("(")[2] != name:
-            continue
-        fields = rest.split()
-        total += sum(int(v) for v in fields[11:15]) / tick  # utime stime cutime cstime
-    return total
+    total = 0.0
+    for stat in (_stat(entry) for entry in os.listdir("/proc") if entry.isdigit()):
+        if stat is not None and stat[0] == name:
+            total += sum(int(v) for v in stat[1][11:15])  # utime stime cutime cstime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def rss_mb() -> float:

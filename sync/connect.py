@@ -119,12 +119,16 @@ def channel_for(row: Channel) -> ChannelConnector:
         return _cache[key]  # type: ignore[no-any-return,unused-ignore]
 
 
+def supplier_rate(settings: dict[str, Any] | None) -> float:
+    """A supplier account's pace, calls per second: its own setting, else the installation's."""
+    return float((settings or {}).get("rate_per_second") or get_settings().supplier_rate)
+
+
 def supplier_for(row: Channel) -> SupplierConnector:
     with _lock:
         key = _key(row)
         if key not in _cache:
-            rate = float((row.settings or {}).get("rate_per_second") or get_settings().supplier_rate)
-            pacer = MeteredPacer(row.name, bucket_for(f"supplier:{row.kind}:{row.id}", rate))
+            pacer = MeteredPacer(row.name, bucket_for(f"supplier:{row.kind}:{row.id}", supplier_rate(row.settings)))
             cls = supplier_class(row.kind)
             _cache[key] = cls(config_for(row), transport=_transport(row), pacer=pacer)
         return _cache[key]  # type: ignore[no-any-return,unused-ignore]

@@ -65,7 +65,9 @@ class _Work:
     request: SupplierOrderRequest
     supplier: SupplierConnector
     estimate: Decimal  # the wallet's share for it: the catalogue's cost of its lines
-    reserved: bool  # taken from a fresh balance in the claim's own transaction
+    #: the claim's own transaction reserved from a fresh balance (True) or found it short (False);
+    #: None: the balance was stale, or an earlier attempt is to be looked up first
+    reserved: bool | None
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,7 @@ def forward(db: Database, order_id: int, supplier_for: Callable[[Channel], Suppl
             found = work.supplier.find_by_reference(taken.reference)
             if found is not None and found.orders:
                 return settle(db, taken, found, source="lookup", held=_held(work.supplier, found))
-        estimate = work.estimate if work.reserved else _reserve(db, work, wallet_ttl)
+        estimate = _reserve(db, work, wallet_ttl)
         if estimate is None:
             return _wallet_short(db, work)
         submission = _send(db, work, estimate, hook)
@@ -171,8 +173,8 @@ def _take(db: Database, order_id: int, supplier_for: Callable[[Channel], Supplie
         _write_down(session, order, request)
         estimate = wallet.estimate(session, request)
         supplier = supplier_for(claimed.account)
-        reserved = (not taken.lookup_first and not wallet.needs_reading(session, taken.supplier_id, wallet_ttl)
-                    and wallet.reserve(session, taken.supplier_id, estimate))
+        reserved = (None if taken.lookup_first
+                    else wallet.reserve_if_fresh(session, taken.supplier_id, estimate, wallet_ttl))
     return _Work(taken, request, supplier, estimate, reserved)
 
 
@@ -195,11 +197,11 @@ def _held(supplier: SupplierConnector, found: SupplierSubmission) -> dict[str, S
 
 def _reserve(db: Database, work: _Work, ttl: timedelta) -> Decimal | None:
     """Step 3: the estimate reserved, ``Decimal(0)`` when only the supplier can tell, None when short."""
-    taken, estimate = work.taken, work.estimate
-    with db.session() as session:  # a fresh balance is reserved from at once, in one transaction
-        stale = wallet.needs_reading(session, taken.supplier_id, ttl)
-        reserved = not stale and wallet.reserve(session, taken.supplier_id, estimate)
-    if stale:
+    taken, estimate, reserved = work.taken, work.estimate, work.reserved
+    if reserved is None and taken.lookup_first:  # a fresh balance is reserved from at once
+        with db.session() as session:
+            reserved = wallet.reserve_if_fresh(session, taken.supplier_id, estimate, ttl)
+    if reserved is None:
         balance = work.supplier.wallet_balance()  # between transactions: no lock waits on the supplier
         with db.session() as session:
             wallet.store(session, taken.supplier_id, balance)

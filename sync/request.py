@@ -37,17 +37,13 @@ def placed(session: Session, order_id: int) -> list[Placed]:
     return [Placed(r.supplier_id, r.internal_reference, r.source, list(r.skus or [])) for r in rows]
 
 
-def sent_skus(session: Session, order_id: int) -> set[str]:
-    return {sku for row in placed(session, order_id) for sku in row.skus}
-
-
 def remaining_lines(session: Session, order: Order, *, mapping: dict[str, str] | None = None,
                     made: Sequence[Placed] | None = None) -> list[OrderLine]:
     """Lines not already at the supplier (after a partial create, only the rest is sent).
     ``mapping`` and ``made``: what the caller already read in this transaction."""
     if mapping is None:
         mapping = supplier_skus(session, [ln.sku for ln in order.lines if ln.sku])
-    done = {sku for row in made for sku in row.skus} if made is not None else sent_skus(session, order.id)
+    done = {sku for row in (placed(session, order.id) if made is None else made) for sku in row.skus}
     return [ln for ln in order.lines if ln.quantity > 0 and mapping.get(ln.sku or "", ln.sku) not in done]
 
 

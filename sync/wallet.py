@@ -66,6 +66,13 @@ def store(session: Session, supplier_id: int, balance: Decimal) -> None:
     )
 
 
+def reserve_if_fresh(session: Session, supplier_id: int, amount: Decimal, ttl: timedelta) -> bool | None:
+    """``reserve`` from a balance read within ``ttl``; None when it must be read first."""
+    if needs_reading(session, supplier_id, ttl):
+        return None
+    return reserve(session, supplier_id, amount)
+
+
 def reserve(session: Session, supplier_id: int, amount: Decimal) -> bool:
     """Take ``amount`` from the cached balance; False when it does not cover it (or was never read)."""
     return _adjust(session, supplier_id, -_money(amount), floor=Decimal("0"))

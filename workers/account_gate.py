@@ -33,7 +33,6 @@ from sqlalchemy import select
 from sync import connect, supplier_accounts
 from sync.db import Database
 from sync.models import Channel
-from sync.settings import get_settings
 
 #: how often the number of enabled supplier accounts is counted again
 RECOUNT_SECONDS = 30.0
@@ -80,10 +79,6 @@ def configure(threads: int) -> None:
         _lasted.clear()
 
 
-def _rate(settings: dict[str, object] | None) -> float:
-    return float((settings or {}).get("rate_per_second") or get_settings().supplier_rate)  # type: ignore[arg-type]
-
-
 def _enabled(db: Database) -> dict[int, Account]:
     """The enabled supplier accounts, read again every ``RECOUNT_SECONDS``."""
     global _accounts
@@ -92,7 +87,7 @@ def _enabled(db: Database) -> dict[int, Account]:
         with db.session() as session:
             rows = session.execute(select(Channel.id, Channel.name, Channel.settings).where(
                 Channel.role == "supplier", Channel.enabled.is_(True))).all()
-        found = {r.id: Account(r.id, r.name, _rate(r.settings)) for r in rows}
+        found = {r.id: Account(r.id, r.name, connect.supplier_rate(r.settings)) for r in rows}
         _accounts = (found, time.monotonic())
     return found
 
@@ -117,7 +112,7 @@ def account_of(db: Database, order_id: int) -> Account | None:
     try:
         with db.session() as session:
             row = supplier_accounts.for_order(session, order_id)
-            return Account(row.id, row.name, _rate(row.settings))
+            return Account(row.id, row.name, connect.supplier_rate(row.settings))
     except LookupError:
         return None
 
