@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from sync.settings import get_settings
@@ -54,6 +54,14 @@ class Database:
         """One transaction: committed when the block ends, rolled back on error."""
         with self.sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def statement(self) -> Iterator[Connection]:
+        """Statements each committed by the server as it runs them (autocommit): a row one of them
+        locks is free again before the answer reaches this process, so a thread that then waits
+        for the interpreter or the CPU holds nobody up. For a hot row's one-statement change."""
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            yield conn
 
     def wait_until_reachable(self, timeout: float = 60.0) -> None:
         """Block until the database answers (after a restart); raise its last error at the timeout."""

@@ -65,9 +65,6 @@ class _Work:
     request: SupplierOrderRequest
     supplier: SupplierConnector
     estimate: Decimal  # the wallet's share for it: the catalogue's cost of its lines
-    #: the claim's own transaction reserved from a fresh balance (True) or found it short (False);
-    #: None: the balance was stale, or an earlier attempt is to be looked up first
-    reserved: bool | None
 
 
 @dataclass(frozen=True)
@@ -126,7 +123,7 @@ def forward(db: Database, order_id: int, supplier_for: Callable[[Channel], Suppl
             stale_after: timedelta = timedelta(minutes=2), wallet_ttl: timedelta = timedelta(minutes=5),
             hook: Callable[[str], None] | None = None) -> Outcome:
     """``hook`` is called at named points ("answered") so tests can kill the step there."""
-    work = _take(db, order_id, supplier_for, stale_after, wallet_ttl)
+    work = _take(db, order_id, supplier_for, stale_after)
     if isinstance(work, Outcome):
         return work
     taken = work.taken
@@ -155,10 +152,9 @@ def forward(db: Database, order_id: int, supplier_for: Callable[[Channel], Suppl
 
 
 def _take(db: Database, order_id: int, supplier_for: Callable[[Channel], SupplierConnector],
-          stale_after: timedelta, wallet_ttl: timedelta) -> _Work | Outcome:
-    """Step 1: claim the order, build its request and write it down, in one transaction; and
-    when the wallet's balance is fresh and covers it, step 3 too (its row locked last, until the
-    commit just after). An earlier attempt still unaccounted for looks up before it reserves."""
+          stale_after: timedelta) -> _Work | Outcome:
+    """Step 1: claim the order, build its request and write it down, in one transaction; the
+    wallet's estimate too (step 3 reserves it on its own: see ``_reserve``)."""
     with db.session() as session:
         claimed = _claim(session, order_id, stale_after)
         if claimed is None:
@@ -173,9 +169,7 @@ def _take(db: Database, order_id: int, supplier_for: Callable[[Channel], Supplie
         _write_down(session, order, request)
         estimate = wallet.estimate(session, request)
         supplier = supplier_for(claimed.account)
-        reserved = (None if taken.lookup_first
-                    else wallet.reserve_if_fresh(session, taken.supplier_id, estimate, wallet_ttl))
-    return _Work(taken, request, supplier, estimate, reserved)
+    return _Work(taken, request, supplier, estimate)
 
 
 def _write_down(session: Session, order: Order, request: SupplierOrderRequest) -> None:
@@ -196,11 +190,11 @@ def _held(supplier: SupplierConnector, found: SupplierSubmission) -> dict[str, S
 
 
 def _reserve(db: Database, work: _Work, ttl: timedelta) -> Decimal | None:
-    """Step 3: the estimate reserved, ``Decimal(0)`` when only the supplier can tell, None when short."""
-    taken, estimate, reserved = work.taken, work.estimate, work.reserved
-    if reserved is None and taken.lookup_first:  # a fresh balance is reserved from at once
-        with db.session() as session:
-            reserved = wallet.reserve_if_fresh(session, taken.supplier_id, estimate, ttl)
+    """Step 3: the estimate reserved, ``Decimal(0)`` when only the supplier can tell, None when short.
+    An earlier attempt still unaccounted for has looked up first."""
+    taken, estimate = work.taken, work.estimate
+    with db.statement() as conn:  # the account's row, which every forward of it changes
+        reserved = wallet.reserve_if_fresh(conn, taken.supplier_id, estimate, ttl)
     if reserved is None:
         balance = work.supplier.wallet_balance()  # between transactions: no lock waits on the supplier
         with db.session() as session:

@@ -1,19 +1,22 @@
 """The supplier wallet, cached and reserved locally so a balance is not read per order.
 
-The reservation is a compare-and-set of the cached balance: the new balance is computed in
-``Decimal`` and written only where the balance is still the one read, so workers on many machines
-cannot spend the same money twice in their heads, and SQLite (which keeps NUMERIC as a float) never
-turns 1.00 - 0.90 into 0.0999... and then refuses 0.10. The supplier's own answer (BigBuy ER005)
-stays the final word. Reading the balance from the supplier is the caller's job, outside any
+A reservation is one conditional UPDATE of the cached balance ("take this much where at least
+this much is left"), so workers on many machines cannot spend the same money twice in their
+heads. Every forward of an account goes through its one row: the forward runs the statement on
+its own, committed by the server as it runs (``Database.statement``), so the row's lock is never
+held while a worker thread waits for its interpreter or its CPU. The result is rounded to the cent
+and the comparison allows half a cent, so SQLite (which keeps NUMERIC as a float) never turns
+1.00 - 0.90 into 0.0999... and then refuses 0.10. The supplier's own answer (BigBuy ER005) stays
+the final word. Reading the balance from the supplier is the caller's job, outside any
 transaction (``needs_reading``, then ``store``).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, Row, func, select, update
 from sqlalchemy.orm import Session
 
 from connectors.records import SupplierOrderRequest
@@ -21,7 +24,7 @@ from sync.models import CatalogueItem, Channel, utcnow
 from sync.supplier_accounts import NoSupplier
 
 CENT = Decimal("0.01")
-#: how many times a compare-and-set is tried against other workers' reservations
+#: reservations tried while other workers' keep changing the balance between two looks
 _TRIES = 50
 
 
@@ -50,10 +53,17 @@ def estimate(session: Session, request: SupplierOrderRequest) -> Decimal:
     return total.quantize(CENT)
 
 
-def needs_reading(session: Session, supplier_id: int, ttl: timedelta) -> bool:
-    row = session.execute(
+def needs_reading(session: Session | Connection, supplier_id: int, ttl: timedelta) -> bool:
+    return _stale(_read(session, supplier_id), ttl)
+
+
+def _read(conn: Session | Connection, supplier_id: int) -> Row[Decimal | None, datetime | None]:
+    return conn.execute(
         select(Channel.wallet_balance, Channel.wallet_read_at).where(Channel.id == supplier_id)
     ).one()
+
+
+def _stale(row: Row[Decimal | None, datetime | None], ttl: timedelta) -> bool:
     return row.wallet_balance is None or row.wallet_read_at is None or row.wallet_read_at < utcnow() - ttl
 
 
@@ -66,44 +76,46 @@ def store(session: Session, supplier_id: int, balance: Decimal) -> None:
     )
 
 
-def reserve_if_fresh(session: Session, supplier_id: int, amount: Decimal, ttl: timedelta) -> bool | None:
-    """``reserve`` from a balance read within ``ttl``; None when it must be read first."""
-    if needs_reading(session, supplier_id, ttl):
-        return None
-    return reserve(session, supplier_id, amount)
+def reserve_if_fresh(conn: Session | Connection, supplier_id: int, amount: Decimal,
+                     ttl: timedelta) -> bool | None:
+    """``reserve`` from a balance read within ``ttl``; None when it must be read first.
 
-
-def reserve(session: Session, supplier_id: int, amount: Decimal) -> bool:
-    """Take ``amount`` from the cached balance; False when it does not cover it (or was never read)."""
-    return _adjust(session, supplier_id, -_money(amount), floor=Decimal("0"))
-
-
-def release(session: Session, supplier_id: int, amount: Decimal) -> None:
-    if amount:
-        _adjust(session, supplier_id, _money(amount), floor=None)
-
-
-def _adjust(session: Session, supplier_id: int, delta: Decimal, *, floor: Decimal | None) -> bool:
+    An UPDATE that matched nothing may have seen the row before another worker stored a fresh
+    balance; so it is short only when a read after it finds a fresh balance that does not cover."""
+    amount = _money(amount)
     for _ in range(_TRIES):
-        current = session.scalar(select(Channel.wallet_balance).where(Channel.id == supplier_id))
-        if current is None:
-            return False
-        old = _money(current)
-        new = old + delta
-        if floor is not None and new < floor:
-            return False
-        # "still what was read": a band of half a cent absorbs SQLite's float noise; on an exact
-        # NUMERIC it holds only for the value itself
-        moved = session.execute(
-            update(Channel)
-            .where(Channel.id == supplier_id,
-                   Channel.wallet_balance.between(old - CENT / 2, old + CENT / 2))
-            .values(wallet_balance=new)
-            .execution_options(synchronize_session=False)
-        ).rowcount  # type: ignore[attr-defined]
-        if moved:
+        if _take(conn, supplier_id, -amount, fresh_since=utcnow() - ttl):
             return True
+        row = _read(conn, supplier_id)
+        if _stale(row, ttl):
+            return None
+        if _money(row.wallet_balance) < amount:
+            return False
     raise RuntimeError("the wallet balance kept changing under this reservation")
+
+
+def reserve(conn: Session | Connection, supplier_id: int, amount: Decimal) -> bool:
+    """Take ``amount`` from the cached balance; False when it does not cover it (or was never read)."""
+    return _take(conn, supplier_id, -_money(amount), fresh_since=None)
+
+
+def release(conn: Session | Connection, supplier_id: int, amount: Decimal) -> None:
+    if amount:
+        _take(conn, supplier_id, _money(amount), fresh_since=None)
+
+
+def _take(conn: Session | Connection, supplier_id: int, delta: Decimal, *, fresh_since: datetime | None) -> bool:
+    where = [Channel.id == supplier_id, Channel.wallet_balance.is_not(None)]
+    if delta < 0:  # a reservation, never below zero; a release always goes back
+        where.append(Channel.wallet_balance >= -delta - CENT / 2)
+    if fresh_since is not None:
+        where.append(Channel.wallet_read_at >= fresh_since)
+    moved = conn.execute(
+        update(Channel).where(*where)
+        .values(wallet_balance=func.round(Channel.wallet_balance + delta, 2))
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    return bool(moved)
 
 
 def _money(value: object) -> Decimal:
