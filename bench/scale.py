@@ -64,7 +64,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--orders-per-channel", type=int, default=2000)
     p.add_argument("--accounts", type=int, default=4, help="supplier accounts (channels are spread over them)")
     p.add_argument("--workers", default="1,2,4", help="worker process counts to run, e.g. 1,2,4")
-    p.add_argument("--threads", type=int, default=8, help="threads per worker process")
+    p.add_argument("--threads", type=int, default=4, help="threads per worker process (default: the worker's own, 4)")
     p.add_argument("--supplier-rate", type=float, default=0.0,
                    help="each account's rate limit at the sandbox, calls/s (BigBuy: 1; 0: no limit)")
     p.add_argument("--pace", type=float, default=0.0,
