@@ -24,7 +24,7 @@ from sync.models import CatalogueItem, Channel, utcnow
 from sync.supplier_accounts import NoSupplier
 
 CENT = Decimal("0.01")
-#: reservations tried while other workers' keep changing the balance between two looks
+#: reservations tried while other workers keep changing the balance between two looks
 _TRIES = 50
 
 
