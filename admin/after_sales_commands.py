@@ -14,6 +14,7 @@ from typing import Any
 from admin.argtypes import kv, limit, order_id
 from admin.commands_base import emit
 from sync.after_sales_rules import KINDS, STATES
+from sync.typed import digits
 
 ACTOR = "cli"
 OWNER = {"can_after_sales": True}
@@ -202,7 +203,7 @@ def _stock_in(s: Any, args: argparse.Namespace, input_error: type[Exception]) ->
         received = {}
         for text in args.received:
             sku, _, qty = text.rpartition(":")
-            if not sku.strip() or not qty.isdigit() or len(qty) > 6:
+            if not sku.strip() or not digits(qty) or len(qty) > 6:
                 raise input_error(f"--received {text[:40]!r}: SKU:QUANTITY")
             received[sku.strip()] = received.get(sku.strip(), 0) + int(qty)
     if args.tracking is not None:

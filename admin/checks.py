@@ -9,6 +9,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import inspect
 
 from admin.commands_base import InputError
+from connectors.errors import ConnectorError, RetryLater
 
 #: a table every migrated OrderHub database has
 _MARKER_TABLE = "orders"
@@ -46,6 +47,9 @@ def explain(exc: BaseException) -> str | None:
         return f"the database refused the command: {text}"
     if isinstance(exc, ModuleNotFoundError) and exc.name in {"psycopg", "psycopg2", "pymysql", "MySQLdb"}:
         return f"ORDERHUB_DATABASE_URL needs the {exc.name} driver, which is not installed"
+    if isinstance(exc, ConnectorError):  # connectors' messages name no credential and no buyer data
+        later = " (try again later)" if isinstance(exc, RetryLater) else ""
+        return f"the platform could not be used: {_first_line(exc)}{later}"
     if isinstance(exc, RecursionError):
         return "the input is nested too deeply to read"
     if isinstance(exc, OSError):

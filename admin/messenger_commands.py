@@ -11,6 +11,7 @@ from typing import Any
 
 from admin.argtypes import kv, order_id
 from admin.commands_base import emit
+from sync.typed import digits
 
 ACTOR = "cli"
 
@@ -97,7 +98,7 @@ def _line(text: str, input_error: type[Exception]) -> Any:
     from sync.messenger_fields import MessengerError, weight
 
     parts = text.split(":")
-    if len(parts) not in (2, 3, 4) or not parts[0].strip() or not parts[1].strip().isdigit() or len(parts[1]) > 6:
+    if len(parts) not in (2, 3, 4) or not parts[0].strip() or not digits(parts[1].strip()) or len(parts[1]) > 6:
         raise input_error(f"--line {text[:40]!r}: SKU:QUANTITY, SKU:QUANTITY:PRICE or SKU:QUANTITY:PRICE:WEIGHT")
     price = None
     if len(parts) >= 3 and parts[2].strip():

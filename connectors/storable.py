@@ -1,10 +1,13 @@
-"""What the store cannot hold: in JSON (PostgreSQL ``jsonb``), NUL characters and NaN/Infinity,
-both of which Python's JSON reader lets through; in its columns, text or numbers past their size."""
+"""What the store cannot hold: in JSON (PostgreSQL ``jsonb``), NUL characters, NaN/Infinity and
+lone UTF-16 surrogates (half a character: ``"\\ud83d"`` is valid JSON, and Python's JSON reader
+keeps it as a code point no UTF-8 text can hold), all of which Python's JSON reader lets through;
+in its columns, text or numbers past their size."""
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, cached_property
@@ -14,15 +17,23 @@ import orjson
 from pydantic import BaseModel
 
 _ENCODE = json.JSONEncoder(allow_nan=False).encode  # what json.dumps(allow_nan=False) makes, built once
+#: a surrogate code point in a str (Python's JSON reader keeps a lone ``\\udXXX`` escape as one)
+SURROGATE = re.compile("[\ud800-\udfff]")
+#: a surrogate's escape in the standard encoder's ASCII text: paired ones (a character past U+FFFF)
+#: match too, and only send the body to the exact walk
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 def storable_text(body: Any) -> str | None:
-    """The body as JSON text when it surely fits a JSON store (no NaN, no NUL), else None."""
+    """The body as JSON text when it surely fits a JSON store (no NaN, no NUL, no surrogate), else
+    None. orjson refuses surrogates, so they always reach the standard encoder, which escapes them."""
     text = _plain_text(body)
     if text is None:  # not plain JSON data: the standard encoder decides, as it always did
         try:
             text = _ENCODE(body)
         except (ValueError, TypeError, RecursionError):
+            return None
+        if _SURROGATE_ESCAPE.search(text):
             return None
     return None if "\\u0000" in text else text
 
@@ -64,6 +75,8 @@ def unstorable(body: Any) -> tuple[str, str] | None:
         if isinstance(value, str):
             if "\x00" in value:
                 return path, "holds a NUL character"
+            if not value.isascii() and SURROGATE.search(value):
+                return path, "holds half a character (a lone UTF-16 surrogate)"
         elif isinstance(value, float):
             if not math.isfinite(value):
                 return path, "is not a finite number"
@@ -71,6 +84,8 @@ def unstorable(body: Any) -> tuple[str, str] | None:
             for key, child in value.items():
                 if isinstance(key, str) and "\x00" in key:
                     return path, "has a key holding a NUL character"
+                if isinstance(key, str) and not key.isascii() and SURROGATE.search(key):
+                    return path, "has a key holding half a character (a lone UTF-16 surrogate)"
                 stack.append((child, f"{path}.{key}"[:120] if path else str(key)[:120]))
         elif isinstance(value, list):
             stack.extend((child, f"{path}[{i}]"[:120]) for i, child in enumerate(value))

@@ -16,14 +16,14 @@ from sqlalchemy.orm import Session
 
 from sync.after_sales_models import AfterSalesEvent, AfterSalesOrder
 from sync.messenger_models import MessengerOrder
-from sync.models import Base, Order, Shipment
+from sync.models import MAX_ID, Base, Order, Shipment
 from sync.review import LostRace, ReviewError
 from sync.states import Status, note
 from sync.stock_models import Warehouse
+from sync.typed import digits
 from sync.upsert import insert_for
 
 #: the largest id a BIGINT column holds
-MAX_ID = 2**63 - 1
 
 RETURN_REFUND = "return_refund"
 REFUND_ONLY = "refund_only"
@@ -116,7 +116,7 @@ def next_number(session: Session) -> str:
 def get(session: Session, ref: int | str) -> AfterSalesOrder:
     """An after-sales order by id or number (AS-000001)."""
     text_ref = str(ref).strip().upper()
-    if text_ref.isdigit():
+    if digits(text_ref):
         # an id past the database's integer cannot name an order (and the driver refuses to send it)
         found = session.get(AfterSalesOrder, int(text_ref)) if int(text_ref) <= MAX_ID else None
     else:

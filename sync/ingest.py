@@ -147,15 +147,31 @@ def _quarantine(session: Session, channel_id: int, rejected: list[RejectedBody],
     rows = [
         {
             "channel_id": channel_id,
-            "external_id": storable(r.external_id) if strict else r.external_id,
-            "error": storable(r.error[:2000]) if strict else r.error[:2000],
+            # half a character (a lone surrogate) breaks SQLite's text as much as PostgreSQL's
+            "external_id": storable(r.external_id),
+            "error": storable(r.error[:2000]),
             "body": _body_text(r.body, strict),
         }
         for r in rejected
     ]
-    if rows:
-        session.execute(insert(QuarantinedBody), rows)
-        result.quarantined += len(rows)
+    kept = _not_held_already(session, channel_id, rows)
+    result.unchanged += len(rows) - len(kept)
+    if kept:
+        session.execute(insert(QuarantinedBody), kept)
+        result.quarantined += len(kept)
+
+
+def _not_held_already(session: Session, channel_id: int, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A body read again as it is (a pull's overlap window, a page retried) while it still waits in
+    quarantine is not kept twice: the operator's list shows each bad body once."""
+    ids = {r["external_id"] for r in rows if r["external_id"] is not None}
+    if not ids:
+        return rows
+    held = {(external_id, body) for external_id, body in session.execute(
+        select(QuarantinedBody.external_id, QuarantinedBody.body)
+        .where(QuarantinedBody.channel_id == channel_id, QuarantinedBody.resolved_at.is_(None),
+               QuarantinedBody.external_id.in_(sorted(ids))))}
+    return [r for r in rows if (r["external_id"], r["body"]) not in held]
 
 
 def _body_text(body: Any, strict: bool) -> str:

@@ -25,6 +25,7 @@ from sync.models import CatalogueItem, Order, OrderLine, SupplierProduct, utcnow
 from sync.payment_models import PaymentConfirmation
 from sync.records import fingerprint
 from sync.states import note
+from sync.typed import digits
 
 MAX_BULK_LINES = 200
 _SEPARATOR = re.compile(r"\s*[,;\t]\s*|\s+")
@@ -74,7 +75,7 @@ def read_bulk(session: Session, text: str) -> Bulk:
     for index, row in enumerate(rows):
         parts = [p for p in _SEPARATOR.split(row) if p]
         quantity = parts[1] if len(parts) > 1 else "1"
-        if len(parts) > 2 or not quantity.isdigit() or not 1 <= int(quantity) <= 100000 or len(parts[0]) > 100:
+        if len(parts) > 2 or not digits(quantity) or not 1 <= int(quantity) <= 100000 or len(parts[0]) > 100:
             refused.append((index, f"{row[:120]} (not SKU,quantity)"))
             continue
         wanted.append((parts[0], int(quantity), index, row))

@@ -33,6 +33,8 @@ from sync.search_keys import search_columns
 Json = JSON().with_variant(JSONB(), "postgresql")
 Money = Numeric(14, 2)
 Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite only auto-increments INTEGER keys
+#: the largest row id (BIGINT; SQLite's INTEGER is as wide): a bigger number typed names no row
+MAX_ID = 2**63 - 1
 
 
 def Searchable(length: int) -> String:  # noqa: N802 - a column type, named like one

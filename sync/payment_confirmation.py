@@ -29,6 +29,7 @@ from sync.models import Order, utcnow
 from sync.payment_models import PaymentConfirmation
 from sync.review import LostRace, ReviewError, judge_stored
 from sync.states import Status, note, transition
+from sync.typed import digits
 from sync.upsert import insert_ignore
 
 PENDING = "pending"
@@ -113,7 +114,7 @@ def find_order(session: Session, ref: str) -> int:
         select(Order.id, PaymentConfirmation.order_id.is_not(None))
         .outerjoin(PaymentConfirmation, PaymentConfirmation.order_id == Order.id)
         .where(or_(Order.internal_reference == text, Order.number.in_({text, bare, f"#{bare}"}),
-                   Order.external_id == bare, Order.id == (int(text) if text.isdigit() and len(text) < 18 else -1)))
+                   Order.external_id == bare, Order.id == (int(text) if digits(text) and len(text) < 18 else -1)))
         .order_by(Order.id).limit(20)))
     if not found:
         raise PaymentError(f"no order {text[:40]!r}", field="order")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sync.customer_models import CustomerLevel, TieredPrice, WholesalePrice
 from sync.fields import FieldError
 from sync.models import Customer, Order, OrderLine
+from sync.typed import digits
 from sync.upsert import upsert
 
 PriceSource = Literal["manual", "tiered", "wholesale", "none"]
@@ -185,6 +186,6 @@ def _import_row(session: Session, kind: str, row: dict[str, str | None]) -> None
 
 def _quantity(value: str, field: str) -> int:
     value = value.strip()
-    if not value.isdigit() or len(value) > 9:
+    if not digits(value) or len(value) > 9:
         raise FieldError(f"{field}: {value[:20]!r} is not a whole quantity", field=field)
     return int(value)

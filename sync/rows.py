@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, String, Table, TypeDecorator, insert
 from sqlalchemy.orm import Session
 
+from connectors.storable import SURROGATE
 from sync.models import Base, UtcDateTime
 
 
@@ -112,9 +113,10 @@ def _json_none_as_null(value: Any) -> str | None:
 
 
 def storable(value: Any) -> Any:
-    """NUL characters (keys too) become U+FFFD, and NaN and infinities their names."""
+    """NUL characters and surrogates (keys too) become U+FFFD, and NaN and infinities their names."""
     if isinstance(value, str):
-        return value.replace("\x00", "\ufffd")
+        value = value.replace("\x00", "\ufffd")
+        return value if value.isascii() else SURROGATE.sub("\ufffd", value)
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     if isinstance(value, dict):

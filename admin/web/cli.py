@@ -56,7 +56,11 @@ def _serve(args: argparse.Namespace, input_error: type[Exception]) -> int:
     db = get_database()
     if not inspect(db.engine).has_table("accounts"):
         raise input_error("the database has no account tables yet: run `orderhub db upgrade` first")
-    uvicorn.run("admin.web.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+    from admin.web.server import bind_socket
+
+    # bound here, not by uvicorn: a port in use is then one line and exit 2 (uvicorn logs and exits 3)
+    sock = bind_socket(args.host, args.port)
+    uvicorn.run("admin.web.app:create_app", factory=True, fd=sock.fileno(), workers=args.workers,
                 proxy_headers=True, forwarded_allow_ips=args.forwarded_allow_ips, log_level="warning")
     return 0
 

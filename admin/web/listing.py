@@ -13,7 +13,7 @@ from sqlalchemy import Select, and_, func, literal, literal_column, or_, select,
 from sqlalchemy.orm import Session, aliased
 
 from admin.web.words import AGE_CHOICES
-from sync.models import Channel, Order, OrderIssue, Shipment, SupplierOrderRow, utcnow
+from sync.models import MAX_ID, Channel, Order, OrderIssue, Shipment, SupplierOrderRow, utcnow
 from sync.search_keys import PHONE_DIGITS, fold, phone_key, prefix_range
 from sync.states import Status
 from sync.supplier_accounts import SETTING as ACCOUNT_SETTING
@@ -155,9 +155,10 @@ def _after(f: Filters) -> tuple[datetime, int] | None:
         return None
     at, _, oid = f.after.rpartition("|")
     try:
-        return datetime.fromisoformat(at), int(oid)
+        moment, last = datetime.fromisoformat(at), int(oid)
     except ValueError:
         return None
+    return (moment, last) if 0 <= last <= MAX_ID else None  # a bigger id than a row can have: start over
 
 
 def list_orders(session: Session, f: Filters, *, prices: bool, count_up_to: int | None = None) -> Page:

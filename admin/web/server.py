@@ -18,7 +18,7 @@ class AdminServer:
         from admin.web.app import create_app
 
         self.host = host
-        self._socket = _bind(host, port)
+        self._socket = bind_socket(host, port)
         self.port = int(self._socket.getsockname()[1])
         config = uvicorn.Config(create_app(db), log_level="warning", lifespan="off", access_log=False)
         self._server = uvicorn.Server(config)
@@ -46,7 +46,7 @@ class AdminServer:
         self._socket.close()
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def bind_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

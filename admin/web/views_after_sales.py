@@ -32,6 +32,7 @@ from sync.fields import FieldError
 from sync.models import Channel
 from sync.review import LostRace, ReviewError
 from sync.stock_models import Warehouse
+from sync.typed import digits
 
 router = APIRouter()
 Clerk = Annotated[Operator, Depends(need(Permission.MANUAL_AFTER_SALES))]
@@ -165,7 +166,7 @@ def received_units(data: dict[str, str]) -> dict[str, int] | None:
         if not key.startswith("sku_"):
             continue
         units = data.get("received_" + key[4:], "0").strip() or "0"
-        if not units.isdigit() or len(units) > 6:
+        if not digits(units) or len(units) > 6:
             raise r.AfterSalesError(f"received of {sku[:40]}: a whole number from 0", field="received")
         found[sku] = found.get(sku, 0) + int(units)
     return found

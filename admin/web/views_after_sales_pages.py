@@ -23,6 +23,7 @@ from sync.accounts import Permission
 from sync.channel_refunds import start_after_sales
 from sync.models import Order
 from sync.stock_models import Warehouse
+from sync.typed import digits
 
 router = APIRouter()
 Clerk = Annotated[Operator, Depends(need(Permission.MANUAL_AFTER_SALES))]
@@ -75,7 +76,7 @@ def _amount(text: str, field: str) -> Decimal | None:
 
 def _quantity(text: str, field: str, sku: str) -> int:
     text = text.strip()
-    if not text.isdigit() or len(text) > 6 or int(text) < 1:
+    if not digits(text) or len(text) > 6 or int(text) < 1:
         raise r.AfterSalesError(f"quantity of {sku[:40]}: a whole number from 1", field=field)
     return int(text)
 
@@ -90,7 +91,7 @@ def items_of(data: dict[str, str]) -> list[a.ItemInput]:
             continue
         found.append(a.ItemInput(sku=sku, quantity=_quantity(data.get(f"quantity_{n}", ""), f"quantity_{n}", sku),
                                  unit_price=_amount(data.get(f"unit_price_{n}", ""), f"unit_price_{n}"),
-                                 order_line_id=int(line) if line.isdigit() and len(line) < 19 else None))
+                                 order_line_id=int(line) if digits(line) and len(line) < 19 else None))
     for n in range(EXCHANGE_ROWS):
         sku = data.get(f"ex_sku_{n}", "").strip()
         if sku:
@@ -110,7 +111,7 @@ def _offline(data: dict[str, str]) -> a.OfflineSale:
 async def create(request: Request, who: Clerk) -> Response:
     data = await form_of(request)
     order_text = data.get("order", "").strip()
-    order_id = int(order_text) if order_text.isdigit() and len(order_text) < 19 else None
+    order_id = int(order_text) if digits(order_text) and len(order_text) < 19 else None
     try:
         with database(request).session() as s:
             made = a.create(

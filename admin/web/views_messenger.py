@@ -28,6 +28,7 @@ from sync.fields import FieldError, check_link_hours
 from sync.messenger_models import MessengerOrder, PaymentMethod
 from sync.models import Channel
 from sync.review import ReviewError
+from sync.typed import digits
 
 router = APIRouter()
 Seller = Annotated[Operator, Depends(need(Permission.MESSENGER_ORDERS))]
@@ -169,7 +170,7 @@ def form_lines(data: dict[str, str]) -> list[m.LineInput]:
 
 def _line(sku: str, quantity: str, price: str, weight: str, last: bool, *, field: str) -> m.LineInput:
     quantity = quantity.strip() or "1"
-    if not quantity.isdigit() or len(quantity) > 6:
+    if not digits(quantity) or len(quantity) > 6:
         raise m.MessengerError(f"quantity of {sku[:40]}: a whole number from 1", field=field)
     price = price.strip()
     return m.LineInput(sku, int(quantity), unit_price=Decimal(price) if _amount(price) else None,

@@ -21,6 +21,7 @@ from sync.accounts import Permission
 from sync.fields import FieldError
 from sync.models import Order, Shipment
 from sync.review import ReviewError
+from sync.typed import digits
 
 router = APIRouter()
 Seller = Annotated[Operator, Depends(need(Permission.MESSENGER_ORDERS))]
@@ -67,7 +68,7 @@ async def edit_lines(request: Request, who: Seller, order_id: RowId) -> Response
     data = {k: str(v) for k, v in (await request.form()).items() if isinstance(v, str)}
     try:
         seen = data.get("revision", "")
-        if not seen.isdigit():
+        if not digits(seen):
             raise m.MessengerError("revision: open the order again", field="revision")
         kept = {k: v for k, v in data.items() if not _removed(k, data)}
         with database(request).session() as s:
@@ -81,7 +82,7 @@ async def edit_lines(request: Request, who: Seller, order_id: RowId) -> Response
 def _removed(key: str, data: dict[str, str]) -> bool:
     """``sku_3`` and its fields go when ``remove_3`` is ticked."""
     name, _, index = key.rpartition("_")
-    return bool(name) and index.isdigit() and data.get(f"remove_{index}") == "on"
+    return bool(name) and digits(index) and data.get(f"remove_{index}") == "on"
 
 
 @router.post("/messenger/orders/{order_id}/ship", response_class=HTMLResponse)

@@ -18,6 +18,7 @@ from admin.web.pages import is_htmx, render
 from admin.web.words import STATES, hide_amounts
 from sync.accounts import Permission
 from sync.states import Status
+from sync.typed import row_id
 
 router = APIRouter()
 Reviewer = Annotated[Operator, Depends(need(Permission.REVIEW_ORDERS))]
@@ -102,7 +103,7 @@ def orders_csv(request: Request, who: Reviewer, status: FilterQuery = None, chan
 async def bulk(request: Request, who: Reviewer) -> Response:
     form = await request.form()
     action = str(form.get("action", ""))
-    ids = sorted({int(str(v)) for v in form.getlist("ids") if str(v).isdigit()})
+    ids = sorted({i for v in form.getlist("ids") if (i := row_id(str(v))) is not None})
     if form.get("scope") == "matching":
         given = {k: str(form.get(k) or "") or None for k in ("status", "channel", "reason", "age", "q", "supplier")}
         chosen = filters_from(**given)

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from sync import webhooks
+from sync.typed import digits
 
 log = structlog.get_logger(__name__)
 router = APIRouter()
@@ -27,8 +28,8 @@ REFUSED = {"detail": "not a signed delivery of this channel"}
 @router.post("/webhooks/{kind}/{channel}")
 async def deliver(kind: str, channel: str, request: Request) -> Response:
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY):
-        return _too_large(kind) if declared.isdigit() else JSONResponse({"detail": "bad Content-Length"}, 400)
+    if declared is not None and (not digits(declared) or int(declared) > MAX_BODY):
+        return _too_large(kind) if digits(declared) else JSONResponse({"detail": "bad Content-Length"}, 400)
     body = await _read(request)
     if body is None:
         return _too_large(kind)

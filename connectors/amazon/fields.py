@@ -12,6 +12,8 @@ from connectors.amazon.errors import AmazonParseError
 from connectors.records import as_utc
 
 _MONEY = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,10})?")
+#: Amazon's ``Decimal`` "follows RFC 7159 for number representation": an exponent is allowed
+_MONEY_EXPONENT = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,15})?[eE][+-]?[0-9]{1,3}")
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
 
 
@@ -51,9 +53,17 @@ def quantity(value: Any, path: str) -> int:
 
 
 def amount(value: Any, path: str) -> Decimal:
-    if not isinstance(value, str) or not _MONEY.fullmatch(value.strip()):
+    if not isinstance(value, str):
         raise AmazonParseError(f"{path} is not a decimal amount")
-    found = Decimal(value.strip())
+    written = value.strip()
+    if _MONEY_EXPONENT.fullmatch(written):
+        # "1.0397E+2" is 103.97, written out: within the plain form's 15 digits and 10 places
+        written = format(Decimal(written), "f")
+        if "." in written:
+            written = written.rstrip("0").rstrip(".") if len(written.split(".")[1]) > 10 else written
+    if not _MONEY.fullmatch(written):
+        raise AmazonParseError(f"{path} is not a decimal amount")
+    found = Decimal(written)
     if found < 0:
         raise AmazonParseError(f"{path} is negative")
     return found

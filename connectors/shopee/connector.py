@@ -70,6 +70,7 @@ class ShopeeSettings(BaseModel):
 
 class ShopeeConnector(ChannelConnector):
     kind: ClassVar[str] = "shopee"
+    id_field: ClassVar[str] = "order_sn"
     credential_keys: ClassVar[tuple[str, ...] | None] = CREDENTIALS
     settings_model: ClassVar[type[BaseModel] | None] = ShopeeSettings
     page_size: ClassVar[int] = 100  # get_order_list's maximum

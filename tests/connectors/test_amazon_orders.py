@@ -217,3 +217,17 @@ def test_inspect_refuses_an_amazon_body_that_holds_no_order_with_one_line() -> N
     done = _inspect(PAYLOADS / "getOrderItems.200.example.json")
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(("written", "read"), [("1.0397E+2", "103.97"), ("1e2", "100"), ("2.5E-1", "0.25"),
+                                                ("10397e-2", "103.97")])
+def test_an_amount_written_with_an_exponent_is_read(written: str, read: str) -> None:
+    """Amazon's ``Decimal`` "follows RFC 7159 for number representation", exponents included."""
+    order = AmazonConnector.parse_order(v2026_order(proceeds__grandTotal__amount=written))
+    assert order.total == Decimal(read) and "E" not in str(order.total)
+
+
+@pytest.mark.parametrize("written", ["1e20", "1e-11", "1e999", "0E-5000", "1e", "e2", "1.e2", "--1e2", "1e2.5"])
+def test_an_amount_past_the_plain_form_is_refused_by_name(written: str) -> None:
+    with pytest.raises(AmazonParseError, match=r"^proceeds\.grandTotal\.amount is not a decimal amount$"):
+        AmazonConnector.parse_order(v2026_order(proceeds__grandTotal__amount=written))

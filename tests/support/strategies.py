@@ -49,9 +49,12 @@ ODD_TEXTS = [
     "1_000", " 12.5 ", "12,50", "12.", ".5", "+5", "9" * 30, "null", "true", "[]", "{}",
     "2024-02-30T00:00:00", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00", "2024-01-01T00:00:00Z",
     "2024-01-01", "24:00", "2024-01-01T00:00:00+25:00", "<script>", "&ndash;", "' OR 1=1 --",
+    # what response.json() makes of "\\ud83d" (half an emoji) and of a pair's halves out of order
+    "\ud83d", "a\udc00b", "\udc00\ud800",
 ]
 
-#: surrogate-free text of any plane, including control and private-use characters
+#: text of any plane, including control and private-use characters; lone surrogates come from
+#: ``ODD_TEXTS`` and the "surrogate" mutation (here they would crowd out everything else)
 any_char = st.characters(exclude_categories=["Cs"])
 any_text = st.text(any_char, max_size=40)
 
@@ -85,7 +88,7 @@ scalars = st.none() | st.booleans() | odd_ints | odd_floats | odd_text
 
 
 def json_values(keys: list[str] | None = None, max_leaves: int = 25) -> st.SearchStrategy[Any]:
-    """Any value ``response.json()`` can give (no lone surrogates); dict keys lean on ``keys``."""
+    """Any value ``response.json()`` can give; dict keys lean on ``keys``."""
     key = st.sampled_from(keys) | any_text if keys else any_text
     return st.recursive(
         scalars,
@@ -265,9 +268,10 @@ def _negative(value: Any) -> Any:
 
 
 MUTATIONS = ["remove", "null", "other_type", "wrap_list", "wrap_dict", "huge_text", "unicode", "empty",
-             "negative", "huge_number", "tiny_number", "junk", "nan", "pad", "nul"]
-#: the mutations that keep a body readable but test what a database takes (sizes, NUL, NaN)
-HOSTILE = ["huge_text", "huge_number", "tiny_number", "nan", "nul"]
+             "negative", "huge_number", "tiny_number", "junk", "nan", "pad", "nul", "surrogate"]
+#: the mutations that keep a body readable but test what a database takes (sizes, NUL, NaN, half a
+#: character)
+HOSTILE = ["huge_text", "huge_number", "tiny_number", "nan", "nul", "surrogate"]
 
 
 @st.composite
@@ -313,6 +317,8 @@ def mutated(draw: st.DrawFn, bodies: list[Any], most: int = 4, keys: list[str] |
             new = draw(st.sampled_from([math.nan, math.inf, -math.inf, "NaN", "Infinity", "sNaN"]))
         elif how == "nul":
             new = f"{value}\x00" if isinstance(value, str) else "\x00"
+        elif how == "surrogate":  # JSON's "\\ud83d": valid JSON, no valid UTF-8
+            new = f"{value}\ud83d" if isinstance(value, str) else "\ud83d"
         else:  # pad
             new = f"  {value}\t" if isinstance(value, str) else value
         parent[key] = new
