@@ -20,9 +20,11 @@ from sync.review import EDITABLE_STATES, ReviewError, set_carrier
 SupplierFor = Callable[[Channel], SupplierConnector]
 
 
-def choose_carrier(db: Database, order_id: int, carrier: str, supplier_for: SupplierFor, *, actor: str) -> str | None:
+def choose_carrier(db: Database, order_id: int, carrier: str, supplier_for: SupplierFor, *, actor: str,
+                   seen: str | None = None) -> str | None:
     """Store the carrier the supplier knows the choice by (its code); an empty choice goes back to
-    the account's default. Raises ``ReviewError`` when the supplier does not offer it."""
+    the account's default. Raises ``ReviewError`` when the supplier does not offer it, ``LostRace``
+    when the order's shipping method is no longer ``seen`` (what the operator's form showed)."""
     chosen = carrier.strip()
     if chosen:
         request, supplier = _asked(db, order_id, supplier_for)
@@ -36,7 +38,7 @@ def choose_carrier(db: Database, order_id: int, carrier: str, supplier_for: Supp
                               "(to this address, with these products)", field="carrier")
         chosen = option.carrier
     with db.session() as session:
-        set_carrier(session, order_id, chosen, actor=actor)
+        set_carrier(session, order_id, chosen, actor=actor, seen=seen)
     return chosen or None
 
 

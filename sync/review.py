@@ -37,8 +37,8 @@ class ReviewError(ValueError):
 class LostRace(ReviewError):
     """The order changed state while the action was being done: nothing was changed."""
 
-    def __init__(self, order_id: int, action: str) -> None:
-        super().__init__(f"order {order_id} changed state while it was being {action}: nothing was done; "
+    def __init__(self, order_id: int, action: str, *, what: str = "changed state") -> None:
+        super().__init__(f"order {order_id} {what} while it was being {action}: nothing was done; "
                          "look at it again")
 
 
@@ -127,8 +127,17 @@ EDITABLE = ("first_name", "last_name", "company", "address1", "address2", "city"
             "country_code", "phone", "email")
 
 
-def edit_address(session: Session, order_id: int, changes: dict[str, Any], *, actor: str) -> Address:
+#: what another operator's (or the channel's) change since the page was opened is reported as
+_CHANGED_MEANWHILE = "was changed by someone else since it was opened"
+
+
+def edit_address(session: Session, order_id: int, changes: dict[str, Any], *, actor: str,
+                 seen: str | None = None) -> Address:
+    """``seen``: the order's ``content_fingerprint`` the operator's form was made from; when the
+    address or the lines changed since, nothing is saved (``LostRace``), never the other edit lost."""
     order = _order(session, order_id)
+    if seen is not None and order.content_fingerprint != seen:
+        raise LostRace(order_id, "edited", what=_CHANGED_MEANWHILE)
     if order.status not in EDITABLE_STATES:
         raise ReviewError(f"order {order_id} is {order.status}: its address can be edited only while it is "
                           "pending_review or awaiting_payment")
@@ -144,21 +153,26 @@ def edit_address(session: Session, order_id: int, changes: dict[str, Any], *, ac
         raise ReviewError(f"{field}: {first['msg']}", field=field) from None
     shipping = address.model_dump(mode="json")
     record = to_channel_order(order).model_copy(update={"shipping_address": address})
-    _edit(session, order_id, order.status, "edited", shipping_address=shipping, shipping_edited=True,
-          content_fingerprint=order_fingerprint(record), **search_columns(shipping))
+    _edit(session, order_id, order.status, "edited", also=Order.content_fingerprint == order.content_fingerprint,
+          shipping_address=shipping, shipping_edited=True, content_fingerprint=order_fingerprint(record),
+          **search_columns(shipping))
     session.refresh(order)
     changed = ", ".join(sorted(changes))
     note(session, order_id, f"delivery address edited ({changed})", actor=actor)
     return address
 
 
-def set_carrier(session: Session, order_id: int, carrier: str, *, actor: str) -> None:
+def set_carrier(session: Session, order_id: int, carrier: str, *, actor: str, seen: str | None = None) -> None:
+    """``seen``: the shipping method the operator's form showed ("" for the default)."""
     order = _order(session, order_id)
     if order.status not in EDITABLE_STATES:
         raise ReviewError(f"order {order_id} is {order.status}: its shipping method can be changed only while "
                           "it is pending_review or awaiting_payment")
+    if seen is not None and (order.carrier or "") != seen.strip():
+        raise LostRace(order_id, "edited", what=_CHANGED_MEANWHILE)
     chosen = carrier.strip() or None
-    _edit(session, order_id, order.status, "edited", carrier=chosen)
+    same = Order.carrier.is_(None) if order.carrier is None else Order.carrier == order.carrier
+    _edit(session, order_id, order.status, "edited", also=same, carrier=chosen)
     note(session, order_id, f"shipping method set to {chosen or 'the default'}", actor=actor)
 
 
@@ -218,14 +232,18 @@ def cancel(session: Session, order_id: int, *, actor: str, reason: str = "") -> 
     issue_store.close_open(session, order_id)
 
 
-def _edit(session: Session, order_id: int, seen: str, action: str, **values: Any) -> None:
-    """Write ``values`` only while the order is still in the state the operator saw."""
+def _edit(session: Session, order_id: int, seen: str, action: str, also: Any = None, **values: Any) -> None:
+    """Write ``values`` only while the order is still in the state the operator saw (and ``also``
+    holds: what was read of the row is what is being replaced)."""
+    stmt = update(Order).where(Order.id == order_id, Order.status == seen)
+    if also is not None:
+        stmt = stmt.where(also)
     moved = session.execute(
-        update(Order).where(Order.id == order_id, Order.status == seen).values(**values)
+        stmt.values(**values)
         .execution_options(synchronize_session=False)
     ).rowcount  # type: ignore[attr-defined]
     if not moved:
-        raise LostRace(order_id, action)
+        raise LostRace(order_id, action, **({"what": _CHANGED_MEANWHILE} if also is not None else {}))
 
 
 def _still(session: Session, order_id: int, seen: str, action: str) -> None:

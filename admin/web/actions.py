@@ -62,16 +62,17 @@ def _run(db: Database, call: Callable[[Any], Any]) -> Any:
         raise ActionFailed(str(exc)) from None
 
 
-def edit_address(db: Database, order_id: int, changes: dict[str, Any], actor: str) -> None:
-    _run(db, lambda s: review.edit_address(s, order_id, changes, actor=actor))
+def edit_address(db: Database, order_id: int, changes: dict[str, Any], actor: str, seen: str | None = None) -> None:
+    _run(db, lambda s: review.edit_address(s, order_id, changes, actor=actor, seen=seen))
 
 
-def set_carrier(db: Database, order_id: int, carrier: str, actor: str, supplier_for: SupplierFor) -> None:
+def set_carrier(db: Database, order_id: int, carrier: str, actor: str, supplier_for: SupplierFor,
+                seen: str | None = None) -> None:
     """Checked against the supplier's shipping options for the order (asked outside any transaction)."""
     try:
-        choose_carrier(db, order_id, carrier, supplier_for, actor=actor)
+        choose_carrier(db, order_id, carrier, supplier_for, actor=actor, seen=seen)
     except ReviewError as exc:
-        raise ActionFailed(str(exc), exc.field) from None
+        raise ActionFailed(str(exc), exc.field, lost_race=isinstance(exc, review.LostRace)) from None
     except IllegalTransition as exc:
         raise ActionFailed(str(exc)) from None
 

@@ -69,7 +69,8 @@ def load(session: Session, order_id: int, *, prices: bool) -> OrderView | None:
              "external_id": row.external_id, "status": row.status, "status_changed_at": row.status_changed_at,
              "channel_status": row.channel_status, "payment_status": row.payment_status,
              "placed_at": row.placed_at, "internal_reference": row.internal_reference, "carrier": row.carrier,
-             "shipping_edited": row.shipping_edited, "cancelled_on_channel": row.cancelled_on_channel}
+             "shipping_edited": row.shipping_edited, "cancelled_on_channel": row.cancelled_on_channel,
+             "content_fingerprint": row.content_fingerprint}
     if prices:
         order |= {"total": row.total, "currency": row.currency}
     open_fields = {i["field"]: i["code"] for i in issues if i["open"]}

@@ -75,17 +75,23 @@ def _done(order_id: RowId, what: str) -> Response:
 
 @router.post("/orders/{order_id}/address", response_class=HTMLResponse)
 async def edit_address(request: Request, order_id: RowId, who: Editor) -> Response:
-    data = {k: str(v) for k, v in (await request.form()).items() if k in detail.ADDRESS_FIELDS}
+    posted = await request.form()
+    data = {k: str(v) for k, v in posted.items() if k in detail.ADDRESS_FIELDS}
+    # the address the form was made from (absent: a client that does not say, the edit is not checked)
+    seen = str(posted.get("seen") or "") or None
     form, errors = forms.read(forms.AddressForm, data)
     if form is not None:
         try:
             await run_in_threadpool(actions.edit_address, database(request), order_id,
-                                    form.model_dump(), who.actor)
+                                    form.model_dump(), who.actor, seen)
             return _done(order_id, "address")
         except actions.ActionFailed as exc:
+            if exc.lost_race:  # what was typed is kept, on the order as it is now: saving again is a choice
+                return _page(request, who, order_id, status_code=409, values=data, errors={"form": str(exc)},
+                             edit_open=True, error=f"The delivery address was not saved: {exc}")
             errors = {exc.field or "form": str(exc)}
-    return _page(request, who, order_id, status_code=400, values=data, errors=errors, edit_open=True,
-                 error="The delivery address was not saved: correct the marked fields.")
+    return _page(request, who, order_id, status_code=400, values={**data, "seen": seen or ""}, errors=errors,
+                 edit_open=True, error="The delivery address was not saved: correct the marked fields.")
 
 
 @router.post("/orders/{order_id}/carrier", response_class=HTMLResponse)
@@ -93,9 +99,10 @@ async def set_carrier(request: Request, order_id: RowId, who: Editor) -> Respons
     form, errors = forms.read(forms.CarrierForm, dict(await request.form()))
     if form is None:
         return _page(request, who, order_id, status_code=400, error="Shipping method: " + "; ".join(errors.values()))
+    seen = (await request.form()).get("carrier_seen")
     try:
         await run_in_threadpool(actions.set_carrier, database(request), order_id, form.carrier, who.actor,
-                                request.app.state.supplier_for)
+                                request.app.state.supplier_for, None if seen is None else str(seen))
     except actions.ActionFailed as exc:
         return _page(request, who, order_id, status_code=409, error=str(exc))
     return _done(order_id, "carrier")
