@@ -267,7 +267,7 @@ def check_address_changes(changes: dict[str, str], current: dict[str, Any] | Non
     if email := out.get("email"):
         out["email"] = _email(email)
     if phone := out.get("phone"):
-        out["phone"] = _phone(phone, out.get("country_code") or (current or {}).get("country_code"))
+        out["phone"] = check_phone(phone, out.get("country_code") or (current or {}).get("country_code"))
     return out
 
 
@@ -286,7 +286,8 @@ def _email(value: str) -> str:
         raise FieldError(f"email: {exc}", field="email") from None
 
 
-def _phone(value: str, country: str | None) -> str:
+def check_phone(value: str, country: str | None) -> str:
+    """The number in E.164 (+34600000001), or ``FieldError`` when no such number exists."""
     region = country.upper() if country else None
     try:
         number = phonenumbers.parse(value, region)

@@ -27,6 +27,7 @@ from connectors.records import OrderLine as LineRecord
 from sync import customer_book, payment_confirmation, prices
 from sync import messenger_delivery as delivery
 from sync import messenger_fields as fields
+from sync.fields import FieldError, check_phone
 from sync.messenger_fields import SELF_DELIVERY, SUPPLIER, MessengerError
 from sync.messenger_models import MessengerLink, MessengerOrder, PaymentMethod
 from sync.messenger_stores import (
@@ -97,6 +98,11 @@ def buyer_errors(details: dict[str, Any]) -> dict[str, str]:
         if issue.field.startswith("shipping_address"):
             name = issue.field.partition(".")[2] or "address1"
             errors.setdefault(name, issue.message)
+    if values["phone"] and "phone" not in errors:  # the number the carrier calls: the admin's own check
+        try:
+            check_phone(values["phone"], values["country_code"])
+        except FieldError as exc:
+            errors["phone"] = str(exc)
     if values["email"] and not EMAIL.fullmatch(values["email"]):
         # the rules judge the address alone; a mistyped e-mail would reach the seller and the carrier
         errors["email"] = "email: an address like name@example.com"

@@ -65,6 +65,13 @@ def test_waiting_to_approve_needs_details_valid_by_the_channel_rules(db) -> None
         new_order(db, buyer={**BUYER, "postcode": ""}, for_approval=True)
     assert refused.value.field == "postcode"
     assert m.buyer_errors({**BUYER, "first_name": ""}).keys() == {"first_name"}
+    # the phone the carrier calls: a number of the delivery country, as the admin's edit form checks it
+    assert m.buyer_errors({**BUYER, "phone": "abc"}) == {"phone": "phone: not a valid phone number for ES"}
+    assert m.buyer_errors({**BUYER, "phone": "612"}).keys() == {"phone"}
+    assert m.buyer_errors({**BUYER, "phone": "600 000 001"}) == {}
+    with pytest.raises(m.MessengerError) as refused:
+        new_order(db, buyer={**BUYER, "phone": "abc"}, for_approval=True)
+    assert refused.value.field == "phone"
     order_id = new_order(db, buyer=BUYER, for_approval=True)
     assert _state(db, order_id)[0] == "waiting_to_approve"
 
