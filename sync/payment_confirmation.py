@@ -154,9 +154,13 @@ def confirm(session: Session, order_id: int, *, actor: str, reference: str | Non
         release = _wait_for_shipment(order_id)
     order = session.get(Order, order_id, populate_existing=True)
     assert order is not None
-    if current.state == CONFIRMED:
-        return Confirmed(False, order.status)
     reference = (reference or "").strip()[:REFERENCE_LENGTH] or None
+    if current.state == CONFIRMED:
+        if reference is not None and reference != current.transaction_reference:
+            # a second seller's reference would be dropped without a word: say who confirmed, with what
+            raise LostRace(order_id, "confirmed", what=f"had its payment confirmed by {current.decided_by} "
+                           f"(reference {current.transaction_reference or 'none'})")
+        return Confirmed(False, order.status)
     if reference is not None:
         other = session.scalar(select(Order.number).join(
             PaymentConfirmation, PaymentConfirmation.order_id == Order.id).where(
