@@ -108,7 +108,7 @@ def reject_payment(db: Database, order_id: int, reason: str, actor: str) -> None
 
 
 def cancel(db: Database, order_id: int, actor: str) -> None:
-    _run(db, lambda s: review.cancel(s, order_id, actor=actor, reason="cancelled by an operator"))
+    _run(db, lambda s: review.cancel(s, order_id, actor=actor))
 
 
 def _resubmit_one(session: Any, *, order_id: int, actor: str) -> review.Resubmitted:

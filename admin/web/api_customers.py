@@ -54,7 +54,7 @@ def _json(data: Any) -> JSONResponse:
 
 def _refused(exc: Exception) -> JSONResponse:
     if isinstance(exc, book.CustomerNotFound):
-        return _problem(404, str(exc).strip("'\""))
+        return _problem(404, str(exc))
     if isinstance(exc, book.LostRace):
         return _problem(409, str(exc))
     return _problem(422, str(exc), getattr(exc, "field", None))

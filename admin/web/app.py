@@ -135,7 +135,7 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
         request.state.web_session = codec.load(request)
         if _too_large(request):
             # refused before any form is read: the largest thing sent is a mapping file (views_catalogue)
-            response: Response = JSONResponse({"detail": "the request is too large"}, status_code=413)
+            response: Response = _too_large_answer(request)
         else:
             response = await call_next(request)
         codec.store(request, response, request.state.web_session)
@@ -166,9 +166,15 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
-        if not request.url.path.startswith("/api/"):
+        if request.url.path.startswith("/api/"):
+            return JSONResponse(_problem_of(exc), status_code=422)
+        if is_htmx(request):
             return await request_validation_exception_handler(request, exc)
-        return JSONResponse(_problem_of(exc), status_code=422)
+        # a page's address edited by hand: the parts that do not work, named (never what was typed)
+        wrong = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in exc.errors()[:3] if e.get("loc"))
+        return render(request, "error.html", {"title": "This address does not work",
+                                              "message": f"The page cannot take what its address asks for "
+                                                         f"({wrong})."}, status_code=422)
 
     @app.exception_handler(BadCsrf)
     async def bad_csrf(request: Request, exc: BadCsrf) -> Response:
@@ -197,6 +203,21 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
 MAX_BODY = 2_000_000
 #: a buyer's form carries a payment slip (sync.messenger_payment.MAX_SLIP_BYTES) and a few fields
 MAX_BUYER_BODY = 5_400_000
+
+
+def _too_large_answer(request: Request) -> Response:
+    """JSON for the API and htmx; a page for a person, who gets the form back with the browser's
+    Back button (the body was never read, so the page cannot show it again itself)."""
+    if request.url.path.startswith("/api/") or is_htmx(request):
+        return JSONResponse({"detail": "the request is too large"}, status_code=413)
+    if request.url.path.startswith("/m/"):  # a buyer: no operator page, no word of the admin
+        return views_buyer.too_large(request)
+    proof = request.url.path.startswith("/after-sales/orders/")
+    return render(request, "error.html", {
+        "title": "The file is too large",
+        "message": ("A refund proof may be at most 5 MB." if proof else "This form takes at most 2 MB.")
+        + " Nothing was saved. Go back with the browser's Back button: what you typed is still in the form."},
+        status_code=413)
 
 
 def _too_large(request: Request) -> bool:

@@ -46,7 +46,8 @@ AMOUNT_TEXT = re.compile(r"\d{1,12}(\.\d{1,4})?")
 
 
 def message(exc: Exception, who: Operator) -> str:
-    text = str(exc).strip("'\"")
+    # a KeyError's str() is quoted; other messages may start or end with a quoted value of their own
+    text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
     return text if who.sees_prices else hide_amounts(text)
 
 

@@ -52,6 +52,11 @@ def _page(request: Request, name: str, context: dict[str, Any], status_code: int
     return response
 
 
+def too_large(request: Request) -> HTMLResponse:
+    """A slip past the body's cap (refused before the form is read, so the form cannot come back)."""
+    return _page(request, "buyer_too_large.html", {}, status_code=413)
+
+
 def gone(request: Request) -> HTMLResponse:
     """The one neutral page: it says nothing about whether the link ever existed."""
     return _page(request, "buyer_gone.html", {}, status_code=404)

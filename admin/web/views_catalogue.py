@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import AfterValidator
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
@@ -25,7 +26,8 @@ Editor = Annotated[Operator, Depends(need(Permission.MANAGE_CATALOGUE))]
 PAGE = 50
 #: a mapping file larger than this is refused unread (about 20,000 rows)
 MAX_UPLOAD = 1_000_000
-Search = Annotated[str, Query(max_length=100)]
+#: a search longer than any SKU or title is cut, not refused (a paste of a whole line)
+Search = Annotated[str, AfterValidator(lambda text: text[:100])]
 DONE = {"sync": "Catalogue sync asked for: the workers read it in the background (the supplier allows a few "
                 "catalogue calls an hour, so a large catalogue takes a while).",
         "mapped": "SKU mapped.", "removed": "Mapping removed."}

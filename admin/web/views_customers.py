@@ -39,9 +39,9 @@ def _list_page(request: Request, who: Operator, q: str = "", offset: int = 0, *,
 
 
 @router.get("/customers", response_class=HTMLResponse)
-def customers(request: Request, who: Reader, q: Annotated[str, Query(max_length=200)] = "",
+def customers(request: Request, who: Reader, q: str = "",
               offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> Response:
-    return _list_page(request, who, q, offset)
+    return _list_page(request, who, q[:200], offset)  # a longer search is cut, as the box cuts it
 
 
 @router.post("/customers", response_class=HTMLResponse)
@@ -52,12 +52,14 @@ async def add_customer(request: Request, who: Editor) -> Response:
             added = book.add(s, {k: v for k, v in data.items() if k in FIELDS and v.strip()})
             target = f"/customers/{added.id}"
     except ERRORS as exc:
-        return _list_page(request, who, error=str(exc).strip("'\""), values=data, status_code=422)
+        return _list_page(request, who, error=str(exc), values=data, status_code=422)
     return RedirectResponse(target, status_code=303)
 
 
 def _customer_page(request: Request, who: Operator, customer_id: int, *, error: str | None = None,
-                   status_code: int = 200) -> Response:
+                   status_code: int = 200, values: dict[str, str] | None = None,
+                   errors: dict[str, str] | None = None) -> Response:
+    """``values``: what was typed in the edit form, shown again; ``errors``: its fields marked."""
     from sqlalchemy import select
 
     from sync.customer_models import CustomerLevel
@@ -72,7 +74,8 @@ def _customer_page(request: Request, who: Operator, customer_id: int, *, error: 
         v = view(s, found)
         history = order_history(s, v.id)
         levels = list(s.scalars(select(CustomerLevel.name).order_by(CustomerLevel.name)))
-    return render(request, "customer.html", {"c": v, "history": history, "levels": levels, "error": error},
+    return render(request, "customer.html", {"c": v, "history": history, "levels": levels, "error": error,
+                                             "values": values or {}, "errors": errors or {}},
                   who=who, status_code=status_code)
 
 
@@ -97,7 +100,13 @@ async def _change(request: Request, who: Operator, customer_id: int, action: str
     except ERRORS as exc:
         if isinstance(exc, book.CustomerNotFound) and action != "merge":
             return _customer_page(request, who, customer_id)
-        return _customer_page(request, who, customer_id, error=str(exc).strip("'\""), status_code=422)
+        message = str(exc)
+        if action != "edit":
+            return _customer_page(request, who, customer_id, error=message, status_code=422)
+        field = getattr(exc, "field", None)
+        return _customer_page(request, who, customer_id, error=message, status_code=422,
+                              values={k: v for k, v in data.items() if k in FIELDS},
+                              errors={field: message} if field in FIELDS else {})
     return RedirectResponse(f"/customers/{kept}", status_code=303)
 
 

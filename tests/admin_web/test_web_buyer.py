@@ -125,6 +125,18 @@ def test_html_or_svg_named_png_and_oversized_slips_are_refused(app: FastAPI, db,
         assert s.query(PaymentSlip).count() == 0 and s.get(MessengerOrder, order_id).submitted_at is None
 
 
+def test_a_slip_past_the_bodys_cap_gets_a_page_that_says_what_to_do(app: FastAPI, db, seeded: Seeded) -> None:
+    order_id, token = _linked(db)
+    client = TestClient(app, follow_redirects=False)
+    data, _ = _form(client, token, db)
+    answer = client.post(f"/m/{token}", data=data, files={"slip": ("slip.png", PNG + b"\0" * 6_000_000, "image/png")})
+    assert answer.status_code == 413 and answer.headers["content-type"].startswith("text/html")
+    assert "at most 5 MB" in answer.text and "Back button" in answer.text
+    assert "/orders" not in answer.text  # a buyer's page: nothing of the admin
+    with db.session() as s:
+        assert s.get(MessengerOrder, order_id).submitted_at is None
+
+
 def test_the_public_page_shows_only_its_own_order(app: FastAPI, db, seeded: Seeded) -> None:
     _, token = _linked(db)
     with db.session() as s:

@@ -51,8 +51,11 @@ def test_a_customer_page_and_every_change_through_its_forms(signed_in: Client, d
     marta = added.headers["location"]  # type: ignore[attr-defined]
     page = boss.get(marta).text
     assert "Marta Vidal" in page and "CN00000002" in page
-    bad = _post(boss, marta, {"email": "not-mail"}, marta)
+    bad = _post(boss, marta, {"email": "not-mail", "note": "typed, not saved"}, marta)
     assert bad.status_code == 422 and "e-mail" in bad.text  # type: ignore[attr-defined]
+    # what was typed comes back, and the field is marked
+    assert 'value="not-mail" aria-invalid="true"' in bad.text and 'value="typed, not saved"' in bad.text  # type: ignore[attr-defined]
+    assert 'class="bad">Email' in bad.text  # type: ignore[attr-defined]
     assert _post(boss, marta, {"first_name": "Marta", "note": "VIP soon"}, marta).status_code == 303  # type: ignore[attr-defined]
     with db.session() as s:
         lucia = s.scalar(Order.__table__.select().with_only_columns(Order.customer_id).limit(1))
