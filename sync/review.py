@@ -156,9 +156,11 @@ def edit_address(session: Session, order_id: int, changes: dict[str, Any], *, ac
     _edit(session, order_id, order.status, "edited", also=Order.content_fingerprint == order.content_fingerprint,
           shipping_address=shipping, shipping_edited=True, content_fingerprint=order_fingerprint(record),
           **search_columns(shipping))
+    before = order.shipping_address or {}
     session.refresh(order)
-    changed = ", ".join(sorted(changes))
-    note(session, order_id, f"delivery address edited ({changed})", actor=actor)
+    # a form sends every field: the history names those whose value is not what it was
+    changed = ", ".join(sorted(k for k in changes if (before.get(k) or None) != (shipping.get(k) or None)))
+    note(session, order_id, f"delivery address edited ({changed or 'nothing changed'})", actor=actor)
     return address
 
 

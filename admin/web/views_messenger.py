@@ -37,7 +37,8 @@ MAX_LINES = 50
 
 def _page(request: Request, who: Operator, *, error: str | None = None, done: str | None = None,
           link: links.Made | None = None, values: dict[str, Any] | None = None, found: dict[str, Any] | None = None,
-          status_code: int = 200) -> Response:
+          status_code: int = 200, bad: str | None = None) -> Response:
+    """``bad``: the new-order form's field the error is about, marked."""
     with database(request).session() as s:
         stores = list(s.scalars(select(Channel).where(Channel.kind == m.KIND).order_by(Channel.name)))
         context = {
@@ -57,7 +58,7 @@ def _page(request: Request, who: Operator, *, error: str | None = None, done: st
         }
     context.update(error=error, done=done, link=_link_url(request, link.token) if link else None,
                    link_expires=f"{link.expires_at:%Y-%m-%d %H:%M} UTC" if link else None,
-                   values=values or {}, found=found or {},
+                   values=values or {}, found=found or {}, bad=bad,
                    may_price=who.can(Permission.EDIT_PRICES))
     return render(request, "messenger.html", context, who=who, status_code=status_code)
 
@@ -163,8 +164,14 @@ def form_lines(data: dict[str, str]) -> list[m.LineInput]:
         sku = data.get(f"sku_{i}", "").strip()
         if not sku:
             continue
-        found.append(_line(sku, data.get(f"quantity_{i}", "1"), data.get(f"unit_price_{i}", ""),
-                           data.get(f"weight_{i}", ""), data.get("use_last_price") == "on", field=f"quantity_{i}"))
+        try:
+            found.append(_line(sku, data.get(f"quantity_{i}", "1"), data.get(f"unit_price_{i}", ""),
+                               data.get(f"weight_{i}", ""), data.get("use_last_price") == "on",
+                               field=f"quantity_{i}"))
+        except m.MessengerError as exc:
+            if exc.field in ("weight", "unit_price"):  # the line's own input is the one to mark
+                exc.field = f"{exc.field}_{i}"
+            raise
     return found
 
 
@@ -221,7 +228,8 @@ async def create_order(request: Request, who: Seller) -> Response:
                 currency=data.get("currency") or None, for_approval=data.get("save_as") == m.TO_APPROVE,
                 logistics=data.get("logistics") or m.SUPPLIER, warehouse=data.get("warehouse") or None)
     except (FieldError, ReviewError) as exc:
-        return _page(request, who, error=str(exc), values=data, found=_picked(request, data), status_code=400)
+        return _page(request, who, error=str(exc), values=data, found=_picked(request, data), status_code=400,
+                     bad=getattr(exc, "field", None))
     return _page(request, who, done=f"order {order_id} saved")
 
 

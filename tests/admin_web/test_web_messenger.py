@@ -212,3 +212,16 @@ def test_a_self_delivered_order_confirmed_on_either_page_waits_for_its_shipment(
     with db.session() as s:
         assert s.get(Order, order_id).status == "awaiting_shipment"
     assert seeded.supplier.creates == 0
+
+
+@pytest.mark.parametrize("typed", [{"quantity_0": "abc"}, {"currency": "ZZZ"}, {"weight_0": "-3"},
+                                   {"bulk": "NO-SUCH-SKU,2"}, {"phone": "abc"}])
+def test_a_refused_order_form_marks_the_field_and_keeps_what_was_typed(
+        app: FastAPI, db, seeded: Seeded, signed_in, typed: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    setup_store(db)
+    refused, _ = _create(_seller(db, signed_in, prices=True), **typed)
+    assert refused.status_code == 400
+    [(name, value)] = typed.items()
+    field = refused.text.split(f'name="{name}"', 1)[1].split(">", 1)[0]
+    assert 'aria-invalid="true"' in field and (f'value="{value}"' in field or name == "bulk"), field
+    assert refused.text.count('aria-invalid="true"') == 1  # that field only
