@@ -68,7 +68,11 @@ AFTER_SALES_REFUND = "after-sales refund"
 
 class AfterSalesError(ReviewError):
     """An after-sales action that cannot be done, in the operator's words; ``field`` names the
-    form field at fault. Nothing of the action was kept."""
+    form field at fault (``sku``: of the item whose field it is). Nothing of the action was kept."""
+
+    def __init__(self, message: str, field: str | None = None, *, sku: str | None = None) -> None:
+        super().__init__(message, field)
+        self.sku = sku
 
 
 class AfterSalesLostRace(LostRace):

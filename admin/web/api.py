@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -149,14 +149,18 @@ async def cancel(request: Request, order_id: RowId,
 
 @router.put("/orders/{order_id}/address", response_model=Result, responses=PROBLEMS)
 async def edit_address(request: Request, order_id: RowId, body: dict[str, str | None],
-                       who: Annotated[Operator, Depends(need(Permission.EDIT_ORDERS))]) -> Any:
-    """Replaces the whole delivery address (a field left out is emptied), as the page's form does."""
+                       who: Annotated[Operator, Depends(need(Permission.EDIT_ORDERS))],
+                       if_match: Annotated[str | None, Header(max_length=200)] = None) -> Any:
+    """Replaces the whole delivery address (a field left out is emptied), as the page's form does.
+    ``If-Match``: the order's ``content_fingerprint`` as read (``GET /api/orders/{id}``); when the
+    address or the lines changed since, nothing is saved (409) instead of another edit being lost."""
     form, errors = forms.read(forms.AddressForm, body)
     if form is None:
         field, message = next(iter(errors.items()))
         return _problem(422, f"{field}: {message}", field)
     try:
-        await run_in_threadpool(actions.edit_address, database(request), order_id, form.model_dump(), who.actor)
+        await run_in_threadpool(actions.edit_address, database(request), order_id, form.model_dump(), who.actor,
+                                if_match.strip().strip('"') if if_match else None)
     except actions.ActionFailed as exc:
         return _problem(409, str(exc), exc.field)
     return Result(order_id=order_id, ok=True, message="delivery address saved; resubmit to send it")

@@ -101,6 +101,17 @@ def items_of(data: dict[str, str]) -> list[a.ItemInput]:
     return found
 
 
+def _row_field(data: dict[str, str], exc: Exception) -> str | None:
+    """The form's input a refusal is about: an item's quantity or price is the row of its SKU."""
+    field, sku = getattr(exc, "field", None), getattr(exc, "sku", None)
+    if field in ("quantity", "unit_price") and sku:
+        for prefix, rows in (("", MAX_ROWS), ("ex_", EXCHANGE_ROWS)):
+            row = next((n for n in range(rows) if data.get(f"{prefix}sku_{n}", "").strip() == sku), None)
+            if row is not None:
+                return f"{prefix}{field}_{row}"
+    return field
+
+
 def _offline(data: dict[str, str]) -> a.OfflineSale:
     return a.OfflineSale(buyer_name=data.get("buyer_name", ""), currency=data.get("currency", ""),
                          buyer_phone=data.get("buyer_phone", ""), buyer_email=data.get("buyer_email", ""),
@@ -124,7 +135,7 @@ async def create(request: Request, who: Clerk) -> Response:
             target = f"/after-sales/orders/{made.id}?done=created"
     except REFUSED as exc:
         return new_page(request, who, order_id, values=data, error=message(exc, who),
-                        field=getattr(exc, "field", None), status_code=400)
+                        field=_row_field(data, exc), status_code=400)
     return RedirectResponse(target, status_code=303)
 
 

@@ -112,6 +112,12 @@ def test_a_refused_form_marks_the_field_and_keeps_what_was_typed(
     assert 'value="parcel dented"' in bad.text and 'value="RT-KEEP-1"' in bad.text
     over = _create(boss, order_id, line_0=str(first), quantity_0="3")
     assert over.status_code == 400 and "2 bought" in over.text and 'value="3"' in over.text
+    assert re.search(r'name="quantity_0" value="3"[^>]*aria-invalid="true"', over.text)  # its row marked
+    dear = _create(boss, order_id, line_0=str(first), quantity_0="1", unit_price_0="10.50")
+    assert dear.status_code == 400 and "unit price of SKU-1: at most 10.00 was paid" in dear.text
+    assert re.search(r'name="unit_price_0" value="10.50"[^>]*aria-invalid="true"', dear.text)
+    cents = _create(boss, order_id, line_0=str(first), quantity_0="1", unit_price_0="1.234")
+    assert "unit price of SKU-1: EUR amounts have 2 decimals at most" in cents.text
     offline = boss.post("/after-sales/new", data={"csrf_token": _token(boss), "kind": "refund_only",
                                                   "buyer_name": "Marta", "currency": "XYZ", "sku_0": "SKU-9",
                                                   "quantity_0": "1"})

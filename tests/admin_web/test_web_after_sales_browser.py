@@ -19,9 +19,9 @@ from sync.db import Database
 from sync.messenger_models import MessengerOrder
 from sync.stock import level, warehouse_named
 
-from support.admin import PASSWORD, seed
+from support.admin import seed
 from support.after_sales import stored_order
-from support.browser import Site, needs_browser, serving
+from support.browser import Site, needs_browser, serving, signed_in_page
 from support.messenger import PNG, setup_store
 
 pytestmark = needs_browser
@@ -42,16 +42,8 @@ def site(db: Database) -> Iterator[Site]:
 
 @pytest.fixture
 def page(browser: Browser, site: Site) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1366, "height": 860})
-    context.set_default_timeout(8000)
-    opened = context.new_page()
-    opened.goto(site.url + "/signin")
-    opened.get_by_label("User name").fill("boss")
-    opened.get_by_label("Password").fill(PASSWORD)
-    opened.get_by_role("button", name="Sign in").click()
-    expect(opened.locator("nav.top")).to_be_visible()
-    yield opened
-    context.close()
+    with signed_in_page(browser, site) as opened:
+        yield opened
 
 
 def _start(page: Page, site: Site, kind: str) -> None:

@@ -3,7 +3,6 @@ customer's personal data or deleting them asks first, under the pages' CSP (no i
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 import pytest
@@ -15,8 +14,8 @@ from sync import accounts
 from sync.db import Database
 from sync.models import Customer, Order
 
-from support.admin import PASSWORD, seed
-from support.browser import Site, needs_browser, serving
+from support.admin import seed
+from support.browser import Site, needs_browser, serving, signed_in_page
 
 pytestmark = needs_browser
 
@@ -34,16 +33,8 @@ def site(sqlite_db: Database) -> Iterator[Site]:
 
 @pytest.fixture
 def page(browser: Browser, site: Site) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1366, "height": 860})
-    context.set_default_timeout(8000)
-    opened = context.new_page()
-    opened.goto(site.url + "/signin")
-    opened.get_by_label("User name").fill("boss")
-    opened.get_by_label("Password").fill(PASSWORD)
-    opened.get_by_role("button", name="Sign in").click()
-    expect(opened).not_to_have_url(re.compile(r"/signin"))
-    yield opened
-    context.close()
+    with signed_in_page(browser, site) as opened:
+        yield opened
 
 
 def answer(page: Page, accept: bool, asked: list[str]) -> None:

@@ -20,22 +20,17 @@ from connectors import errors
 from connectors.base import parse_bodies
 from sync.db import Database
 from sync.ingest import store_page
-from sync.models import Channel, Order, QuarantinedBody
+from sync.models import Order, QuarantinedBody
 from sync.rows import storable
 
+from support.orders import fresh_channel
 from support.strategies import HOSTILE, KINDS, connector, examples, field_names, json_values, known_bodies, mutated
 
 _ids = itertools.count(1)
 
 
 def add_channel(db: Database, kind: str) -> int:
-    """A fresh channel row per example, so each example's counts stand alone (cf. sync/helpers)."""
-    with db.session() as s:
-        channel = Channel(name=f"fuzz-{kind}-{next(_ids)}", kind=kind, role="channel", url="http://shop.invalid",
-                          credentials={}, settings={})
-        s.add(channel)
-        s.flush()
-        return channel.id
+    return fresh_channel(db, kind, "fuzz")
 
 
 def with_id(body: Any, order_id: int, field: str = "id") -> Any:

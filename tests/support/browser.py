@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 import uvicorn
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from sync.db import Database
 
-from support.admin import Seeded
+from support.admin import PASSWORD, Seeded
 
 CHROMIUM = Path("/usr/bin/chromium")
 PHONE = {"width": 390, "height": 844}
@@ -66,3 +66,20 @@ def serving(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@contextmanager
+def signed_in_page(browser: Browser, site: Site, username: str = "boss") -> Iterator[Page]:
+    """A laptop-sized page of a fresh browser context, signed in to ``site`` as ``username``."""
+    context = browser.new_context(viewport={"width": 1366, "height": 860})
+    context.set_default_timeout(8000)
+    opened = context.new_page()
+    try:
+        opened.goto(site.url + "/signin")
+        opened.get_by_label("User name").fill(username)
+        opened.get_by_label("Password").fill(PASSWORD)
+        opened.get_by_role("button", name="Sign in").click()
+        expect(opened.locator("nav.top")).to_be_visible()
+        yield opened
+    finally:
+        context.close()

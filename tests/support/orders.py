@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -12,6 +13,19 @@ from sync.ingest import store_page
 from sync.models import CatalogueItem, Channel
 
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+def fresh_channel(db: Database, kind: str, prefix: str) -> int:
+    """A channel of ``kind`` of its own (named ``prefix-kind-N``), so each example's counts stand alone."""
+    with db.session() as s:
+        channel = Channel(name=f"{prefix}-{kind}-{next(_channel_numbers)}", kind=kind, role="channel",
+                          url="http://shop.invalid", credentials={}, settings={})
+        s.add(channel)
+        s.flush()
+        return channel.id
+
+
+_channel_numbers = itertools.count(1)
 
 
 def add_accounts(db: Database, *, settings: dict[str, Any] | None = None) -> tuple[int, int]:

@@ -17,9 +17,10 @@ from connectors.base import parse_bodies
 from connectors.storable import storable_text, unstorable
 from sync.db import Database
 from sync.ingest import store_page
-from sync.models import Channel, Order, QuarantinedBody
+from sync.models import Order, QuarantinedBody
 from sync.rows import storable
 
+from support.orders import fresh_channel
 from support.strategies import KINDS, connector, sandbox_bodies
 
 HALF = "\\ud83d"  # as the wire carries it
@@ -48,12 +49,7 @@ def two_bodies(kind: str) -> tuple[Any, Any]:
 
 
 def add_channel(db: Database, kind: str) -> int:
-    with db.session() as s:
-        row = Channel(name=f"half-{kind}-{next(_ids)}", kind=kind, role="channel", url="http://shop.invalid",
-                      credentials={}, settings={})
-        s.add(row)
-        s.flush()
-        return row.id
+    return fresh_channel(db, kind, "half")
 
 
 def store(db: Database, kind: str, channel_id: int, bodies: list[Any]) -> Any:
