@@ -142,17 +142,17 @@ def _item(session: Session, order: Order | None, head: AfterSalesOrder, given: I
     if given.kind not in (RETURNED, EXCHANGED):
         raise r.AfterSalesError(f"item {sku}: returned or exchange", field="kind")
     if not 1 <= given.quantity <= MAX_QUANTITY:
-        raise r.AfterSalesError(f"quantity of {sku}: a whole number from 1", field="quantity", sku=sku)
+        raise r.AfterSalesError(f"quantity of {sku}: a whole number from 1", field="quantity", sku=sku, kind=given.kind)
     line = _line(order, given, sku) if given.kind == RETURNED else None
     if given.unit_price is not None and (line is None or Decimal(given.unit_price) != Decimal(line.unit_price)):
         r.need(can_edit_prices, "edit prices")
         try:
             price = parse_amount(given.unit_price, head.currency, f"unit price of {sku}")
         except FieldError as exc:
-            raise r.AfterSalesError(str(exc), field="unit_price", sku=sku) from None
+            raise r.AfterSalesError(str(exc), field="unit_price", sku=sku, kind=given.kind) from None
         if line is not None and price > Decimal(line.unit_price):
             raise r.AfterSalesError(f"unit price of {sku}: at most {line.unit_price} was paid for it",
-                                    field="unit_price", sku=sku)
+                                    field="unit_price", sku=sku, kind=given.kind)
     elif line is not None:
         price = Decimal(line.unit_price)
     else:
@@ -218,7 +218,7 @@ def _check_items(session: Session, kind: str, order: Order | None, items: list[A
                    AfterSalesOrder.state != r.CANCELLED)) or 0
         if wanted + int(taken) > line.quantity:
             raise r.AfterSalesError(f"quantity of {line.sku}: {line.quantity} bought, {int(taken)} in other "
-                                    f"after-sales orders already", field="quantity", sku=line.sku)
+                                    f"after-sales orders already", field="quantity", sku=line.sku, kind=RETURNED)
 
 
 def _total(items: list[AfterSalesItem], kind: str, currency: str) -> Decimal:

@@ -16,14 +16,12 @@ from sqlalchemy.orm import Session
 
 from sync.after_sales_models import AfterSalesEvent, AfterSalesOrder
 from sync.messenger_models import MessengerOrder
-from sync.models import MAX_ID, Base, Order, Shipment
+from sync.models import Base, Order, Shipment
 from sync.review import LostRace, ReviewError
 from sync.states import Status, note
 from sync.stock_models import Warehouse
-from sync.typed import digits
+from sync.typed import digits, row_id
 from sync.upsert import insert_for
-
-#: the largest id a BIGINT column holds
 
 RETURN_REFUND = "return_refund"
 REFUND_ONLY = "refund_only"
@@ -68,11 +66,13 @@ AFTER_SALES_REFUND = "after-sales refund"
 
 class AfterSalesError(ReviewError):
     """An after-sales action that cannot be done, in the operator's words; ``field`` names the
-    form field at fault (``sku``: of the item whose field it is). Nothing of the action was kept."""
+    form field at fault (``sku`` and ``kind``: of the item whose field it is). Nothing of the action
+    was kept."""
 
-    def __init__(self, message: str, field: str | None = None, *, sku: str | None = None) -> None:
+    def __init__(self, message: str, field: str | None = None, *, sku: str | None = None,
+                 kind: str | None = None) -> None:
         super().__init__(message, field)
-        self.sku = sku
+        self.sku, self.kind = sku, kind
 
 
 class AfterSalesLostRace(LostRace):
@@ -122,7 +122,7 @@ def get(session: Session, ref: int | str) -> AfterSalesOrder:
     text_ref = str(ref).strip().upper()
     if digits(text_ref):
         # an id past the database's integer cannot name an order (and the driver refuses to send it)
-        found = session.get(AfterSalesOrder, int(text_ref)) if int(text_ref) <= MAX_ID else None
+        found = session.get(AfterSalesOrder, as_id) if (as_id := row_id(text_ref)) is not None else None
     else:
         found = session.scalar(select(AfterSalesOrder).where(AfterSalesOrder.number == text_ref))
     if found is None:

@@ -16,7 +16,8 @@ from sync.after_sales_models import AfterSalesOrder
 from sync.customer_models import CustomerLevel, CustomerStat
 from sync.customers import add_stats, next_codes, reserved_code, with_address
 from sync.fields import FieldError
-from sync.models import MAX_ID, Customer, Order, utcnow
+from sync.models import Customer, Order, utcnow
+from sync.typed import row_id
 
 EDITABLE = ("first_name", "last_name", "phone", "email", "note", "level", "customer_code")
 _CODE = re.compile(r"^[A-Za-z0-9_-]{1,30}$")
@@ -36,8 +37,8 @@ def find(session: Session, ref: str | int, *, lock: bool = False) -> Customer:
     """A customer by id or code (merged customers are found as the one they were merged into)."""
     stmt = select(Customer)
     text_ref = str(ref).strip()
-    if text_ref.isascii() and text_ref.isdigit() and int(text_ref) <= MAX_ID:
-        stmt = stmt.where(or_(Customer.id == int(text_ref), Customer.customer_code == text_ref))
+    if (as_id := row_id(text_ref)) is not None:
+        stmt = stmt.where(or_(Customer.id == as_id, Customer.customer_code == text_ref))
     else:
         stmt = stmt.where(Customer.customer_code == text_ref.upper())
     if lock and session.get_bind().dialect.name == "postgresql":

@@ -17,7 +17,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, insert, select, text
+from sqlalchemy import exists, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from connectors.records import ChannelOrder, OrderPage, RejectedBody
@@ -143,40 +143,48 @@ def _fast_toast(session: Session) -> None:
 
 
 def _quarantine(session: Session, channel_id: int, rejected: list[RejectedBody], result: PageResult) -> None:
-    strict = _postgres(session)
     rows = [
         {
             "channel_id": channel_id,
             # half a character (a lone surrogate) breaks SQLite's text as much as PostgreSQL's
             "external_id": storable(r.external_id),
             "error": storable(r.error[:2000]),
-            "body": _body_text(r.body, strict),
+            "body": _body_text(r.body),
         }
         for r in rejected
     ]
     kept = _not_held_already(session, channel_id, rows)
-    result.unchanged += len(rows) - len(kept)
     if kept:
         session.execute(insert(QuarantinedBody), kept)
-        result.quarantined += len(kept)
+    result.quarantined += len(rows)  # held already or not, each of these bodies waits in quarantine
 
 
 def _not_held_already(session: Session, channel_id: int, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A body read again as it is (a pull's overlap window, a page retried) while it still waits in
-    quarantine is not kept twice: the operator's list shows each bad body once."""
+    quarantine is not kept twice: the operator's list shows each bad body once, with the error and
+    time of its latest reading (a newer build may find another fault in the same body)."""
     ids = {r["external_id"] for r in rows if r["external_id"] is not None}
     if not ids:
         return rows
-    held = {(external_id, body) for external_id, body in session.execute(
-        select(QuarantinedBody.external_id, QuarantinedBody.body)
+    held = {(external_id, body): (row_id, error) for row_id, external_id, body, error in session.execute(
+        select(QuarantinedBody.id, QuarantinedBody.external_id, QuarantinedBody.body, QuarantinedBody.error)
         .where(QuarantinedBody.channel_id == channel_id, QuarantinedBody.resolved_at.is_(None),
                QuarantinedBody.external_id.in_(sorted(ids))))}
-    return [r for r in rows if (r["external_id"], r["body"]) not in held]
+    fresh = []
+    for r in rows:
+        found = held.get((r["external_id"], r["body"]))
+        if found is None:
+            fresh.append(r)
+        elif found[1] != r["error"]:
+            session.execute(update(QuarantinedBody).where(QuarantinedBody.id == found[0])
+                            .values(error=r["error"], received_at=utcnow()))
+    return fresh
 
 
-def _body_text(body: Any, strict: bool) -> str:
-    """The body as JSON an operator can read back (escaped where it would not be valid UTF-8)."""
-    readable = json.dumps(storable(body) if strict else body, default=str, ensure_ascii=False)
+def _body_text(body: Any) -> str:
+    """The body as JSON an operator can read back, exactly: JSON escapes NUL, and a body holding half a
+    character (a lone surrogate, no valid UTF-8) is written all in ASCII, the half kept as its escape."""
+    readable = json.dumps(body, default=str, ensure_ascii=False)
     try:
         readable.encode()
     except UnicodeEncodeError:  # a lone surrogate

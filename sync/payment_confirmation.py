@@ -158,16 +158,11 @@ def confirm(session: Session, order_id: int, *, actor: str, reference: str | Non
     if current.state == CONFIRMED:
         if reference is not None and reference != current.transaction_reference:
             # a second seller's reference would be dropped without a word: say who confirmed, with what
-            raise LostRace(order_id, "confirmed", what=f"had its payment confirmed by {current.decided_by} "
-                           f"(reference {current.transaction_reference or 'none'})")
+            raise LostRace(order_id, "confirmed", why=f"order {order_id}: its payment was confirmed already by "
+                           f"{current.decided_by} (reference {current.transaction_reference or 'none'}): "
+                           "nothing was changed")
         return Confirmed(False, order.status)
-    if reference is not None:
-        other = session.scalar(select(Order.number).join(
-            PaymentConfirmation, PaymentConfirmation.order_id == Order.id).where(
-            PaymentConfirmation.transaction_reference == reference, PaymentConfirmation.order_id != order_id))
-        if other is not None:
-            raise PaymentError(f"reference: {reference[:40]!r} confirmed another order already ({other})",
-                               field="reference")
+    _not_used_elsewhere(session, order_id, reference)
     try:
         with session.begin_nested():
             moved = session.execute(
@@ -194,6 +189,18 @@ def confirm(session: Session, order_id: int, *, actor: str, reference: str | Non
     session.refresh(order)
     forget(session, order_id)
     return Confirmed(True, order.status)
+
+
+def _not_used_elsewhere(session: Session, order_id: int, reference: str | None) -> None:
+    """One bank transfer pays one order: its reference may confirm no other."""
+    if reference is None:
+        return
+    other = session.scalar(select(Order.number).join(
+        PaymentConfirmation, PaymentConfirmation.order_id == Order.id).where(
+        PaymentConfirmation.transaction_reference == reference, PaymentConfirmation.order_id != order_id))
+    if other is not None:
+        raise PaymentError(f"reference: {reference[:40]!r} confirmed another order already ({other})",
+                           field="reference")
 
 
 def _wait_for_shipment(order_id: int) -> Callable[[Session, str], None]:

@@ -37,9 +37,15 @@ class ReviewError(ValueError):
 class LostRace(ReviewError):
     """The order changed state while the action was being done: nothing was changed."""
 
-    def __init__(self, order_id: int, action: str, *, what: str = "changed state") -> None:
-        super().__init__(f"order {order_id} {what} while it was being {action}: nothing was done; "
-                         "look at it again")
+    def __init__(self, order_id: int, action: str, *, why: str | None = None) -> None:
+        super().__init__(why or f"order {order_id} changed state while it was being {action}: nothing was done; "
+                                "look at it again")
+
+
+def changed_meanwhile(order_id: int) -> LostRace:
+    """Another operator's (or the channel's) change since the operator's page was made from the order."""
+    return LostRace(order_id, "edited", why=f"order {order_id} was changed by someone else after this page was "
+                                            "opened: nothing was saved; look at it again")
 
 
 #: where an operator may change what will be sent: nothing is in flight
@@ -127,17 +133,13 @@ EDITABLE = ("first_name", "last_name", "company", "address1", "address2", "city"
             "country_code", "phone", "email")
 
 
-#: what another operator's (or the channel's) change since the page was opened is reported as
-_CHANGED_MEANWHILE = "was changed by someone else since it was opened"
-
-
 def edit_address(session: Session, order_id: int, changes: dict[str, Any], *, actor: str,
                  seen: str | None = None) -> Address:
     """``seen``: the order's ``content_fingerprint`` the operator's form was made from; when the
     address or the lines changed since, nothing is saved (``LostRace``), never the other edit lost."""
     order = _order(session, order_id)
     if seen is not None and order.content_fingerprint != seen:
-        raise LostRace(order_id, "edited", what=_CHANGED_MEANWHILE)
+        raise changed_meanwhile(order_id)
     if order.status not in EDITABLE_STATES:
         raise ReviewError(f"order {order_id} is {order.status}: its address can be edited only while it is "
                           "pending_review or awaiting_payment")
@@ -171,7 +173,7 @@ def set_carrier(session: Session, order_id: int, carrier: str, *, actor: str, se
         raise ReviewError(f"order {order_id} is {order.status}: its shipping method can be changed only while "
                           "it is pending_review or awaiting_payment")
     if seen is not None and (order.carrier or "") != seen.strip():
-        raise LostRace(order_id, "edited", what=_CHANGED_MEANWHILE)
+        raise changed_meanwhile(order_id)
     chosen = carrier.strip() or None
     same = Order.carrier.is_(None) if order.carrier is None else Order.carrier == order.carrier
     _edit(session, order_id, order.status, "edited", also=same, carrier=chosen)
@@ -245,7 +247,9 @@ def _edit(session: Session, order_id: int, seen: str, action: str, also: Any = N
         .execution_options(synchronize_session=False)
     ).rowcount  # type: ignore[attr-defined]
     if not moved:
-        raise LostRace(order_id, action, **({"what": _CHANGED_MEANWHILE} if also is not None else {}))
+        if also is not None and session.scalar(select(Order.status).where(Order.id == order_id)) == seen:
+            raise changed_meanwhile(order_id)  # the state held: what changed is what the operator saw
+        raise LostRace(order_id, action)
 
 
 def _still(session: Session, order_id: int, seen: str, action: str) -> None:

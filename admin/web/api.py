@@ -113,7 +113,9 @@ def get_order(request: Request, order_id: RowId, who: Reviewer) -> Any:
     data = {**view.order, "address": view.address, "lines": view.lines, "issues": view.issues,
             "supplier_orders": view.supplier_orders, "shipments": view.shipments, "history": view.history,
             "payment_confirmation": view.payment}
-    return JSONResponse(jsonable_encoder(data, custom_encoder={Decimal: str}))  # money stays exact
+    # the order's content as read: ``If-Match`` of an address edit (PUT /orders/{id}/address)
+    return JSONResponse(jsonable_encoder(data, custom_encoder={Decimal: str}),  # money stays exact
+                        headers={"ETag": f'"{view.order["content_fingerprint"]}"'})
 
 
 @router.post("/orders/{order_id}/resubmit", response_model=Result, responses=PROBLEMS)
@@ -147,23 +149,32 @@ async def cancel(request: Request, order_id: RowId,
     return Result(order_id=order_id, ok=True, message="cancelled")
 
 
-@router.put("/orders/{order_id}/address", response_model=Result, responses=PROBLEMS)
+@router.put("/orders/{order_id}/address", response_model=Result, responses={**PROBLEMS, 412: {"model": Problem}})
 async def edit_address(request: Request, order_id: RowId, body: dict[str, str | None],
                        who: Annotated[Operator, Depends(need(Permission.EDIT_ORDERS))],
                        if_match: Annotated[str | None, Header(max_length=200)] = None) -> Any:
     """Replaces the whole delivery address (a field left out is emptied), as the page's form does.
-    ``If-Match``: the order's ``content_fingerprint`` as read (``GET /api/orders/{id}``); when the
-    address or the lines changed since, nothing is saved (409) instead of another edit being lost."""
+    ``If-Match``: the order's ``ETag`` (its ``content_fingerprint``) as read (``GET /api/orders/{id}``);
+    when the address or the lines changed since, nothing is saved (412) instead of another edit being
+    lost. ``*`` or no header: not checked."""
     form, errors = forms.read(forms.AddressForm, body)
     if form is None:
         field, message = next(iter(errors.items()))
         return _problem(422, f"{field}: {message}", field)
     try:
         await run_in_threadpool(actions.edit_address, database(request), order_id, form.model_dump(), who.actor,
-                                if_match.strip().strip('"') if if_match else None)
+                                _entity_tag(if_match))
     except actions.ActionFailed as exc:
+        if exc.lost_race and _entity_tag(if_match) is not None:
+            return _problem(412, str(exc), exc.field)
         return _problem(409, str(exc), exc.field)
     return Result(order_id=order_id, ok=True, message="delivery address saved; resubmit to send it")
+
+
+def _entity_tag(header: str | None) -> str | None:
+    """The tag an ``If-Match`` names (weak or strong; the first of a list), None for none or ``*``."""
+    first = (header or "").split(",")[0].strip().removeprefix("W/").strip('"')
+    return None if first in ("", "*") else first
 
 
 class LinkMade(BaseModel):

@@ -146,6 +146,33 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
             response.headers.setdefault("Cache-Control", "no-store")
         return response
 
+    _add_error_pages(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    for router in SIGNED:  # the platforms' deliveries: their signature is their only credential
+        app.include_router(router, include_in_schema=False)
+    for router in LINKED:  # the buyers' pages: the link's token is their only credential
+        app.include_router(router, include_in_schema=False)
+    app.include_router(views_auth.public, dependencies=[Depends(csrf_protect)], include_in_schema=False)
+    signed_in = [Depends(operator), Depends(csrf_protect)]
+    for router in PAGES:
+        app.include_router(router, dependencies=signed_in, include_in_schema=False)
+    app.include_router(api.router, dependencies=signed_in)
+    app.include_router(api_customers.router, dependencies=signed_in)
+    app.include_router(api_messenger.router, dependencies=signed_in)
+    app.include_router(api_after_sales.router, dependencies=signed_in)
+    app.include_router(_schema_router(app), dependencies=signed_in, include_in_schema=False)
+    return app
+
+
+#: no form or API call needs more: a larger body is refused before it is read
+MAX_BODY = 2_000_000
+#: a buyer's form carries a payment slip (sync.messenger_payment.MAX_SLIP_BYTES) and a few fields
+MAX_BUYER_BODY = 5_400_000
+
+
+def _add_error_pages(app: FastAPI) -> None:
+    """What a person, a script (``/api``) and htmx each get when a request cannot be served."""
+
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, exc: NotSignedIn) -> Response:
         if request.url.path.startswith("/api/") or is_htmx(request):
@@ -182,33 +209,11 @@ def create_app(db: Database | None = None, *, forward: Forwarder | None = None,
                                               "message": "This form has expired. Go back, reload the page "
                                                          "and try again."}, status_code=403)
 
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for router in SIGNED:  # the platforms' deliveries: their signature is their only credential
-        app.include_router(router, include_in_schema=False)
-    for router in LINKED:  # the buyers' pages: the link's token is their only credential
-        app.include_router(router, include_in_schema=False)
-    app.include_router(views_auth.public, dependencies=[Depends(csrf_protect)], include_in_schema=False)
-    signed_in = [Depends(operator), Depends(csrf_protect)]
-    for router in PAGES:
-        app.include_router(router, dependencies=signed_in, include_in_schema=False)
-    app.include_router(api.router, dependencies=signed_in)
-    app.include_router(api_customers.router, dependencies=signed_in)
-    app.include_router(api_messenger.router, dependencies=signed_in)
-    app.include_router(api_after_sales.router, dependencies=signed_in)
-    app.include_router(_schema_router(app), dependencies=signed_in, include_in_schema=False)
-    return app
-
-
-#: no form or API call needs more: a larger body is refused before it is read
-MAX_BODY = 2_000_000
-#: a buyer's form carries a payment slip (sync.messenger_payment.MAX_SLIP_BYTES) and a few fields
-MAX_BUYER_BODY = 5_400_000
-
 
 def _too_large_answer(request: Request) -> Response:
     """JSON for the API and htmx; a page for a person, who gets the form back with the browser's
     Back button (the body was never read, so the page cannot show it again itself)."""
-    if request.url.path.startswith("/api/") or is_htmx(request):
+    if request.url.path.startswith(("/api/", "/webhooks/")) or is_htmx(request):  # programs, not people
         return JSONResponse({"detail": "the request is too large"}, status_code=413)
     if request.url.path.startswith("/m/"):  # a buyer: no operator page, no word of the admin
         return views_buyer.too_large(request)

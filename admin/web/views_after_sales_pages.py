@@ -102,14 +102,18 @@ def items_of(data: dict[str, str]) -> list[a.ItemInput]:
 
 
 def _row_field(data: dict[str, str], exc: Exception) -> str | None:
-    """The form's input a refusal is about: an item's quantity or price is the row of its SKU."""
+    """The form's input a refusal is about: an item's quantity or price is in the row of its SKU,
+    among the exchange rows for an exchanged item, else among the rows sent (an order's line counts
+    only while ticked)."""
     field, sku = getattr(exc, "field", None), getattr(exc, "sku", None)
-    if field in ("quantity", "unit_price") and sku:
-        for prefix, rows in (("", MAX_ROWS), ("ex_", EXCHANGE_ROWS)):
-            row = next((n for n in range(rows) if data.get(f"{prefix}sku_{n}", "").strip() == sku), None)
-            if row is not None:
-                return f"{prefix}{field}_{row}"
-    return field
+    if field not in ("quantity", "unit_price") or not sku:
+        return field
+    if getattr(exc, "kind", None) == a.EXCHANGED:
+        row = next((n for n in range(EXCHANGE_ROWS) if data.get(f"ex_sku_{n}", "").strip() == sku), None)
+        return field if row is None else f"ex_{field}_{row}"
+    row = next((n for n in range(MAX_ROWS) if data.get(f"sku_{n}", "").strip() == sku
+                and (not data.get(f"line_{n}", "").strip() or data.get(f"include_{n}") == "on")), None)
+    return field if row is None else f"{field}_{row}"
 
 
 def _offline(data: dict[str, str]) -> a.OfflineSale:

@@ -13,6 +13,7 @@ from admin.web import actions, after_sales_detail, detail, forms
 from admin.web.auth import Operator, RowId, database, need
 from admin.web.pages import render
 from sync.accounts import Permission
+from sync.models import Order
 from sync.states import SETTLED
 
 router = APIRouter()
@@ -87,11 +88,22 @@ async def edit_address(request: Request, order_id: RowId, who: Editor) -> Respon
             return _done(order_id, "address")
         except actions.ActionFailed as exc:
             if exc.lost_race:  # what was typed is kept, on the order as it is now: saving again is a choice
-                return _page(request, who, order_id, status_code=409, values=data, errors={"form": str(exc)},
-                             edit_open=True, error=f"The delivery address was not saved: {exc}")
+                return _page(request, who, order_id, status_code=409, values=data,
+                             errors={"form": str(exc), **_now_different(request, order_id, data)}, edit_open=True,
+                             error=f"The delivery address was not saved: {exc}")
             errors = {exc.field or "form": str(exc)}
     return _page(request, who, order_id, status_code=400, values={**data, "seen": seen or ""}, errors=errors,
                  edit_open=True, error="The delivery address was not saved: correct the marked fields.")
+
+
+def _now_different(request: Request, order_id: int, typed: dict[str, str]) -> dict[str, str]:
+    """The fields whose stored value is not what the refused form holds: saving it again would put
+    these back, so each is marked with what it is now (another operator's fix is not lost unseen)."""
+    with database(request).session() as session:
+        order = session.get(Order, order_id)
+        now = dict(order.shipping_address or {}) if order is not None else {}
+    return {f: f"now: {now.get(f) or '(empty)'}" for f, value in typed.items()
+            if (value.strip() or None) != (now.get(f) or None)}
 
 
 @router.post("/orders/{order_id}/carrier", response_class=HTMLResponse)

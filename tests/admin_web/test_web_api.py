@@ -62,14 +62,17 @@ def test_actions_through_the_api(app: FastAPI, db: Database, seeded: Seeded, sig
                                                        "address1": "Calle Mayor 1", "city": "Valencia",
                                                        "postcode": "4600", "country_code": "ES"})
     assert bad.status_code == 422 and bad.json()["field"] == "postcode"
-    read = api.get(f"/api/orders/{oid}").json()["content_fingerprint"]
+    read = api.get(f"/api/orders/{oid}")
+    assert read.headers["etag"] == f'"{read.json()["content_fingerprint"]}"'
     address = {"first_name": "Lucia", "last_name": "Ruiz", "address1": "Calle Mayor 1", "city": "Valencia",
                "postcode": "46005", "country_code": "ES", "phone": "+34600000000"}
-    good = api.put(f"/api/orders/{oid}/address", json=address, headers={"If-Match": f'"{read}"'})
+    good = api.put(f"/api/orders/{oid}/address", json=address, headers={"If-Match": read.headers["etag"]})
     assert good.status_code == 200
     # a second edit from the same read lost the race: told, not written over the first
-    late = api.put(f"/api/orders/{oid}/address", json={**address, "city": "Sevilla"}, headers={"If-Match": read})
-    assert late.status_code == 409 and "changed by someone else" in late.json()["detail"]
+    late = api.put(f"/api/orders/{oid}/address", json={**address, "city": "Sevilla"},
+                   headers={"If-Match": "W/" + read.headers["etag"]})
+    assert late.status_code == 412 and "changed by someone else" in late.json()["detail"]
+    assert api.put(f"/api/orders/{oid}/address", json=address, headers={"If-Match": "*"}).status_code == 200
     sent = api.post(f"/api/orders/{oid}/resubmit")
     assert sent.status_code == 200 and sent.json()["ok"] is True
     again = api.post(f"/api/orders/{oid}/resubmit")

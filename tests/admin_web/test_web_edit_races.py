@@ -46,8 +46,10 @@ def test_a_second_address_edit_from_an_older_page_is_refused_and_keeps_what_was_
         **ADDRESS, "last_name": "Lopez", "city": "Sevilla", "csrf_token": token, "seen": seen})
 
     assert second.status_code == 409
-    assert "was changed by someone else since it was opened" in second.text
+    assert "was changed by someone else after this page was opened" in second.text
     assert 'value="Lopez"' in second.text and 'value="Sevilla"' in second.text  # what was typed
+    # each field the second save would change is marked with what it holds now
+    assert "now: Garcia" in second.text and "now: Madrid" in second.text and "now: ES" not in second.text
     with db.session() as s:
         order = s.get(Order, order_id)
         assert order is not None and order.shipping_address["last_name"] == "Garcia"

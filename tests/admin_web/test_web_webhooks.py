@@ -110,7 +110,11 @@ def test_an_oversized_delivery_is_refused_before_it_is_read_whole(client: TestCl
     big = b'{"id": 1, "note": "' + b"x" * MAX_BODY + b'"}'
     _, headers = shopify_delivery(1)
     headers["X-Shopify-Hmac-Sha256"] = signed(SHOP_SECRET, big)  # signed well: the size alone refuses it
-    assert client.post("/webhooks/shopify/shop", content=big, headers=headers).status_code == 413
+    refused = client.post("/webhooks/shopify/shop", content=big, headers=headers)
+    assert refused.status_code == 413 and refused.headers["content-type"] == "application/json"
+    # past what any form takes, the whole app refuses it before the route: a platform still gets JSON
+    huge = client.post("/webhooks/shopify/shop", content=big * 3, headers=headers)
+    assert huge.status_code == 413 and huge.json() == {"detail": "the request is too large"}
 
     def chunks() -> Iterator[bytes]:  # no Content-Length: the stream is counted as it comes
         for start in range(0, len(big), 65536):

@@ -6,14 +6,14 @@ the rest of its page is stored; read again, it is not quarantined twice."""
 from __future__ import annotations
 
 import copy
-import itertools
 import json
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from connectors.base import parse_bodies
+from connectors.records import OrderPage, RejectedBody
 from connectors.storable import storable_text, unstorable
 from sync.db import Database
 from sync.ingest import store_page
@@ -24,7 +24,6 @@ from support.orders import fresh_channel
 from support.strategies import KINDS, connector, sandbox_bodies
 
 HALF = "\\ud83d"  # as the wire carries it
-_ids = itertools.count(1)
 
 
 def as_read(bodies: list[Any]) -> list[Any]:
@@ -75,13 +74,13 @@ def test_a_body_holding_half_a_character_is_quarantined_and_its_page_stored(db: 
     again = store(db, kind, channel_id, page)
 
     assert (result.inserted, result.quarantined) == (1, 1)
-    assert (again.inserted, again.quarantined, again.unchanged) == (0, 0, 2)
+    assert (again.inserted, again.quarantined, again.unchanged) == (0, 1, 1)  # quarantined, one row kept
     with db.session() as s:
         stored = s.scalars(select(Order.external_id).where(Order.channel_id == channel_id)).all()
         [kept] = s.scalars(select(QuarantinedBody).where(QuarantinedBody.channel_id == channel_id)).all()
     assert stored == [cls.parse_order(page[0]).external_id]
     assert "half a character" in kept.error
-    assert "\ud83d" not in kept.body and kept.body.encode()  # text again: the half escaped or U+FFFD
+    assert "\\ud83d" in kept.body and kept.body.encode()  # the body as read, the half as its escape
     if where == "a field only the body keeps":
         assert kept.error.endswith("x_seller_note holds half a character (a lone UTF-16 surrogate)")
 
@@ -94,3 +93,23 @@ def test_the_checks_find_half_a_character_and_the_repair_replaces_it() -> None:
     assert unstorable({"\udc00": 1}) == ("", "has a key holding half a character (a lone UTF-16 surrogate)")
     assert unstorable({"c": "😀"}) is None and storable_text({"c": "😀"}) == '{"c":"😀"}'
     assert storable(body) == {"a": {"b": ["ok", "x\ufffd"]}, "c": "😀", "\ufffd": 1}
+
+
+def test_a_body_held_in_quarantine_read_again_keeps_one_row_with_its_latest_error(db: Database) -> None:
+    channel_id = add_channel(db, "shopify")
+    body = {"id": 5, "total_price": "not money"}
+
+    def page(error: str) -> OrderPage:
+        return OrderPage(rejected=[RejectedBody(body=body, error=error, external_id="5")])
+
+    for error in ("total_price is not an amount", "total_price is not an amount", "line_items is missing"):
+        with db.session() as s:
+            assert store_page(s, channel_id, page(error)).quarantined == 1
+    with db.session() as s:
+        kept = s.scalars(select(QuarantinedBody).where(QuarantinedBody.channel_id == channel_id)).all()
+        assert [(q.external_id, q.error) for q in kept] == [("5", "line_items is missing")]
+        kept[0].resolved_at = kept[0].received_at  # an operator dealt with it: a new reading is kept anew
+    with db.session() as s:
+        store_page(s, channel_id, page("line_items is missing"))
+        assert s.scalar(select(func.count()).select_from(QuarantinedBody)
+                        .where(QuarantinedBody.channel_id == channel_id)) == 2

@@ -48,8 +48,8 @@ def test_a_bank_transfer_waits_until_confirmed_and_is_forwarded_once(db) -> None
     with db.session() as s:
         assert pc.confirm(s, order_id, actor="user:other") == pc.Confirmed(False, "ready")
         assert pc.confirm(s, order_id, actor="user:other", reference="TX-100") == pc.Confirmed(False, "ready")
-    with db.session() as s, pytest.raises(LostRace, match=r"had its payment confirmed by user:seller "
-                                                          r"\(reference TX-100\)"):
+    with db.session() as s, pytest.raises(LostRace, match=r"its payment was confirmed already by "
+                                                          r"user:seller \(reference TX-100\)"):
         pc.confirm(s, order_id, actor="user:other", reference="TX-200")  # never dropped without a word
     assert forward(db, order_id, lambda row: supplier).result == "sent"
     assert forward(db, order_id, lambda row: supplier).result == "skipped"
