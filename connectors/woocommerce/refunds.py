@@ -16,6 +16,7 @@ from typing import Any
 
 from connectors.records import ChannelOrder, OrderLine
 from connectors.refunds import ChannelRefund, RefundedLine
+from connectors.storable import unstorable
 from connectors.woocommerce.errors import WooParseError, describe
 
 REFUNDED_ITEM = "_refunded_item_id"
@@ -79,10 +80,14 @@ def less_refunded(lines: list[OrderLine], refunds: Any) -> list[OrderLine]:
 def apply_refunds(order: ChannelOrder, refunds: Any) -> ChannelOrder:
     """The order with the units of ``refunds`` (the refunds endpoint's answer) taken off, and those
     units kept in its body's ``refunds`` entries (``with_refunded_items``)."""
+    raw = with_refunded_items(order.raw, refunds)
+    if raw is not order.raw and (found := unstorable(raw)) is not None:
+        # what the refunds added to the body is held to what the body itself was (the parser's check)
+        raise WooParseError(f"{found[0] or 'order body'} {found[1]}")
     updated = order.model_copy(update={
         "lines": less_refunded(order.lines, refunds),
         "unshipped_lines": less_refunded(order.unshipped_lines, refunds),
-        "raw": with_refunded_items(order.raw, refunds),
+        "raw": raw,
     })
     # the body changed: the store checks and serialises it again
     updated._store_checked, updated._raw_json = False, None

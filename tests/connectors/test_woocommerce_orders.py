@@ -105,6 +105,22 @@ def test_refunded_units_are_read_from_the_refunds_and_never_sent(api: respx.Mock
     assert judge(order, Context(), {}).status is Status.READY
 
 
+def test_a_refund_naming_its_item_with_half_a_character_quarantines_the_order_by_name(
+        api: respx.MockRouter) -> None:
+    """The refund's item names go into the stored body: held to what the body itself is held to."""
+    body = order_727()
+    body["refunds"] = [{"id": 726, "reason": "", "total": "-6.00"}]
+    api.get(ORDERS).mock(return_value=httpx.Response(200, json=[body], headers={"X-WP-TotalPages": "1"}))
+    answer = json.dumps([refund(body["line_items"][0]["id"], 1)]).replace("Woo Single #1", "Woo \\ud83d")
+    api.get(f"{ORDERS}/727/refunds").mock(return_value=httpx.Response(
+        200, content=answer.encode(), headers={"content-type": "application/json"}))
+    with connector() as woo:
+        page = woo.fetch_orders(None)
+    assert page.orders == [] and [r.external_id for r in page.rejected] == ["727"]
+    assert page.rejected[0].error == ("refunds: refunds[0].line_items[0].name holds half a character "
+                                      "(a lone UTF-16 surrogate)")
+
+
 def test_each_refunds_units_are_kept_in_the_stored_body_and_counted_once(api: respx.MockRouter) -> None:
     from connectors.woocommerce.refunds import refunds_in
 
