@@ -7,8 +7,7 @@ import argparse
 import math
 from collections.abc import Callable
 
-#: the largest id a row can have (64-bit keys)
-MAX_ID = 2**63 - 1
+from sync.models import MAX_ID  # the largest id a row can have (64-bit keys)
 
 
 def kv(text: str) -> tuple[str, str]:

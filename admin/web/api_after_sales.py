@@ -27,6 +27,7 @@ from sync import after_sales_refunds as refunds
 from sync import after_sales_rules as r
 from sync.accounts import Permission
 from sync.fields import FieldError
+from sync.models import MAX_ID
 from sync.review import LostRace, ReviewError
 
 router = APIRouter(prefix="/api", tags=["after-sales"])
@@ -41,7 +42,7 @@ class Item(BaseModel):
     sku: Sku
     quantity: int = Field(ge=1, le=a.MAX_QUANTITY)
     unit_price: str | None = Field(None, pattern=AMOUNT, description="needs edit prices unless what was paid")
-    order_line_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    order_line_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 class Offline(BaseModel):
@@ -54,7 +55,7 @@ class Offline(BaseModel):
 
 class CreateIn(BaseModel):
     type: Literal["return_refund", "refund_only", "exchange"]
-    order_id: int | None = Field(None, ge=1, le=2**63 - 1, description="or offline")
+    order_id: int | None = Field(None, ge=1, le=MAX_ID, description="or offline")
     offline: Offline | None = None
     items: list[Item] | None = Field(None, max_length=100, description="returned items; none: every line")
     exchange_items: list[Item] = Field(default_factory=list, max_length=100)

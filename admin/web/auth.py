@@ -11,9 +11,10 @@ from fastapi import Depends, Path, Request
 from admin.web.session import SAFE_METHODS, WebSession
 from sync.accounts import Permission, account_for_token, load_account, permissions_of
 from sync.db import Database
+from sync.models import MAX_ID
 
 #: a row id in a path: bounded like the database's 64-bit keys, so a huge number is a 422, not a 500
-RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+RowId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 class NotSignedIn(Exception):

@@ -23,7 +23,7 @@ from sync.accounts import Permission
 from sync.channel_refunds import start_after_sales
 from sync.models import Order
 from sync.stock_models import Warehouse
-from sync.typed import digits
+from sync.typed import MAX_ID, digits, row_id
 
 router = APIRouter()
 Clerk = Annotated[Operator, Depends(need(Permission.MANUAL_AFTER_SALES))]
@@ -60,7 +60,7 @@ def new_page(request: Request, who: Operator, order_id: int | None, *, values: d
 
 
 @router.get("/after-sales/new", response_class=HTMLResponse)
-def new(request: Request, who: Clerk, order: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None) -> Response:
+def new(request: Request, who: Clerk, order: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> Response:
     """``order``: from that order's page; none: an offline sale typed in."""
     return new_page(request, who, order)
 
@@ -91,7 +91,7 @@ def items_of(data: dict[str, str]) -> list[a.ItemInput]:
             continue
         found.append(a.ItemInput(sku=sku, quantity=_quantity(data.get(f"quantity_{n}", ""), f"quantity_{n}", sku),
                                  unit_price=_amount(data.get(f"unit_price_{n}", ""), f"unit_price_{n}"),
-                                 order_line_id=int(line) if digits(line) and len(line) < 19 else None))
+                                 order_line_id=row_id(line)))
     for n in range(EXCHANGE_ROWS):
         sku = data.get(f"ex_sku_{n}", "").strip()
         if sku:
@@ -126,7 +126,7 @@ def _offline(data: dict[str, str]) -> a.OfflineSale:
 async def create(request: Request, who: Clerk) -> Response:
     data = await form_of(request)
     order_text = data.get("order", "").strip()
-    order_id = int(order_text) if digits(order_text) and len(order_text) < 19 else None
+    order_id = row_id(order_text)
     try:
         with database(request).session() as s:
             made = a.create(

@@ -21,7 +21,7 @@ from sync import messenger_links as links
 from sync import messenger_payment as payment
 from sync.messenger_models import PaymentMethod
 from sync.models import Order
-from sync.typed import digits
+from sync.typed import row_id
 
 router = APIRouter()
 FORM_MAX_AGE = 24 * 3600
@@ -109,7 +109,7 @@ async def buyer_submit(request: Request, token: str) -> Response:
     slip = await _read_slip(form.get("slip"))
     method_text = str(form.get("payment_method") or "")[:20]
     values["payment_method"] = method_text
-    method_id = int(method_text) if digits(method_text) and len(method_text) < 10 else None
+    method_id = row_id(method_text)
     with database(request).session() as session:
         link = links.resolve(session, token)
         if link is None:

@@ -57,10 +57,8 @@ def amount(value: Any, path: str) -> Decimal:
         raise AmazonParseError(f"{path} is not a decimal amount")
     written = value.strip()
     if _MONEY_EXPONENT.fullmatch(written):
-        # "1.0397E+2" is 103.97, written out: within the plain form's 15 digits and 10 places
-        written = format(Decimal(written), "f")
-        if "." in written:
-            written = written.rstrip("0").rstrip(".") if len(written.split(".")[1]) > 10 else written
+        # "1.0397E+2" is 103.97, written out: then held to the plain form's 15 digits and 10 places
+        written = format(Decimal(written).normalize(), "f")
     if not _MONEY.fullmatch(written):
         raise AmazonParseError(f"{path} is not a decimal amount")
     found = Decimal(written)

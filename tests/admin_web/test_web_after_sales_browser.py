@@ -12,16 +12,14 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
-from admin.web.app import create_app
-from sync import accounts
 from sync.after_sales_models import AfterSalesOrder
 from sync.db import Database
 from sync.messenger_models import MessengerOrder
 from sync.stock import level, warehouse_named
 
-from support.admin import seed
+from support.admin import Seeded
 from support.after_sales import stored_order
-from support.browser import Site, needs_browser, serving, signed_in_page
+from support.browser import Site, admin_site, needs_browser, signed_in_page
 from support.messenger import PNG, setup_store
 
 pytestmark = needs_browser
@@ -29,15 +27,12 @@ pytestmark = needs_browser
 
 @pytest.fixture
 def site(db: Database) -> Iterator[Site]:
-    accounts.set_hash_cost(1, 8, 1)
-    seeded = seed(db)
-    setup_store(db, sku="SKU-3", price="8.00")
-    seeded.orders["shipped"] = stored_order(db, external_id="950")  # SKU-1 x2 at 10.00, SKU-2 x1 at 5.00
-    app = create_app(db, forward=seeded.forwarder(db), supplier_for=lambda _row: seeded.supplier,
-                     secret="browser-test-secret", check_account=seeded.check_account)
-    with serving(app) as url:
-        yield Site(url, db, seeded)
-    accounts.set_hash_cost()
+    def prepare(seeded: Seeded) -> None:
+        setup_store(db, sku="SKU-3", price="8.00")
+        seeded.orders["shipped"] = stored_order(db, external_id="950")  # SKU-1 x2 at 10.00, SKU-2 x1 at 5.00
+
+    with admin_site(db, prepare) as served:
+        yield served
 
 
 @pytest.fixture

@@ -9,26 +9,18 @@ import pytest
 from playwright.sync_api import Browser, Dialog, Page, expect
 from sqlalchemy import select
 
-from admin.web.app import create_app
-from sync import accounts
 from sync.db import Database
 from sync.models import Customer, Order
 
-from support.admin import seed
-from support.browser import Site, needs_browser, serving, signed_in_page
+from support.browser import Site, admin_site, needs_browser, signed_in_page
 
 pytestmark = needs_browser
 
 
 @pytest.fixture
 def site(sqlite_db: Database) -> Iterator[Site]:
-    accounts.set_hash_cost(1, 8, 1)
-    seeded = seed(sqlite_db)
-    app = create_app(sqlite_db, forward=seeded.forwarder(sqlite_db), supplier_for=lambda _row: seeded.supplier,
-                     secret="browser-test-secret", check_account=seeded.check_account)
-    with serving(app) as url:
-        yield Site(url, sqlite_db, seeded)
-    accounts.set_hash_cost()
+    with admin_site(sqlite_db) as served:
+        yield served
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from sync.db import Database
 
-from support.admin import PASSWORD, Seeded
+from support.admin import PASSWORD, Seeded, seed
 
 CHROMIUM = Path("/usr/bin/chromium")
 PHONE = {"width": 390, "height": 844}
@@ -83,3 +83,23 @@ def signed_in_page(browser: Browser, site: Site, username: str = "boss") -> Iter
         yield opened
     finally:
         context.close()
+
+
+@contextmanager
+def admin_site(db: Database, prepare: Callable[[Seeded], None] | None = None) -> Iterator[Site]:
+    """The admin over the seeded orders and accounts (``prepare`` adds to them), served for a browser,
+    with the cheapest password hashes (a browser test signs in again and again)."""
+    from admin.web.app import create_app
+    from sync import accounts
+
+    accounts.set_hash_cost(1, 8, 1)
+    try:
+        seeded = seed(db)
+        if prepare is not None:
+            prepare(seeded)
+        app = create_app(db, forward=seeded.forwarder(db), supplier_for=lambda _row: seeded.supplier,
+                         secret="browser-test-secret", check_account=seeded.check_account)
+        with serving(app) as url:
+            yield Site(url, db, seeded)
+    finally:
+        accounts.set_hash_cost()
